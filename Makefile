@@ -1,0 +1,48 @@
+# portal-bot: the commands the README names. CI (.ci/run) calls the same targets.
+#   make demo   set up, make sure a browser exists, run the main job on the sample cohort
+#   make test   set up, then ruff, mypy and the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: help setup browser lint typecheck test unit demo bench clean
+
+help:
+	@echo "make demo | make test | make setup | make browser | make lint | make typecheck | make bench"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+# Playwright's own Chromium where installed, else the system one; installs one when neither exists.
+browser: setup
+	$(BIN)/portal-bot browser ensure
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: setup
+	$(BIN)/mypy
+
+test: setup browser lint typecheck
+	$(BIN)/python -m pytest
+
+unit: setup
+	$(BIN)/python -m pytest tests -m "not browser"
+
+demo: setup browser
+	$(BIN)/python -m portal_bot.demo
+
+bench: setup browser
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -1,0 +1,95 @@
+"""The ``portal-bot`` command: the only place that configures logging and maps errors to exit codes.
+
+Commands live beside the code they drive (``doctor.py``, ``profiles/commands.py`` …); each feature
+module exposes ``register(app)`` and is listed in ``_FEATURES``. Heavy imports (OpenCV, Playwright,
+the mock portal) stay inside the command functions so ``--help`` is instant.
+
+Exit codes: 0 ok · 1 errors (bad data, failed checks) · 2 usage · 3 action needed (status) · 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from portal_bot import __version__
+from portal_bot.console import configure_logging, force_utf8, make_console
+from portal_bot.errors import PortalBotError
+from portal_bot.settings import Settings
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_ACTION_NEEDED = 3
+EXIT_INTERRUPTED = 130
+
+
+def print_error(exc: PortalBotError) -> None:
+    """The one-line message a user sees for a PortalBotError: no traceback."""
+    make_console(stderr=True).print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+
+
+class _Group(TyperGroup):
+    """Root group: turns every PortalBotError from any subcommand into one line and exit 1."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
+        try:
+            return super().invoke(ctx)
+        except PortalBotError as exc:
+            print_error(exc)
+            raise typer.Exit(EXIT_ERROR) from None
+        except KeyboardInterrupt:
+            make_console(stderr=True).print("interrupted")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+app = typer.Typer(
+    name="portal-bot",
+    cls=_Group,
+    help=(
+        "Register candidates for vocational skill-level certification (职业技能等级认定) on the "
+        "Zhejiang vocational ability platform. People log in, sign and confirm; portal-bot does "
+        "the typing, checking and bookkeeping."
+    ),
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"portal-bot {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging, with source lines."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    settings = Settings()
+    configure_logging(settings.log_level, verbose=verbose)
+    ctx.obj = settings
+
+
+# Feature modules that contribute commands; each has ``register(app: typer.Typer) -> None``.
+_FEATURES = ("portal_bot.doctor",)
+
+for _name in _FEATURES:
+    importlib.import_module(_name).register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    force_utf8(sys.stdout)
+    force_utf8(sys.stderr)
+    app()

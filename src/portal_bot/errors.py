@@ -1,0 +1,127 @@
+"""The whole error tree of portal-bot.
+
+A bulk run must tell two kinds of failure apart: a *data* error means the candidate's data or files
+are wrong (never retried; the coordinator is told which field and what to do), a *portal* error means
+the site misbehaved (timeouts, 5xx, an expired session; retried with backoff).
+
+    PortalBotError
+    ├── DataError                  the candidate's data or files are wrong: do not retry
+    │   ├── ProfileError           a YAML profile, cohort file, roster row or field is invalid
+    │   ├── DocumentError          a photo or PDF cannot honestly be made compliant
+    │   └── SiteRejectedError      the portal refused a value; carries the site's own message
+    ├── PortalError                the site misbehaved: retry with jittered, capped backoff
+    │   ├── PortalTimeoutError     a page or element did not come in time
+    │   ├── PortalServerError      a 5xx answer or the site's error page
+    │   └── SessionExpiredError    the login is gone ("非法请求 404！"): log in again
+    ├── FlowError                  a flow file is invalid, or a step cannot run as written
+    ├── HumanStepTimeoutError      a person did not log in / sign / confirm in time
+    ├── BrowserUnavailableError    no Chromium could be found or launched
+    ├── ConfigError                settings or command-line options that cannot work together
+    └── StateError                 the ledger or state directory is unusable or locked
+
+Every error carries an optional location (``path``, ``line``, ``row``, ``field``) and a ``hint``
+(what to do); ``str(error)`` is the one line the CLI prints. Third-party exceptions are wrapped
+with ``raise ... from exc``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PortalBotError(Exception):
+    """Base class of every error portal-bot raises on purpose."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        row: int | None = None,
+        field: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.row = row
+        self.field = field
+        self.hint = hint
+
+    @property
+    def location(self) -> str:
+        """``file:line``, ``file row N`` or ``''``: where the problem is."""
+        if self.path is None:
+            return ""
+        where = self.path.as_posix()
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.row is not None:
+            where += f" row {self.row}"
+        return where
+
+    def __str__(self) -> str:
+        parts = []
+        if self.location:
+            parts.append(f"{self.location}:")
+        if self.field:
+            parts.append(f"{self.field}:")
+        parts.append(self.message)
+        text = " ".join(parts)
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class DataError(PortalBotError):
+    """The candidate's data or files are wrong; retrying cannot help."""
+
+
+class ProfileError(DataError):
+    """A YAML profile, cohort file, roster row or field is invalid."""
+
+
+class DocumentError(DataError):
+    """A photo or PDF cannot honestly be made compliant."""
+
+
+class SiteRejectedError(DataError):
+    """The portal refused a value; the message is the site's own."""
+
+
+class PortalError(PortalBotError):
+    """The portal misbehaved; the operation may be retried with backoff."""
+
+
+class PortalTimeoutError(PortalError):
+    """A page or an element did not come in time."""
+
+
+class PortalServerError(PortalError):
+    """The portal answered with a 5xx status or its error page."""
+
+
+class SessionExpiredError(PortalError):
+    """The login session is gone; the candidate must log in again."""
+
+
+class FlowError(PortalBotError):
+    """A flow file is invalid, or one of its steps cannot run as written."""
+
+
+class HumanStepTimeoutError(PortalBotError):
+    """A person did not complete a login, signature or confirmation in time."""
+
+
+class BrowserUnavailableError(PortalBotError):
+    """No Chromium could be found or launched."""
+
+
+class ConfigError(PortalBotError):
+    """Settings or command-line options that cannot work together."""
+
+
+class StateError(PortalBotError):
+    """The ledger or the state directory is unusable or locked."""
