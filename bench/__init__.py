@@ -1,1 +1,1 @@
-"""Benchmarks: plain scripts, each runnable as ``python bench/bench_NAME.py``; figures in docs/benchmarks.md."""
+"""Benchmarks: plain scripts (``python bench/bench_NAME.py``); figures in docs/benchmarks.md."""
