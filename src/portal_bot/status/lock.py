@@ -158,6 +158,8 @@ class RunLock:
             handle.close()
             if exc.errno in _HELD_ERRNOS:
                 raise self._held_error(_read_info(self.path)) from None
+            if not self.path.read_bytes():  # the empty file just opened must not block the fallback
+                self.path.unlink()
             raise _NoOsLockError(str(exc)) from exc
         previous = _read_info(self.path)
         if previous is not None:

@@ -131,8 +131,8 @@ class StatusMessage:
 
 
 def _md(text: str) -> str:
-    """Neutralise the few characters robot markdown would treat as markup in people's text."""
-    return text.replace("<", "＜").replace(">", "＞").replace("*", "＊").replace("`", "'")
+    """Neutralise tags and code spans in people's text (the masks' asterisks stay as they are)."""
+    return text.replace("<", "＜").replace(">", "＞").replace("`", "'")
 
 
 def _fit(head: list[str], lines: list[str], limit_bytes: int | None) -> str:

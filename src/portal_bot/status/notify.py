@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import httpx
 from loguru import logger
@@ -261,9 +261,13 @@ class SmtpNotifier(Notifier):
             return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         if self.starttls:
-            smtp.ehlo()
-            smtp.starttls(context=context)  # raises SMTPNotSupportedError: never falls back to clear text
-            smtp.ehlo()
+            try:
+                smtp.ehlo()
+                smtp.starttls(context=context)  # SMTPNotSupportedError: never falls back to clear text
+                smtp.ehlo()
+            except BaseException:
+                smtp.close()
+                raise
         return smtp
 
     def send(self, message: StatusMessage) -> None:
@@ -352,7 +356,7 @@ def _smtp_notifier(spec: str, env: Mapping[str, str], **options: Any) -> Notifie
     recipients = tuple(a.strip() for a in query.get("to", "").split(",") if a.strip())
     if not recipients or not all("@" in a for a in recipients):
         raise ConfigError("smtp: give recipients as to=a@b,c@d", field=_SPEC_FIELD, hint=_HINT)
-    user = parts.username or None
+    user = unquote(parts.username) if parts.username else None
     sender = query.get("from") or (user if user and "@" in user else "")
     if "@" not in sender:
         raise ConfigError(
