@@ -138,6 +138,16 @@ class RunLock:
         """Take the lock or raise StateError naming who holds it."""
         if self.held:
             raise StateError(f"{self.purpose} lock taken twice by the same process", path=self.path)
+        try:
+            self._acquire()
+        except OSError as exc:
+            raise StateError(
+                f"cannot use the lock file: {exc.strerror or exc}",
+                path=self.path,
+                hint="set PORTAL_BOT_STATE_DIR to a writable folder",
+            ) from exc
+
+    def _acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.mode == "os":
             try:

@@ -111,7 +111,7 @@ class HttpNotifier(Notifier):
                     self.check(response)
                     return
                 except (httpx.TransportError, _Transient) as exc:
-                    detail = _describe(exc)
+                    detail = _describe(exc).replace(self.url, "<url>")
                     if attempt == 2:
                         raise self._fail(f"{detail} (after one retry)") from None
                     logger.warning("notifier {}: {}; retrying in {:.1f} s", self.name, detail, self.backoff)

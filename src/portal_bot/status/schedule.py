@@ -27,6 +27,7 @@ from portal_bot.errors import ConfigError, PortalBotError
 REAL_PORTAL_FLOOR = timedelta(minutes=15)
 LOCAL_PORTAL_FLOOR = timedelta(seconds=1)
 DEFAULT_JITTER = 0.1
+MAX_INTERVAL = timedelta(days=30)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _PART_RE = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -49,6 +50,8 @@ def parse_interval(text: str) -> timedelta:
     seconds = sum(float(n) * _UNITS[u] for n, u in parts)
     if seconds <= 0:
         raise ConfigError(f"{text!r} is no interval at all", field="--every", hint="use e.g. 6h")
+    if seconds > MAX_INTERVAL.total_seconds():
+        raise ConfigError(f"{text!r} is longer than 30 days", field="--every", hint="use cron for that")
     return timedelta(seconds=seconds)
 
 

@@ -168,3 +168,11 @@ def test_falls_back_to_an_exclusive_file_where_os_locks_are_refused(
         with pytest.raises(StateError, match="in progress"):
             RunLock(path).acquire()
     assert not path.exists()
+
+
+def test_an_unusable_state_dir_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(StateError, match="cannot use the lock file") as info:
+        status_lock(blocker / "state").acquire()
+    assert "PORTAL_BOT_STATE_DIR" in str(info.value)

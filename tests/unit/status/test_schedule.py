@@ -33,7 +33,9 @@ def test_parse_interval(text: str, expected: timedelta) -> None:
     assert parse_interval(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "6", "h", "6x", "-1h", "0m", "6h foo", "six hours", "1.5.2h", "h6"])
+@pytest.mark.parametrize(
+    "text", ["", "6", "h", "6x", "-1h", "0m", "6h foo", "six hours", "1.5.2h", "h6", "31d", "9999999999d"]
+)
 def test_nonsense_intervals_are_one_clear_error(text: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_interval(text)
