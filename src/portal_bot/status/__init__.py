@@ -5,6 +5,7 @@
 - :mod:`.messages` and :mod:`.notify`: notifications (webhook, WeCom, DingTalk, Feishu, SMTP).
 - :mod:`.lock`: runs never overlap. :mod:`.schedule`: ``--every 6h`` with jitter and a floor.
 - :mod:`.report`: HTML (with a chart) and .xlsx reports of a cohort's states over time.
+- :mod:`.table`: the console table grouped by action, and the list of changes.
 
 Nothing in this package reads the portal or the ledger: the ``status`` command wires them in.
 """
