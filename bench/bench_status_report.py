@@ -1,7 +1,7 @@
 """Benchmark: status building blocks on a large cohort (500 candidates × 60 runs = 30,000 observations).
 
 Times diff of one run against the baseline, the HTML report and the .xlsx export, and prints the
-median of several runs of each. Run: python bench/status_report.py
+median of several runs of each. Run: python bench/bench_status_report.py
 """
 
 from __future__ import annotations
