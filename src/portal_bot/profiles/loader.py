@@ -1,10 +1,10 @@
 """Loading a cohort folder: ``cohort.yaml`` (plan + defaults) and one YAML file per candidate.
 
-Defaults merge into each candidate (a candidate's own value wins; mappings such as ``promotion`` and
-``account`` merge key by key), relative paths resolve against the file that names them, and every
-pydantic error is mapped back to ``file:line`` and the field. A broken ``cohort.yaml`` raises
-ProfileError (one line); a broken candidate file becomes problems on that candidate only. This module
-must never print, and never raise for a single candidate's bad data.
+Defaults merge into each candidate (a candidate's own value replaces the default, whole: an
+``account`` or ``promotion`` mapping is not merged key by key), relative paths resolve against the
+file that names them, and every pydantic error is mapped back to ``file:line`` and the field. A
+broken ``cohort.yaml`` raises ProfileError (one line); a broken candidate file becomes problems on
+that candidate only. This module must never print, and never raise for a single candidate's bad data.
 """
 
 from __future__ import annotations
@@ -231,22 +231,15 @@ def load_cohort(cohort_dir: Path) -> Cohort:
 def _merge(
     defaults: dict[str, Any], own: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[KeyPath, Literal["own", "defaults"]]]:
-    """Defaults under own values; mappings merge one level deep. Returns the data and each key's origin."""
+    """Defaults under own values, key by key at the top level (a candidate's ``account`` or
+    ``promotion`` replaces the default one whole). Returns the data and each key's origin."""
     merged: dict[str, Any] = {}
     origin: dict[KeyPath, Literal["own", "defaults"]] = {}
     for key, value in defaults.items():
         merged[key] = value.copy() if isinstance(value, dict | list) else value
         origin[(key,)] = "defaults"
     for key, value in own.items():
-        base = merged.get(key)
-        if isinstance(base, dict) and isinstance(value, dict) and origin.get((key,)) == "defaults":
-            for sub in base:
-                origin[(key, sub)] = "defaults"
-            merged[key] = {**base, **value}
-            for sub in value:
-                origin[(key, sub)] = "own"
-        else:
-            merged[key] = value
+        merged[key] = value
         origin[(key,)] = "own"
     return merged, origin
 

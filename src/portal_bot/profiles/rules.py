@@ -79,7 +79,14 @@ def _check_file(
         return
     suffix = path.suffix.lower()
     if suffix not in kinds:
-        report.add(key, f"{what} {path.name} should be {' or '.join(sorted(kinds))}")
+        wanted = (
+            "a PDF"
+            if kinds == {".pdf"}
+            else "a picture (JPEG, PNG, …)"
+            if ".pdf" not in kinds
+            else "a picture or a PDF"
+        )
+        report.add(key, f"{what} {path.name} should be {wanted}")
     elif suffix == ".pdf" and not head.startswith(b"%PDF"):
         report.add(key, f"{what} {path.name} is named .pdf but is not a PDF")
     elif not head:
