@@ -84,7 +84,7 @@ def validate(
     for r in results:
         for p in r.problems:
             mark = "[red]error[/]  " if p.severity == "error" else "[yellow]warning[/]"
-            console.print(f"{mark} {p.field}: {mask_text(p.message)}", markup=True, highlight=False)
+            console.print(f"{mark} {p.field}: {mask_text(p.message)}", highlight=False, soft_wrap=True)
     summary = f"{len(results)} candidates: {len(results) - failed} ok, {failed} with errors"
     console.print(f"[{'red' if failed else 'green'}]{summary}[/]")
     raise typer.Exit(1 if failed else 0)
