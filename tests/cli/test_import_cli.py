@@ -262,3 +262,11 @@ def test_imported_cohort_validates_through_the_cli(workdir: Path) -> None:
     result = runner.invoke(app, ["validate", str(workdir / "out"), "--json"])
     assert result.exit_code == 0, result.output
     assert [c["name"] for c in json.loads(result.stdout)["candidates"]] == ["王小明", "陈雨桐"]
+
+
+def test_excel_unicode_text_export_is_read(workdir: Path) -> None:
+    roster = workdir / "roster" / "r.txt.csv"
+    roster.write_bytes("姓名\t身份证件号码\r\n王小明\t330106200403150318\r\n".encode("utf-16"))
+    code, output = run_import(roster, workdir / "out")
+    assert code == 0, output
+    assert (workdir / "out" / "001-0318.yaml").is_file()

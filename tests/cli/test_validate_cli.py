@@ -106,3 +106,13 @@ def test_unmask_shows_full_numbers_on_the_console(monkeypatch: pytest.MonkeyPatc
     result = runner.invoke(app, ["validate", str(SAMPLE)])
     assert result.exit_code == 0
     assert "13805710001" in result.output
+
+
+def test_messages_with_brackets_print_intact(tmp_path: Path) -> None:
+    cohort = tmp_path / "cohort"
+    shutil.copytree(SAMPLE, cohort)
+    path = cohort / "001-0318.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "eligibility: '[abc]'\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(cohort)])
+    assert result.exit_code == 1
+    assert "'[abc]' names no condition; write the numbers, e.g. [3]" in result.output

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from portal_bot.console import make_console
@@ -66,7 +67,7 @@ def validate(
 
     unmask = _unmask(ctx)
     console = make_console()
-    table = Table(title=f"cohort {cohort_dir}", title_justify="left")
+    table = Table(title=escape(f"cohort {cohort_dir}"), title_justify="left")
     for column in ("file", "name", "ID number", "phone", "result"):
         table.add_column(column, overflow="fold")
     for r in results:
@@ -79,12 +80,13 @@ def validate(
             status = f"[yellow]✓ {len(r.warnings)} warning{'s' if len(r.warnings) > 1 else ''}[/]"
         else:
             status = "[green]✓ ok[/]"
-        table.add_row(_relative(r.file, cohort_dir), r.name, id_text, phone_text, status)
+        table.add_row(escape(_relative(r.file, cohort_dir)), escape(r.name), id_text, phone_text, status)
     console.print(table)
     for r in results:
         for p in r.problems:
             mark = "[red]error[/]  " if p.severity == "error" else "[yellow]warning[/]"
-            console.print(f"{mark} {p.field}: {mask_text(p.message)}", highlight=False, soft_wrap=True)
+            text = escape(f"{p.field}: {mask_text(p.message)}")
+            console.print(f"{mark} {text}", highlight=False, soft_wrap=True)
     summary = f"{len(results)} candidates: {len(results) - failed} ok, {failed} with errors"
     console.print(f"[{'red' if failed else 'green'}]{summary}[/]")
     raise typer.Exit(1 if failed else 0)
@@ -106,22 +108,23 @@ def import_command(
     console = make_console(stderr=True)
     for issue in report.issues:
         color = "red" if issue.severity == "error" else "yellow"
-        console.print(
-            f"[{color}]{issue.severity}[/] {roster.name} {mask_text(str(issue))}",
-            markup=True,
-            highlight=False,
-        )
+        text = escape(f"{roster.name} {mask_text(str(issue))}")
+        console.print(f"[{color}]{issue.severity}[/] {text}", highlight=False, soft_wrap=True)
     if not report.ok:
         errors = sum(i.severity == "error" for i in report.issues)
         console.print(
-            f"[red]{errors} problem(s) in {roster.name}; nothing was written. Fix the roster and rerun.[/]"
+            f"[red]{errors} problem(s) in {escape(roster.name)}; nothing was written. "
+            "Fix the roster and rerun.[/]",
+            soft_wrap=True,
         )
         raise typer.Exit(1)
     out_console = make_console()
     out_console.print(
-        f"wrote {COHORT_NAME} and {len(report.written) - 1} candidate files to {out}", highlight=False
+        escape(f"wrote {COHORT_NAME} and {len(report.written) - 1} candidate files to {out}"),
+        highlight=False,
+        soft_wrap=True,
     )
-    out_console.print(f"next: portal-bot validate {out}", highlight=False)
+    out_console.print(escape(f"next: portal-bot validate {out}"), highlight=False, soft_wrap=True)
 
 
 COHORT_NAME = "cohort.yaml"

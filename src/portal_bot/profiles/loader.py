@@ -105,16 +105,16 @@ def field_name(loc: KeyPath) -> str:
     return text or "file"
 
 
-def _known_keys(loc: KeyPath) -> tuple[str, ...]:
-    if loc[:1] == ("promotion",):
-        return tuple(Promotion.model_fields)
-    if loc[:1] == ("account",):
-        return tuple(Account.model_fields)
-    if loc[:1] == ("plan",):
-        return tuple(PlanSelector.model_fields)
-    if len(loc) == 1 and loc[0] not in CANDIDATE_KEYS:
-        return CANDIDATE_KEYS
-    return ("plan", "defaults")
+def _known_keys(parent: KeyPath, top: tuple[str, ...]) -> tuple[str, ...]:
+    """The keys allowed under ``parent`` (``()`` is the top level of the file, whose keys are ``top``)."""
+    nested: dict[str, tuple[str, ...]] = {
+        "promotion": tuple(Promotion.model_fields),
+        "account": tuple(Account.model_fields),
+        "plan": tuple(PlanSelector.model_fields),
+    }
+    if not parent:
+        return top
+    return nested.get(str(parent[-1]), top)
 
 
 def unknown_key_message(key: str, known: tuple[str, ...]) -> str:
@@ -124,13 +124,13 @@ def unknown_key_message(key: str, known: tuple[str, ...]) -> str:
     return f"unknown key {key!r}; the keys are: {', '.join(known)}"
 
 
-def _error_text(err: Any) -> str:
+def _error_text(err: Any, top: tuple[str, ...] = CANDIDATE_KEYS) -> str:
     kind = err["type"]
     loc = tuple(err["loc"])
     if kind == "missing":
         return f"missing; give {field_name(loc)} in the candidate file or in {COHORT_FILE} defaults"
     if kind == "extra_forbidden":
-        return unknown_key_message(str(loc[-1]), _known_keys(loc[:-1] or loc))
+        return unknown_key_message(str(loc[-1]), _known_keys(loc[:-1], top))
     message = str(err["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
@@ -180,7 +180,9 @@ def read_cohort_file(path: Path) -> tuple[LoadedYaml, PlanSelector, dict[str, An
         err = exc.errors()[0]
         loc = tuple(err["loc"])
         line = loaded.source(loc).line
-        raise ProfileError(_error_text(err), path=path, line=line, field=field_name(loc)) from None
+        raise ProfileError(
+            _error_text(err, ("plan", "defaults")), path=path, line=line, field=field_name(loc)
+        ) from None
     defaults = dict(parsed.defaults or {})
     for key in defaults:
         line = loaded.source(("defaults", key)).line

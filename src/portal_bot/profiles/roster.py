@@ -17,6 +17,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -26,7 +27,9 @@ import yaml
 
 from portal_bot.errors import ProfileError
 from portal_bot.privacy import mask_id
-from portal_bot.profiles.checks import excel_serial_to_date, parse_date
+from portal_bot.profiles.checks import excel_serial_to_date, normalize_phone, parse_date
+from portal_bot.profiles.idcard import check_char
+from portal_bot.profiles.idcard import normalize as idcard_normalize
 from portal_bot.profiles.loader import COHORT_FILE, YAML_SUFFIXES, read_cohort_file
 from portal_bot.profiles.models import CANDIDATE_KEYS
 from portal_bot.profiles.options import NO_EMPLOYER_TEXTS, NO_TEXTS, YES_TEXTS
@@ -129,15 +132,18 @@ def _clean_header(text: object) -> str:
 
 def _read_csv(path: Path) -> list[list[Any]]:
     raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
+    encodings = ("utf-16",) if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             text = raw.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
     else:
-        raise ProfileError("is neither UTF-8 nor GBK text", path=path, hint="save it as CSV UTF-8 from Excel")
-    first = text.split("\n", 1)[0]
+        raise ProfileError(
+            "is not UTF-8, GBK or UTF-16 text", path=path, hint="save it as CSV UTF-8 from Excel"
+        )
+    first = text.split("\n", 1)[0]  # Excel's "Unicode text" is tab-separated
     delimiter = "\t" if "\t" in first and "," not in first else ","
     return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
@@ -188,9 +194,20 @@ class _RowError(Exception):
     pass
 
 
-def _id_number(value: Any) -> str:
+def _id_number(value: Any, warn: Callable[[str], None]) -> str:
     if isinstance(value, bool):
         raise _RowError("is not an ID number")
+    digits = str(value)
+    if (
+        isinstance(value, int)
+        and len(digits) == 18
+        and not digits.endswith("000")
+        and check_char(digits[:17]) == digits[17]
+    ):
+        # An exact integer (written by a program; Excel keeps 15 digits and zeroes the rest) with a
+        # valid check digit.
+        warn("is stored as a number; format the column as Text before Excel rounds it")
+        return str(value)
     if isinstance(value, int | float):
         digits = str(int(value)) if float(value).is_integer() else str(value)
         if len(digits) == 15:
@@ -199,7 +216,7 @@ def _id_number(value: Any) -> str:
             f"is stored as a number in Excel, so its last digits are lost (reads {mask_id(digits)}); "
             "format the column as Text and type the numbers again"
         )
-    text = str(value).strip()
+    text = idcard_normalize(value)
     if _SCIENTIFIC.fullmatch(text):
         raise _RowError(
             "was saved in scientific notation, so its last digits are lost; format the column as Text "
@@ -269,9 +286,19 @@ class _Rebase:
             return path.as_posix()
 
 
-def _cell(key: str, value: Any, rebase: _Rebase) -> Any:
+def _phone(value: Any) -> str:
+    """The normalised number when it is one; otherwise as written, for validate to explain."""
+    try:
+        return normalize_phone(_text(value))
+    except ValueError:
+        return _text(value)
+
+
+def _cell(key: str, value: Any, rebase: _Rebase, warn: Callable[[str], None]) -> Any:
     if key == "id_number":
-        return _id_number(value)
+        return _id_number(value, warn)
+    if key == "phone":
+        return _phone(value)
     if key in DATE_COLUMNS:
         return _date(value)
     if key == "years_in_occupation":
@@ -332,8 +359,13 @@ def _build_row(
         value = cells[index] if index < len(cells) else None
         if _blank(value):
             continue
+        header = _KEY_TO_HEADER[key]
+
+        def warn(message: str, header: str = header) -> None:
+            report.issues.append(RowIssue(row_no, header, "warning", message))
+
         try:
-            flat[key] = _cell(key, value, rebase)
+            flat[key] = _cell(key, value, rebase, warn)
         except _RowError as exc:
             report.issues.append(RowIssue(row_no, _KEY_TO_HEADER[key], "error", str(exc)))
             failed = True

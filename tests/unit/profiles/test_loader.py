@@ -156,3 +156,16 @@ def test_account_forms(cohort: Path, account: str, ok: bool, message: str) -> No
     assert all("hunter2" not in p.message for p in result.problems)
     if message:
         assert any(message in p.message for p in result.problems)
+
+
+def test_cohort_typo_suggests_a_cohort_key(cohort: Path) -> None:
+    write(cohort / "cohort.yaml", COHORT.replace("defaults:", "default:"))
+    with pytest.raises(ProfileError, match="did you mean 'defaults'") as caught:
+        load_cohort(cohort)
+    assert caught.value.line == 4
+
+
+def test_unknown_promotion_key_suggests_a_promotion_key(cohort: Path) -> None:
+    write(cohort / "a.yaml", candidate_text(promotion="{numbr: S1}"))
+    [result] = validate_cohort(cohort)
+    assert any("did you mean 'number'" in p.message and p.field == "promotion.numbr" for p in result.problems)

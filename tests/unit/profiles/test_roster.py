@@ -42,3 +42,14 @@ def test_every_product_header_is_known() -> None:
     ).split()
     assert set(product_headers) <= set(HEADERS)
     assert {h for h in HEADERS if h.startswith("原")} >= {"原证书类型", "原证书编号", "原证书佐证材料"}
+
+
+def test_exact_integer_id_is_kept_with_a_warning_and_a_rounded_one_refused() -> None:
+    warnings: list[str] = []
+    assert roster._id_number(330106200403150318, warnings.append) == "330106200403150318"
+    assert warnings == ["is stored as a number; format the column as Text before Excel rounds it"]
+    with pytest.raises(roster._RowError, match="last digits are lost"):
+        roster._id_number(330106200403150000, warnings.append)  # what Excel keeps: 15 digits
+    with pytest.raises(roster._RowError, match="last digits are lost"):
+        roster._id_number(3.30106200403150e17, warnings.append)
+    assert roster._id_number(330106850315031, warnings.append) == "330106850315031"  # legacy, exact
