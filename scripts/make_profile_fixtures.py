@@ -195,7 +195,7 @@ CASES: list[tuple[str, dict[str, Any], list[dict[str, Any]], bool]] = [
         [err("account", "password_env")],
         False,
     ),
-    ("bad_option", {"education": "本科"}, [err("education", "not a 文化程度 option")], False),
+    ("bad_option", {"education": "大本"}, [err("education", "not a 文化程度 option")], False),
     ("photo_missing", {"photo": "no-such-photo.jpg"}, [err("photo", "does not exist")], False),
     (
         "material_wrong_type",

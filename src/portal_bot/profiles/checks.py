@@ -100,3 +100,13 @@ def parse_date(raw: object) -> object:
 def excel_serial_to_date(serial: float) -> date:
     """An Excel day number (e.g. 38412) → a date; used when a date cell was formatted as a number."""
     return date.fromordinal(_EXCEL_EPOCH_ORDINAL + int(serial))
+
+
+def condition_numbers(text: str) -> list[int]:
+    """``"(1)(3)"``, ``"1,3"``, ``"（3）取得本专业…"`` → the condition numbers, in order, once each.
+
+    Numbers in parentheses win, so the condition's own text (``满5年``) is not read as a condition.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    found = re.findall(r"\(\s*(\d+)\s*\)", text) or re.findall(r"\d+", text)
+    return sorted({int(n) for n in found})

@@ -13,7 +13,7 @@ append ``(field, message)`` warnings there.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -31,13 +31,15 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from portal_bot.profiles import idcard
-from portal_bot.profiles.checks import normalize_credit_code, normalize_phone, parse_date
+from portal_bot.profiles.checks import condition_numbers, normalize_credit_code, normalize_phone, parse_date
 from portal_bot.profiles.options import (
     APPLICATION_METHODS,
     CATEGORIES,
+    CATEGORY_ALIASES,
     CERTIFICATE_TYPES,
     DEFAULT_APPLICATION_METHOD,
     EDUCATION,
+    EDUCATION_ALIASES,
     ELIGIBILITY_CONDITIONS,
     GB11643_ID_TYPES,
     ID_TYPE_RESIDENT,
@@ -59,8 +61,17 @@ def problem(message: str) -> PydanticCustomError:
     return PydanticCustomError("profile", "{message}", {"message": message})
 
 
-def _one_of(options: Sequence[str], label: str) -> Callable[[str], str]:
-    def check(value: str) -> str:
+def _one_of(
+    options: Sequence[str], label: str, aliases: Mapping[str, str] | None = None
+) -> Callable[[str, ValidationInfo], str]:
+    def check(value: str, info: ValidationInfo) -> str:
+        if aliases and value in aliases:
+            _warn(
+                info,
+                info.field_name or label,
+                f"{value} is written {aliases[value]} on the site; using {aliases[value]}",
+            )
+            return aliases[value]
         if value not in options:
             raise problem(f"{value!r} is not a {label} option; choose one of: {'、'.join(options)}")
         return value
@@ -120,10 +131,10 @@ def _list_of(value: Any) -> Any:
 def _eligibility(value: Any) -> Any:
     """``3``, ``"(1)(3)"``, ``"1,3"`` or ``[1, 3]`` → ``[1, 3]``."""
     if isinstance(value, str):
-        digits = re.findall(r"\d+", value)
-        if not digits:
+        numbers = condition_numbers(value)
+        if not numbers:
             raise problem(f"{value!r} names no condition; write the numbers, e.g. [3]")
-        return [int(d) for d in digits]
+        return numbers
     return _list_of(value)
 
 
@@ -162,8 +173,8 @@ Day = Annotated[date, BeforeValidator(parse_date)]
 Level = Annotated[str, BeforeValidator(_level)]
 Sex = Annotated[str, AfterValidator(_one_of(SEX, "性别"))]
 IdType = Annotated[str, AfterValidator(_one_of(ID_TYPES, "身份证件类型"))]
-Education = Annotated[str, AfterValidator(_one_of(EDUCATION, "文化程度"))]
-Category = Annotated[str, AfterValidator(_one_of(CATEGORIES, "考生类别"))]
+Education = Annotated[str, AfterValidator(_one_of(EDUCATION, "文化程度", EDUCATION_ALIASES))]
+Category = Annotated[str, AfterValidator(_one_of(CATEGORIES, "考生类别", CATEGORY_ALIASES))]
 Method = Annotated[str, AfterValidator(_one_of(APPLICATION_METHODS, "申报方式"))]
 Subject = Annotated[str, AfterValidator(_one_of(SUBJECTS, "申报科目"))]
 CertificateType = Annotated[str, AfterValidator(_one_of(CERTIFICATE_TYPES, "原证书类型"))]

@@ -26,9 +26,31 @@ GB11643_ID_TYPES: frozenset[str] = frozenset({ID_TYPE_RESIDENT, ID_TYPE_HMT_PERM
 #: 文化程度
 EDUCATION: tuple[str, ...] = ("小学", "初中", "高中", "中专", "职高", "技校", "大专", "大学", "研究生")
 
+#: What people write for a 文化程度 → the site's option text.
+EDUCATION_ALIASES: dict[str, str] = {
+    "本科": "大学",
+    "大学本科": "大学",
+    "专科": "大专",
+    "大学专科": "大专",
+    "高职": "大专",
+    "硕士": "研究生",
+    "博士": "研究生",
+    "硕士研究生": "研究生",
+    "博士研究生": "研究生",
+    "中技": "技校",
+    "高中及以下": "高中",
+    "初中及以下": "初中",
+}
+
 #: 考生类别
 CATEGORIES: tuple[str, ...] = ("社会人员", "院校学生", "企业职工", "退役军人")
 CATEGORY_STUDENT = "院校学生"
+CATEGORY_ALIASES: dict[str, str] = {
+    "学生": "院校学生",
+    "在校生": "院校学生",
+    "在校学生": "院校学生",
+    "社会考生": "社会人员",
+}
 CATEGORY_PUBLIC = "社会人员"
 
 #: 申报方式

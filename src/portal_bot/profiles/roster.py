@@ -27,7 +27,7 @@ import yaml
 
 from portal_bot.errors import ProfileError
 from portal_bot.privacy import mask_id
-from portal_bot.profiles.checks import excel_serial_to_date, normalize_phone, parse_date
+from portal_bot.profiles.checks import condition_numbers, excel_serial_to_date, normalize_phone, parse_date
 from portal_bot.profiles.idcard import check_char
 from portal_bot.profiles.idcard import normalize as idcard_normalize
 from portal_bot.profiles.loader import COHORT_FILE, YAML_SUFFIXES, read_cohort_file
@@ -259,10 +259,10 @@ def _yes_no(value: Any) -> bool:
 
 
 def _eligibility(value: Any) -> list[int]:
-    digits = re.findall(r"\d+", _text(value))
-    if not digits:
+    numbers = condition_numbers(_text(value))
+    if not numbers:
         raise _RowError(f"{_text(value)!r} names no condition; write e.g. (3) or 1,3")
-    return sorted({int(d) for d in digits})
+    return numbers
 
 
 class _Rebase:

@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal_bot.profiles import idcard
@@ -31,6 +31,7 @@ def test_number_from_yaml_int_is_accepted() -> None:
     assert parse(int(number), today=TODAY).number == number
 
 
+@settings(deadline=None)  # a shared 2-core machine must not make these flaky
 @given(st.text(alphabet="0123456789", min_size=17, max_size=17))
 def test_check_char_detects_every_single_digit_error(first17: str) -> None:
     good = first17 + check_char(first17)
@@ -42,6 +43,7 @@ def test_check_char_detects_every_single_digit_error(first17: str) -> None:
             assert check_char(changed) != good[17]
 
 
+@settings(deadline=None)  # a shared 2-core machine must not make these flaky
 @given(st.dates(min_value=date(1900, 1, 1), max_value=TODAY), st.integers(0, 999))
 def test_every_real_birth_date_round_trips(born: date, sequence: int) -> None:
     first17 = f"330106{born:%Y%m%d}{sequence:03d}"

@@ -93,7 +93,7 @@ def test_candidate_is_normalised_with_absolute_paths(cohort: Path) -> None:
 
 
 def test_error_from_a_default_points_at_cohort_yaml(cohort: Path) -> None:
-    write(cohort / "cohort.yaml", COHORT.replace("education: 大专", "education: 本科"))
+    write(cohort / "cohort.yaml", COHORT.replace("education: 大专", "education: 大本"))
     write(cohort / "a.yaml", candidate_text())
     [result] = validate_cohort(cohort)
     [problem] = [p for p in result.problems if p.field == "education"]
@@ -122,7 +122,7 @@ def test_one_broken_file_does_not_stop_the_others(cohort: Path) -> None:
 
 
 def test_several_problems_are_all_reported(cohort: Path) -> None:
-    write(cohort / "a.yaml", candidate_text(phone="123", education="本科", eligibility="[1]"))
+    write(cohort / "a.yaml", candidate_text(phone="123", education="大本", eligibility="[1]"))
     [result] = validate_cohort(cohort)
     assert {"phone", "education"} <= {p.field for p in result.problems}
 
@@ -169,3 +169,15 @@ def test_unknown_promotion_key_suggests_a_promotion_key(cohort: Path) -> None:
     write(cohort / "a.yaml", candidate_text(promotion="{numbr: S1}"))
     [result] = validate_cohort(cohort)
     assert any("did you mean 'number'" in p.message and p.field == "promotion.numbr" for p in result.problems)
+
+
+def test_common_spellings_of_options_map_to_the_sites_with_a_warning(cohort: Path) -> None:
+    write(cohort / "a.yaml", candidate_text(education="本科", category="在校生"))
+    [result] = validate_cohort(cohort)
+    assert result.ok and result.candidate is not None
+    assert (result.candidate.education, result.candidate.category) == ("大学", "院校学生")
+    assert {(p.field, p.severity) for p in result.problems} >= {
+        ("education", "warning"),
+        ("category", "warning"),
+    }
+    assert any(p.message.startswith("a.yaml:5: 本科 is written 大学") for p in result.problems)
