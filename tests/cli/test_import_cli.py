@@ -270,3 +270,11 @@ def test_excel_unicode_text_export_is_read(workdir: Path) -> None:
     code, output = run_import(roster, workdir / "out")
     assert code == 0, output
     assert (workdir / "out" / "001-0318.yaml").is_file()
+
+
+def test_the_same_person_twice_is_flagged(workdir: Path) -> None:
+    code, output = run_import(
+        write_csv(workdir / "roster" / "r.csv", [ROWS[0], ROWS[0]], "utf-8"), workdir / "out"
+    )
+    assert code == 0
+    assert "row 3: 身份证件号码: the same ID number as row 2" in output

@@ -287,7 +287,8 @@ def load_candidate(
         own = load_yaml(path)
     except ProfileError as exc:
         source = Source(path, exc.line)
-        result.problems.append(make_problem(exc.field or "file", "error", exc.message, source, base))
+        text = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+        result.problems.append(make_problem(exc.field or "file", "error", text, source, base))
         return result, None
     if not isinstance(own.data, dict):
         result.problems.append(

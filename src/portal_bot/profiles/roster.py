@@ -318,7 +318,7 @@ def _cell(key: str, value: Any, rebase: _Rebase, warn: Callable[[str], None]) ->
     return _text(value)
 
 
-def _map_headers(header: list[Any], report: ImportReport, path: Path) -> dict[int, str]:
+def _map_headers(header: list[Any], report: ImportReport, path: Path, row: int) -> dict[int, str]:
     columns: dict[int, str] = {}
     for index, raw in enumerate(header):
         name = _clean_header(raw)
@@ -328,7 +328,7 @@ def _map_headers(header: list[Any], report: ImportReport, path: Path) -> dict[in
             raise ProfileError(
                 f"has a {name} column: a roster must never hold passwords",
                 path=path,
-                row=1,
+                row=row,
                 hint="delete the column; name an environment variable per person instead (密码环境变量)",
             )
         canonical = ALIASES.get(name, name)
@@ -337,14 +337,14 @@ def _map_headers(header: list[Any], report: ImportReport, path: Path) -> dict[in
             report.issues.append(RowIssue(None, name, "warning", "unknown column, ignored"))
             continue
         if key in columns.values():
-            raise ProfileError(f"has two {canonical} columns", path=path, row=1, hint="keep one")
+            raise ProfileError(f"has two {canonical} columns", path=path, row=row, hint="keep one")
         columns[index] = key
     missing = [_KEY_TO_HEADER[k] for k in REQUIRED_KEYS if k not in columns.values()]
     if missing:
         raise ProfileError(
             f"has no {' or '.join(missing)} column",
             path=path,
-            row=1,
+            row=row,
             hint=f"the first row must hold the headers; known headers: {'、'.join(HEADERS)}",
         )
     return columns
@@ -484,7 +484,7 @@ def import_roster(roster: Path, cohort_yaml: Path, out_dir: Path, *, force: bool
         raise ProfileError(
             "is empty", path=roster, hint="the first row holds the headers, one person per row"
         )
-    columns = _map_headers(numbered[0][1], report, roster)
+    columns = _map_headers(numbered[0][1], report, roster, numbered[0][0])
     rebase = _Rebase(roster.parent, out_dir)
     rows: list[tuple[int, dict[str, Any]]] = []
     numbered = numbered[1:]
@@ -493,6 +493,14 @@ def import_roster(roster: Path, cohort_yaml: Path, out_dir: Path, *, force: bool
         if data is not None:
             rows.append((row_no, data))
     report.rows = len(numbered)
+    first_row: dict[str, int] = {}
+    for row_no, data in rows:
+        number = idcard_normalize(data["id_number"])
+        if number in first_row:
+            report.issues.append(
+                RowIssue(row_no, "身份证件号码", "warning", f"the same ID number as row {first_row[number]}")
+            )
+        first_row.setdefault(number, row_no)
     if not report.ok:
         return report
     out_dir.parent.mkdir(parents=True, exist_ok=True)
