@@ -416,8 +416,14 @@ def _file_stem(seq: int, width: int, id_number: str) -> str:
     return f"{seq:0{width}d}-{tail or 'none'}"
 
 
+#: LibYAML's emitter when available: writing 500 files is mostly YAML emitting.
+_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def _dump(data: Any) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+    return yaml.dump(
+        data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000
+    )
 
 
 def _cohort_text(cohort_yaml: Path, out_dir: Path) -> str:

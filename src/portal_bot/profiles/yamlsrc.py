@@ -18,6 +18,9 @@ from portal_bot.errors import ProfileError
 
 KeyPath = tuple[str | int, ...]
 
+#: LibYAML's safe loader when PyYAML was built with it (several times faster), else the pure one.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class Source:
@@ -76,7 +79,7 @@ def _walk(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int], path: Pat
 
 def parse_yaml(text: str, path: Path) -> LoadedYaml:
     """Parse YAML text; ``path`` is only used in messages and in the result."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
