@@ -72,8 +72,11 @@ PROMOTION: dict[str, Any] = {
 }
 
 
-def err(field: str, contains: str, severity: str = "error", line: bool = True) -> dict[str, Any]:
-    return {"field": field, "severity": severity, "contains": contains, "line": line}
+def err(
+    field: str, contains: str, severity: str = "error", line: bool = True, near: str | None = None
+) -> dict[str, Any]:
+    """An expected problem; its line is that of ``field`` (or of ``near``, where it is reported)."""
+    return {"field": field, "severity": severity, "contains": contains, "line": line, "near": near or field}
 
 
 # name → (candidate overrides (None deletes a key), expected problems, ok)
@@ -129,7 +132,7 @@ CASES: list[tuple[str, dict[str, Any], list[dict[str, Any]], bool]] = [
     (
         "credit_code_missing",
         {**SOCIAL_WORKER, "credit_code": None},
-        [err("credit_code", "missing", line=False)],
+        [err("credit_code", "missing", near="employer")],
         False,
     ),
     (
@@ -250,10 +253,10 @@ def write_case(
     (folder / "candidate.yaml").write_text(text, encoding="utf-8")
     problems = []
     for item in expected:
-        entry = {k: v for k, v in item.items() if k != "line"}
+        entry = {k: v for k, v in item.items() if k not in ("line", "near")}
         entry["file"] = "candidate.yaml"
         if item["line"]:
-            entry["line"] = first_line(text, item["field"])
+            entry["line"] = first_line(text, item["near"])
         problems.append(entry)
     (folder / "_expected.yaml").write_text(dump({"ok": ok, "problems": problems}), encoding="utf-8")
 
@@ -345,7 +348,7 @@ def main() -> None:
         (
             "cohort_bad_plan_code",
             {"cohort.yaml": cohort.replace("2024-S-000911", "S-911"), "candidate.yaml": base},
-            {"cohort_error": {"contains": "plan_code", "line": 3}},
+            {"cohort_error": {"contains": "looks like 2024-S-000911", "line": 3}},
         ),
         (
             "cohort_not_yaml",

@@ -54,6 +54,7 @@ from portal_bot.profiles.options import (
 )
 
 _ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PLAN_CODE_RE = re.compile(r"\d{4}-[A-Z]+-\d+")
 
 
 def problem(message: str) -> PydanticCustomError:
@@ -152,6 +153,12 @@ def _promotion(value: Any) -> Any:
         return None
     if value is True or (isinstance(value, str) and value.strip() == "是"):
         return {}
+    return value
+
+
+def _plan_code(value: str | None) -> str | None:
+    if value is not None and not _PLAN_CODE_RE.fullmatch(value):
+        raise problem(f"{value!r} is not a 计划编号; it looks like 2024-S-000911")
     return value
 
 
@@ -344,7 +351,7 @@ class PlanSelector(BaseModel):
     model_config = _TEXT_CONFIG
 
     organization: str | None = None
-    plan_code: Annotated[str | None, Field(pattern=r"^\d{4}-[A-Z]+-\d+$")] = None
+    plan_code: Annotated[str | None, AfterValidator(_plan_code)] = None
     occupation: str | None = None
     work_type: str | None = None
     level: Level | None = None

@@ -48,11 +48,20 @@ class _Report:
         self.base = base
         self.problems: list[Problem] = []
 
-    def add(self, key: tuple[str | int, ...], text: str, severity: Severity = "error") -> None:
+    def add(
+        self,
+        key: tuple[str | int, ...],
+        text: str,
+        severity: Severity = "error",
+        *,
+        near: tuple[str | int, ...] | None = None,
+    ) -> None:
+        """Report ``text`` on field ``key``, located at ``key`` (or at ``near`` when ``key`` is absent)."""
         field = ".".join(str(k) for k in key if isinstance(k, str))
         if key and isinstance(key[-1], int):
             field += f"[{key[-1]}]"
-        self.problems.append(make_problem(field, severity, text, self.locate(key), self.base))
+        source = self.locate(near if near is not None else key)
+        self.problems.append(make_problem(field, severity, text, source, self.base))
 
 
 def _age(born: date, today: date) -> int:
@@ -109,7 +118,9 @@ def _student(c: Candidate, report: _Report) -> None:
 
 def _employer(c: Candidate, report: _Report) -> None:
     if c.employer is not None and c.credit_code is None:
-        report.add(("credit_code",), f"missing: give the 统一社会信用代码 of {c.employer}")
+        report.add(
+            ("credit_code",), f"missing: give the 统一社会信用代码 of {c.employer}", near=("employer",)
+        )
     if c.employer is None and c.credit_code is not None:
         report.add(
             ("credit_code",), "given, but employer is null (无工作单位): remove it or name the employer"
