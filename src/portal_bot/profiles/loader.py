@@ -310,6 +310,7 @@ def load_candidate(
     context: dict[str, Any] = {"warnings": warnings, "today": today}
     try:
         result.candidate = Candidate.model_validate(merged, context=context)
+        result.name = result.candidate.name
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])

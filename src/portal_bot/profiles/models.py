@@ -156,6 +156,19 @@ def _promotion(value: Any) -> Any:
     return value
 
 
+_CJK_NAME_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff·•\s]+")
+
+
+def _name(value: str) -> str:
+    """A Chinese name padded for alignment (``王　明``, common in spreadsheets) loses its spaces;
+    a name in Latin script keeps them."""
+    if _CJK_NAME_RE.fullmatch(value):
+        value = "".join(value.split()).replace("•", "·")
+    if not value:
+        raise problem("must not be empty")
+    return value
+
+
 def _plan_code(value: str | None) -> str | None:
     if value is not None and not _PLAN_CODE_RE.fullmatch(value):
         raise problem(f"{value!r} is not a 计划编号; it looks like 2024-S-000911")
@@ -268,7 +281,7 @@ class Candidate(BaseModel):
 
     model_config = _TEXT_CONFIG
 
-    name: Text
+    name: Annotated[str, AfterValidator(_name)]
     id_type: IdType = ID_TYPE_RESIDENT
     id_number: str
     sex: Sex | None = Field(default=None, validate_default=True)

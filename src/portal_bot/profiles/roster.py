@@ -216,7 +216,7 @@ def _id_number(value: Any, warn: Callable[[str], None]) -> str:
             f"is stored as a number in Excel, so its last digits are lost (reads {mask_id(digits)}); "
             "format the column as Text and type the numbers again"
         )
-    text = idcard_normalize(value)
+    text = idcard_normalize(value).lstrip("'‘’`")  # an apostrophe typed to make Excel keep text
     if _SCIENTIFIC.fullmatch(text):
         raise _RowError(
             "was saved in scientific notation, so its last digits are lost; format the column as Text "

@@ -181,3 +181,19 @@ def test_common_spellings_of_options_map_to_the_sites_with_a_warning(cohort: Pat
         ("category", "warning"),
     }
     assert any(p.message.startswith("a.yaml:5: 本科 is written 大学") for p in result.problems)
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        ("王　明", "王明"),
+        ("' 王 小 明 '", "王小明"),
+        ("买买提•艾力", "买买提·艾力"),
+        ("John Smith", "John Smith"),
+    ],
+)
+def test_names_padded_for_alignment_lose_their_spaces(cohort: Path, written: str, name: str) -> None:
+    write(cohort / "a.yaml", candidate_text(name=written))
+    [result] = validate_cohort(cohort)
+    assert result.candidate is not None and result.candidate.name == name
+    assert result.name == name

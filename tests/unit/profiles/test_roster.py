@@ -53,3 +53,7 @@ def test_exact_integer_id_is_kept_with_a_warning_and_a_rounded_one_refused() -> 
     with pytest.raises(roster._RowError, match="last digits are lost"):
         roster._id_number(3.30106200403150e17, warnings.append)
     assert roster._id_number(330106850315031, warnings.append) == "330106850315031"  # legacy, exact
+
+
+def test_an_apostrophe_typed_to_keep_text_is_dropped() -> None:
+    assert roster._id_number("'330106200403150318", lambda _m: None) == "330106200403150318"
