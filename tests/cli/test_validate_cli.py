@@ -116,3 +116,10 @@ def test_messages_with_brackets_print_intact(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(cohort)])
     assert result.exit_code == 1
     assert "'[abc]' names no condition; write the numbers, e.g. [3]" in result.output
+
+
+def test_json_file_names_are_relative_to_a_relative_cohort_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(SAMPLE.parent)
+    result = runner.invoke(app, ["validate", SAMPLE.name, "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["candidates"][0]["file"] == "001-0318.yaml"

@@ -46,12 +46,13 @@ def validate(
     from portal_bot.profiles.validate import validate_cohort
 
     results = validate_cohort(cohort_dir)
+    base = cohort_dir.absolute()
     failed = sum(not r.ok for r in results)
     if as_json:
         payload: dict[str, Any] = {
             "candidates": [
                 {
-                    "file": _relative(r.file, cohort_dir),
+                    "file": _relative(r.file, base),
                     "name": r.name,
                     "ok": r.ok,
                     "problems": [
@@ -80,7 +81,7 @@ def validate(
             status = f"[yellow]✓ {len(r.warnings)} warning{'s' if len(r.warnings) > 1 else ''}[/]"
         else:
             status = "[green]✓ ok[/]"
-        table.add_row(escape(_relative(r.file, cohort_dir)), escape(r.name), id_text, phone_text, status)
+        table.add_row(escape(_relative(r.file, base)), escape(r.name), id_text, phone_text, status)
     console.print(table)
     for r in results:
         for p in r.problems:

@@ -198,7 +198,7 @@ def read_cohort_file(path: Path) -> tuple[LoadedYaml, PlanSelector, dict[str, An
                 field=f"defaults.{key}",
                 hint="move it into the candidate files",
             )
-    resolve_paths(defaults, lambda _key: path.parent)
+    resolve_paths(defaults, lambda _key: path.parent.absolute())
     return loaded, parsed.plan, defaults
 
 
@@ -208,7 +208,7 @@ def load_cohort(cohort_dir: Path) -> Cohort:
     Raises:
         ProfileError: the folder or ``cohort.yaml`` is missing or invalid (``file:line`` and field).
     """
-    cohort_dir = Path(cohort_dir)
+    cohort_dir = Path(cohort_dir).absolute()  # so every resolved path is absolute
     if not cohort_dir.is_dir():
         raise ProfileError("is not a folder", path=cohort_dir, hint="give the folder that holds cohort.yaml")
     path = cohort_dir / COHORT_FILE
@@ -281,6 +281,7 @@ def load_candidate(
     Returns the result (``candidate`` is None when the data cannot make a model; the problems say
     why) and a locator for later checks (None when the file could not be parsed at all).
     """
+    path = Path(path).absolute()
     base = cohort.dir if cohort is not None else path.parent
     result = CandidateResult(file=path, name=path.stem)
     try:

@@ -24,7 +24,7 @@ def check_file(path: Path, cohort: Cohort | None = None, *, today: date | None =
             check_candidate(
                 result.candidate,
                 locate,
-                base=cohort.dir if cohort else path.parent,
+                base=cohort.dir if cohort else result.file.parent,
                 plan=cohort.plan if cohort else None,
                 today=today,
             )

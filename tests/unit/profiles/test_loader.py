@@ -197,3 +197,19 @@ def test_names_padded_for_alignment_lose_their_spaces(cohort: Path, written: str
     [result] = validate_cohort(cohort)
     assert result.candidate is not None and result.candidate.name == name
     assert result.name == name
+
+
+def test_a_relative_cohort_dir_still_gives_absolute_paths(
+    cohort: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(cohort / "a.yaml", candidate_text(photo="me.jpg"))
+    monkeypatch.chdir(cohort.parent)
+    [result] = validate_cohort(Path(cohort.name))
+    c = result.candidate
+    assert c is not None and c.photo is not None
+    assert c.photo.is_absolute() and c.photo == cohort / "me.jpg"
+    assert all(m.is_absolute() for m in c.materials)
+    assert result.file == cohort / "a.yaml"
+    assert [p.message for p in result.problems if p.field == "photo"] == [
+        f"a.yaml:5: photo me.jpg does not exist (looked for {cohort / 'me.jpg'})"
+    ]
