@@ -121,14 +121,11 @@ def import_command(
         raise typer.Exit(1)
     out_console = make_console()
     out_console.print(
-        escape(f"wrote {COHORT_NAME} and {len(report.written) - 1} candidate files to {out}"),
+        escape(f"wrote cohort.yaml and {len(report.written) - 1} candidate files to {out}"),
         highlight=False,
         soft_wrap=True,
     )
     out_console.print(escape(f"next: portal-bot validate {out}"), highlight=False, soft_wrap=True)
-
-
-COHORT_NAME = "cohort.yaml"
 
 
 def register(app: typer.Typer) -> None:
