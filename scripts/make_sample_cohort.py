@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -240,7 +241,8 @@ def certificate_pdf(person: dict[str, str], folder: Path) -> str:
         (120, 80, 20),
     )
     name = f"{person['slug']}-certificate.pdf"
-    img.save(folder / name, "PDF", resolution=100.0)
+    fixed = time.gmtime(1709251200)  # 2024-03-01: a fixed date keeps the file byte-for-byte reproducible
+    img.save(folder / name, "PDF", resolution=100.0, title="样本 SAMPLE", creationDate=fixed, modDate=fixed)
     return f"materials/{name}"
 
 
