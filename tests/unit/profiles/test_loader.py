@@ -213,3 +213,11 @@ def test_a_relative_cohort_dir_still_gives_absolute_paths(
     assert [p.message for p in result.problems if p.field == "photo"] == [
         f"a.yaml:5: photo me.jpg does not exist (looked for {cohort / 'me.jpg'})"
     ]
+
+
+def test_check_file_works_without_a_cohort(tmp_path: Path) -> None:
+    write(tmp_path / "a.yaml", candidate_text(phone="138-0000-0001"))
+    result = check_file(tmp_path / "a.yaml")
+    assert result.candidate is None
+    assert {p.field for p in result.problems} >= {"education", "materials", "category", "eligibility"}
+    assert all(p.message.startswith("a.yaml: missing") for p in result.problems)
