@@ -82,7 +82,11 @@ def _root(
 
 
 # Feature modules that contribute commands; each has ``register(app: typer.Typer) -> None``.
-_FEATURES = ("portal_bot.doctor", "portal_bot.status.commands")
+_FEATURES = (
+    "portal_bot.doctor",
+    "portal_bot.profiles.commands",
+    "portal_bot.status.commands",
+)
 
 for _name in _FEATURES:
     importlib.import_module(_name).register(app)
