@@ -1,0 +1,578 @@
+"""Runtime steps: flow files compiled from the syntax layer, with variables and conditions resolved.
+
+Compiling turns :mod:`portal_bot.flows.schema` models into small frozen dataclasses the runner
+executes: ``${namespace.key}`` strings become :class:`Template` objects, ``when:`` conditions
+become :class:`Cond` trees, ``run_flow`` targets and ``fill_form`` maps are loaded (relative to the
+flow file) so a missing file is a load-time error at ``path:line``.
+
+Variables live in five namespaces: ``candidate``, ``plan``, ``prepared`` (documents made for the
+run, e.g. ``prepared.photo``), ``env`` (the header's env, overridden by ``run_flow`` or the caller)
+and ``vars`` (values taken from the page by ``extract``). Conditions are parsed, never ``eval()``-ed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from portal_bot.errors import FlowError
+from portal_bot.flows import schema
+
+NAMESPACES = ("candidate", "plan", "prepared", "env", "vars")
+_REF = re.compile(r"\$\{([^}]*)\}")
+_NAME = re.compile(r"^[A-Za-z_]\w*(\.[\w\-]+)*$")
+
+
+class Undefined(KeyError):
+    """A variable a template names is not in the context."""
+
+
+@dataclass
+class Context:
+    """The values a flow reads: one per namespace. ``vars`` receives what ``extract`` steps take."""
+
+    candidate: Any = field(default_factory=dict)
+    plan: Any = field(default_factory=dict)
+    prepared: Any = field(default_factory=dict)
+    env: dict[str, Any] = field(default_factory=dict)
+    vars: dict[str, Any] = field(default_factory=dict)
+
+    def lookup(self, name: str) -> Any:
+        """The value of ``namespace.key.sub``; mappings by key, objects by attribute, lists by index.
+
+        Raises:
+            Undefined: the namespace or a key along the way does not exist.
+        """
+        head, *rest = name.split(".")
+        if head not in NAMESPACES:
+            raise Undefined(name)
+        value: Any = getattr(self, head)
+        for part in rest:
+            if isinstance(value, Mapping):
+                if part not in value:
+                    raise Undefined(name)
+                value = value[part]
+            elif isinstance(value, list | tuple) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            elif value is not None and not isinstance(value, str | int | float) and hasattr(value, part):
+                value = getattr(value, part)
+            else:
+                raise Undefined(name)
+        return value
+
+    def child(self, env: dict[str, Any]) -> Context:
+        """The context of a sub-flow: its own env, the same data and the same extracted vars."""
+        return Context(self.candidate, self.plan, self.prepared, env, self.vars)
+
+
+def as_text(value: Any) -> str:
+    """How a value is typed into the site: None → '', booleans → 是/否, dates ISO, lists with 、."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "、".join(as_text(v) for v in value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a step or template comes from, for error messages."""
+
+    path: Path
+    line: int | None
+
+    def error(self, message: str, hint: str | None = None) -> FlowError:
+        return FlowError(message, path=self.path, line=self.line, hint=hint)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A string with ``${...}`` references; ``$${`` writes a literal ``${``."""
+
+    source: str
+    where: Where
+    parts: tuple[str | tuple[str], ...]
+
+    @classmethod
+    def parse(cls, source: str, where: Where) -> Template:
+        parts: list[str | tuple[str]] = []
+        pos = 0
+        text = source.replace("$${", "\0")
+        for m in _REF.finditer(text):
+            name = m.group(1).strip()
+            if not _NAME.match(name) or name.split(".")[0] not in NAMESPACES:
+                raise where.error(
+                    f"bad variable ${{{m.group(1)}}}",
+                    hint="write ${candidate.key}, ${plan.key}, ${prepared.key}, ${env.KEY} or ${vars.name}",
+                )
+            parts.append(text[pos : m.start()].replace("\0", "${"))
+            parts.append((name,))
+            pos = m.end()
+        parts.append(text[pos:].replace("\0", "${"))
+        return cls(source, where, tuple(p for p in parts if p != ""))
+
+    @property
+    def names(self) -> list[str]:
+        return [p[0] for p in self.parts if isinstance(p, tuple)]
+
+    def value(self, ctx: Context) -> Any:
+        """The raw value when the template is exactly one reference (lists stay lists), else text."""
+        if len(self.parts) == 1 and isinstance(self.parts[0], tuple):
+            return self._get(ctx, self.parts[0][0])
+        return self.render(ctx)
+
+    def render(self, ctx: Context) -> str:
+        return "".join(p if isinstance(p, str) else as_text(self._get(ctx, p[0])) for p in self.parts)
+
+    def _get(self, ctx: Context, name: str) -> Any:
+        try:
+            return ctx.lookup(name)
+        except Undefined:
+            raise self.where.error(
+                f"undefined variable ${{{name}}}",
+                hint="give it in the candidate profile, the plan, env, or extract it first",
+            ) from None
+
+
+# --------------------------------------------------------------------------- conditions
+
+_OPERAND = r"\$\{[^}]*\}|'[^']*'|\"[^\"]*\"|[^\s=!]+"
+_EXPR = re.compile(rf"^\s*(?P<left>{_OPERAND})\s*(?:(?P<op>==|!=)\s*(?P<right>{_OPERAND}))?\s*$")
+_LITERALS: dict[str, Any] = {"null": None, "none": None, "~": None, "true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class Cond:
+    """A compiled condition: ``op`` is truthy, ==, !=, in, is_null, all, any or not."""
+
+    op: str
+    args: tuple[Any, ...]
+
+    def holds(self, ctx: Context) -> bool:
+        if self.op == "all":
+            return all(c.holds(ctx) for c in self.args)
+        if self.op == "any":
+            return any(c.holds(ctx) for c in self.args)
+        if self.op == "not":
+            return not self.args[0].holds(ctx)
+        values = [_operand(a, ctx) for a in self.args]
+        if self.op == "truthy":
+            return bool(values[0] not in (None, False, "", [], {}, 0))
+        if self.op == "is_null":
+            return bool((values[0] is None) == values[1])
+        if self.op == "in":
+            return as_text(values[0]) in {as_text(v) for v in values[1]}
+        left, right = values
+        if left is None or right is None:
+            same = left is None and right is None
+        else:
+            same = as_text(left) == as_text(right)
+        return same if self.op == "==" else not same
+
+    def names(self) -> list[str]:
+        out: list[str] = []
+        for a in self.args:
+            if isinstance(a, Cond):
+                out += a.names()
+            elif isinstance(a, _Var):
+                out.append(a.name)
+        return out
+
+
+@dataclass(frozen=True)
+class _Var:
+    name: str
+
+
+def _operand(arg: Any, ctx: Context) -> Any:
+    """A variable's value (missing counts as null in a condition) or a literal."""
+    if isinstance(arg, _Var):
+        try:
+            return ctx.lookup(arg.name)
+        except Undefined:
+            return None
+    return arg
+
+
+def _parse_operand(token: str, where: Where) -> Any:
+    if token.startswith("${"):
+        name = token[2:-1].strip()
+        if not _NAME.match(name) or name.split(".")[0] not in NAMESPACES:
+            raise where.error(f"bad variable {token} in condition")
+        return _Var(name)
+    if token[:1] in "'\"":
+        return token[1:-1]
+    return _LITERALS.get(token.lower(), token)
+
+
+def compile_condition(cond: schema.Condition, where: Where) -> Cond:
+    """Parse a ``when:`` (string or mapping form) into a :class:`Cond`.
+
+    Raises:
+        FlowError: the expression is not ``${x}``, ``not ${x}``, ``${x} == v`` or ``${x} != v``.
+    """
+    if isinstance(cond, str):
+        text = cond.strip()
+        negate = False
+        for prefix in ("not ", "!"):
+            if text.startswith(prefix) and not text.startswith("!="):
+                negate, text = True, text[len(prefix) :].strip()
+        m = _EXPR.match(text)
+        if not m:
+            raise where.error(
+                f"cannot read condition {cond!r}",
+                hint="write e.g. '${candidate.promotion} != null' or '${candidate.category} == 院校学生'",
+            )
+        left = _parse_operand(m.group("left"), where)
+        if m.group("op"):
+            out = Cond(m.group("op"), (left, _parse_operand(m.group("right"), where)))
+        else:
+            out = Cond("truthy", (left,))
+        return Cond("not", (out,)) if negate else out
+    if isinstance(cond, schema.AllCondition):
+        return Cond("all", tuple(compile_condition(c, where) for c in cond.all))
+    if isinstance(cond, schema.AnyCondition):
+        return Cond("any", tuple(compile_condition(c, where) for c in cond.any))
+    if isinstance(cond, schema.NotCondition):
+        return Cond("not", (compile_condition(cond.not_, where),))
+    var = _Var(cond.var.removeprefix("${").removesuffix("}"))
+    if cond.equals is not None:
+        return Cond("==", (var, _parse_operand(cond.equals, where)))
+    if cond.not_equals is not None:
+        return Cond("!=", (var, _parse_operand(cond.not_equals, where)))
+    if cond.in_ is not None:
+        return Cond("in", (var, tuple(cond.in_)))
+    return Cond("is_null", (var, bool(cond.is_null)))
+
+
+# --------------------------------------------------------------------------- runtime steps
+
+Kind = Literal["text", "select", "choose", "check", "upload", "date"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a step acts on: a field by its label, a button/link by its text, or CSS (last resort)."""
+
+    field: str | None = None
+    text: Template | None = None
+    css: str | None = None
+    role: str = "any"
+
+    def describe(self) -> str:
+        if self.field is not None:
+            return f"field {self.field}"
+        if self.text is not None:
+            return f"'{self.text.source}'"
+        return f"css {self.css}"
+
+
+@dataclass(frozen=True)
+class Expectation:
+    visible: Template | None = None
+    hidden: Template | None = None
+    css: str | None = None
+    url: Template | None = None
+    field: str | None = None
+    equals: Template | None = None
+    contains: Template | None = None
+
+    def describe(self) -> str:
+        for name in ("visible", "hidden", "url"):
+            t = getattr(self, name)
+            if t is not None:
+                return f"{name} {t.source}"
+        if self.css is not None:
+            return f"css {self.css}"
+        test = self.equals or self.contains
+        return f"field {self.field}" + (f" = {test.source}" if test else "")
+
+
+@dataclass(frozen=True)
+class FormEntry:
+    label: str
+    kind: Kind
+    value: Template | tuple[Template, ...]
+    when: Cond | None
+    where: Where
+
+
+@dataclass(frozen=True)
+class RuntimeStep:
+    """One executable step. ``args`` holds the kind-specific part."""
+
+    kind: str
+    where: Where
+    index: int
+    when: Cond | None
+    timeout: float | None
+    args: dict[str, Any]
+    description: str
+
+    @property
+    def terminal(self) -> bool:
+        return self.kind in ("stop", "fail") and self.when is None
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    description: str
+    path: Path
+    env: dict[str, Template | None]
+    timeout: float
+    errors: schema.ErrorsSpec | None
+    steps: tuple[RuntimeStep, ...]
+
+
+class Problems:
+    """Collects errors (``flows check``) or raises the first one (loading for a run)."""
+
+    def __init__(self, collect: bool) -> None:
+        self.collect = collect
+        self.items: list[FlowError] = []
+
+    def add(self, err: FlowError) -> None:
+        if not self.collect:
+            raise err
+        self.items.append(err)
+
+
+def load_flow(path: Path) -> Flow:
+    """Load, validate and compile a flow with every ``run_flow`` it names.
+
+    Raises:
+        FlowError: the first problem, as ``path:line: message``.
+    """
+    return _load(Path(path), Problems(collect=False), ())  # type: ignore[return-value]
+
+
+def compile_for_check(path: Path) -> tuple[Flow | None, list[FlowError]]:
+    """Like :func:`load_flow`, but collect every problem instead of stopping at the first."""
+    problems = Problems(collect=True)
+    try:
+        flow = _load(Path(path), problems, ())
+    except FlowError as exc:  # the file itself cannot be read or parsed
+        problems.items.append(exc)
+        flow = None
+    return flow, problems.items
+
+
+def _load(path: Path, problems: Problems, stack: tuple[Path, ...]) -> Flow | None:
+    model, lines, errs = schema.parse_flow(path)
+    for e in errs:
+        problems.add(e)
+    if model is None:
+        return None
+    compiler = _Compiler(path, lines, problems, (*stack, path.resolve()))
+    env: dict[str, Template | None] = {}
+    for key, value in model.env.items():
+        t = compiler.template(value, ("env", key)) if value is not None else None
+        env[key] = t
+    steps = compiler.steps(model.steps, ("steps",))
+    return Flow(model.name, model.description, path, env, model.timeout, model.errors, tuple(steps))
+
+
+class _Compiler:
+    def __init__(
+        self, path: Path, lines: dict[schema.YamlPath, int], problems: Problems, stack: tuple[Path, ...]
+    ):
+        self.path, self.lines, self.problems, self.stack = path, lines, problems, stack
+
+    def where(self, at: schema.YamlPath) -> Where:
+        for n in range(len(at), -1, -1):
+            if at[:n] in self.lines:
+                return Where(self.path, self.lines[at[:n]])
+        return Where(self.path, None)
+
+    def template(self, source: str, at: schema.YamlPath) -> Template:
+        where = self.where(at)
+        try:
+            return Template.parse(source, where)
+        except FlowError as exc:
+            self.problems.add(exc)
+            return Template(source, where, (source,))
+
+    def cond(self, cond: schema.Condition | None, at: schema.YamlPath) -> Cond | None:
+        if cond is None:
+            return None
+        try:
+            return compile_condition(cond, self.where(at))
+        except FlowError as exc:
+            self.problems.add(exc)
+            return None
+
+    def steps(self, steps: list[Any], at: schema.YamlPath) -> list[RuntimeStep]:
+        out = []
+        for i, step in enumerate(steps):
+            kind = schema.step_kind(step)
+            assert kind is not None
+            args = getattr(step, kind)
+            here = (*at, i, kind)
+            compiled = self.step(kind, args, here)
+            where = self.where((*at, i))
+            out.append(
+                RuntimeStep(
+                    kind,
+                    where,
+                    i,
+                    self.cond(args.when, (*here, "when")),
+                    args.timeout,
+                    compiled,
+                    _describe(kind, args),
+                )
+            )
+        return out
+
+    def step(self, kind: str, a: Any, at: schema.YamlPath) -> dict[str, Any]:  # noqa: C901
+        t = self.template
+        if kind == "goto":
+            return {"url": t(a.url, (*at, "url"))}
+        if kind == "click":
+            text = t(a.text, (*at, "text")) if a.text is not None else None
+            return {"target": Target(None, text, a.css, a.role), "submit": a.submit}
+        if kind in ("fill", "select", "choose", "upload"):
+            value_key = {"fill": "value", "select": "option", "choose": "option", "upload": "file"}[kind]
+            out = {
+                "target": Target(a.field, None, a.css),
+                "value": t(getattr(a, value_key), (*at, value_key)),
+            }
+            if kind == "fill":
+                out["date"] = a.date
+            return out
+        if kind in ("check", "uncheck"):
+            opts: Template | tuple[Template, ...] | None
+            if a.option is not None:
+                opts = (t(a.option, (*at, "option")),)
+            elif isinstance(a.options, list):
+                opts = tuple(t(o, (*at, "options", j)) for j, o in enumerate(a.options))
+            elif a.options is not None:
+                opts = t(a.options, (*at, "options"))
+            else:
+                opts = None
+            return {"field": a.field, "options": opts, "checked": kind == "check"}
+        if kind == "expect":
+            return {"expect": self.expectation(a, at)}
+        if kind == "extract":
+            if a.pattern is not None:
+                try:
+                    re.compile(a.pattern)
+                except re.error as exc:
+                    self.problems.add(self.where((*at, "pattern")).error(f"bad pattern: {exc}"))
+            return {"var": a.var, "target": Target(a.field, None, a.css), "pattern": a.pattern}
+        if kind == "human":
+            message = t(a.message, (*at, "message")) if a.message is not None else None
+            return {
+                "human": a.kind,
+                "until": self.expectation(a.until, (*at, "until")),
+                "qr": a.qr,
+                "message": message,
+            }
+        if kind == "run_flow":
+            return self.run_flow(a, at)
+        if kind == "retry":
+            return {
+                "attempts": a.attempts,
+                "delay": a.delay,
+                "max_delay": a.max_delay,
+                "steps": tuple(self.steps(a.steps, (*at, "steps"))),
+            }
+        if kind == "fill_form":
+            return {"fields": tuple(self.form(a, at))}
+        if kind == "stop":
+            return {"reason": a.reason}
+        return {"message": t(a.message, (*at, "message"))}
+
+    def expectation(self, a: schema.ExpectArgs, at: schema.YamlPath) -> Expectation:
+        def opt(name: str) -> Template | None:
+            v = getattr(a, name)
+            return self.template(v, (*at, name)) if v is not None else None
+
+        return Expectation(
+            opt("visible"), opt("hidden"), a.css, opt("url"), a.field, opt("equals"), opt("contains")
+        )
+
+    def run_flow(self, a: schema.RunFlowArgs, at: schema.YamlPath) -> dict[str, Any]:
+        target = (self.path.parent / a.flow).resolve()
+        where = self.where((*at, "flow"))
+        env = {k: self.template(v, (*at, "env", k)) for k, v in a.env.items()}
+        if target in self.stack:
+            self.problems.add(where.error(f"run_flow {a.flow} calls itself (directly or through others)"))
+            return {"flow": None, "env": env, "name": a.flow}
+        if not target.is_file():
+            self.problems.add(where.error(f"run_flow: no flow file {a.flow} (looked at {target})"))
+            return {"flow": None, "env": env, "name": a.flow}
+        sub = _load(target, self.problems, self.stack)
+        if sub is not None:
+            for key in env:
+                if key not in sub.env:
+                    self.problems.add(
+                        self.where((*at, "env", key)).error(f"run_flow: {a.flow} declares no env {key}")
+                    )
+        return {"flow": sub, "env": env, "name": a.flow}
+
+    def form(self, a: schema.FillFormArgs, at: schema.YamlPath) -> list[FormEntry]:
+        if a.fields is not None:
+            return [self.entry(e, (*at, "fields", j), self) for j, e in enumerate(a.fields)]
+        assert a.map is not None
+        target = self.path.parent / a.map
+        if not target.is_file():
+            self.problems.add(
+                self.where((*at, "map")).error(f"fill_form: no field map {a.map} (looked at {target})")
+            )
+            return []
+        try:
+            model, lines, errs = schema.parse_field_map(target)
+        except FlowError as exc:
+            self.problems.add(exc)
+            return []
+        for e in errs:
+            self.problems.add(e)
+        if model is None:
+            return []
+        sub = _Compiler(target, lines, self.problems, self.stack)
+        return [sub.entry(e, ("fields", j), sub) for j, e in enumerate(model.fields)]
+
+    def entry(self, e: schema.FieldEntry, at: schema.YamlPath, c: _Compiler) -> FormEntry:
+        if isinstance(e.value, list):
+            value: Template | tuple[Template, ...] = tuple(
+                c.template(v, (*at, "value", j)) for j, v in enumerate(e.value)
+            )
+        else:
+            value = c.template(e.value, (*at, "value"))
+        return FormEntry(e.label, e.kind, value, c.cond(e.when, (*at, "when")), c.where(at))
+
+
+def _describe(kind: str, a: Any) -> str:
+    """A short human description of a step for progress events."""
+    if kind == "goto":
+        return f"goto {a.url}"
+    if kind == "click":
+        return f"click {a.text or a.css}"
+    if kind in ("fill", "select", "choose", "upload"):
+        return f"{kind} {a.field or a.css}"
+    if kind in ("check", "uncheck"):
+        return f"{kind} {a.field or ''} {a.option or a.options or ''}".replace("  ", " ").strip()
+    if kind == "expect":
+        return "expect " + (a.visible or a.hidden or a.url or a.css or a.field or "")
+    if kind == "extract":
+        return f"extract {a.var} from {a.field or a.css}"
+    if kind == "human":
+        return f"human {a.kind}"
+    if kind == "run_flow":
+        return f"run_flow {a.flow}"
+    if kind == "retry":
+        return f"retry up to {a.attempts} times"
+    if kind == "fill_form":
+        return f"fill_form {a.map or f'{len(a.fields)} fields'}"
+    if kind == "stop":
+        return "stop" + (f": {a.reason}" if a.reason else "")
+    return f"fail: {a.message}"
