@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from portal_bot.errors import FlowError
+from portal_bot.flows.schema import load_yaml, parse_field_map
 from portal_bot.flows.steps import Cond, Flow, RuntimeStep, Template, Where, compile_for_check
 
 #: Keys of a candidate profile and of a cohort's plan (PRODUCT.md, "Data formats").
@@ -52,6 +53,8 @@ def check_flow(
         candidate_keys: top-level keys ``${candidate.…}`` may use; None accepts any.
         plan_keys: top-level keys ``${plan.…}`` may use; None accepts any.
     """
+    if _is_field_map(path):
+        return _check_field_map(path)
     flow, problems = compile_for_check(path)
     if flow is not None:
         scope = _Scope(
@@ -66,6 +69,22 @@ def check_flow(
     for p in problems:
         unique.setdefault(str(p), p)
     return sorted(unique.values(), key=lambda e: (str(e.path), e.line or 0, str(e)))
+
+
+def _is_field_map(path: Path) -> bool:
+    """A field map is a list of entries or a mapping with ``fields:`` and no ``steps:``."""
+    try:
+        data, _lines = load_yaml(path)
+    except FlowError:
+        return False
+    if isinstance(data, list):
+        return bool(data) and all(isinstance(e, dict) and "label" in e for e in data)
+    return isinstance(data, dict) and "fields" in data and "steps" not in data
+
+
+def _check_field_map(path: Path) -> list[FlowError]:
+    _model, _lines, problems = parse_field_map(path)
+    return problems
 
 
 def _lint_flow(flow: Flow, scope: _Scope) -> None:

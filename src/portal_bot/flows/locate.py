@@ -281,18 +281,18 @@ def _raise_for(req: Request, res: dict[str, Any], url: str) -> None:
     if error is None:
         return
     if error == "absent":
-        raise FlowError(f"no field labelled '{req.label}' on {url}", field=req.label)
+        raise FlowError(f"no field with this label on {url}", field=req.label)
     if error == "nocontrol":
-        raise FlowError(f"label '{req.label}' found on {url}, but no control beside it", field=req.label)
+        raise FlowError(f"label found on {url}, but no control beside it", field=req.label)
     if error == "ambiguous":
         raise FlowError(
-            f"label '{req.label}' names {res['count']} different controls on {url}",
+            f"this label names {res['count']} different controls on {url}",
             field=req.label,
             hint="use a longer label text, or css: as a last resort",
         )
     wanted = {"select": "a select or dropdown", "choose": "radio buttons", "check": "checkboxes"}
     raise FlowError(
-        f"the control labelled '{req.label}' is not {wanted.get(req.kind, 'a ' + req.kind + ' field')}",
+        f"the control with this label is not {wanted.get(req.kind, 'a ' + req.kind + ' field')}",
         field=req.label,
     )
 
@@ -329,18 +329,16 @@ async def act(page: AsyncPage, req: Request, res: dict[str, Any], value: Any, ti
         if "ref" not in pick:
             found = "no" if pick["count"] == 0 else str(pick["count"])
             raise FlowError(
-                f"{found} options match '{pick['option']}' in '{req.label}'"
+                f"{found} options match '{pick['option']}'"
                 + (f"; options: {', '.join(res['options'])}" if res["options"] else ""),
                 field=req.label,
             )
     checked = value is not False
     picks = res["picks"]
     if kind == "choose" and len(picks) != 1:
-        raise FlowError(f"choose '{req.label}': give one option", field=req.label)
+        raise FlowError("choose: give one option", field=req.label)
     if kind == "check" and req.options is None and len(picks) != 1:
-        raise FlowError(
-            f"'{req.label}' has {len(picks)} checkboxes; name the options to tick", field=req.label
-        )
+        raise FlowError(f"{len(picks)} checkboxes have this label; name the options to tick", field=req.label)
     for pick in picks:
         if bool(pick["checked"]) != checked:
             await ref(page, pick["ref"]).click(timeout=ms)
@@ -353,8 +351,7 @@ def _norm(text: str) -> str:
 def _no_option(req: Request, res: dict[str, Any]) -> FlowError:
     options = [o for o in res.get("options", []) if o]
     return FlowError(
-        f"'{req.label}' has no option '{req.option}'"
-        + (f"; options: {', '.join(options)}" if options else ""),
+        f"no option '{req.option}'" + (f"; options: {', '.join(options)}" if options else ""),
         field=req.label,
     )
 

@@ -508,7 +508,7 @@ class _Compiler:
             self.problems.add(where.error(f"run_flow {a.flow} calls itself (directly or through others)"))
             return {"flow": None, "env": env, "name": a.flow}
         if not target.is_file():
-            self.problems.add(where.error(f"run_flow: no flow file {a.flow} (looked at {target})"))
+            self.problems.add(where.error(f"run_flow: no flow file {a.flow} beside this flow"))
             return {"flow": None, "env": env, "name": a.flow}
         sub = _load(target, self.problems, self.stack)
         if sub is not None:
@@ -526,7 +526,7 @@ class _Compiler:
         target = self.path.parent / a.map
         if not target.is_file():
             self.problems.add(
-                self.where((*at, "map")).error(f"fill_form: no field map {a.map} (looked at {target})")
+                self.where((*at, "map")).error(f"fill_form: no field map {a.map} beside this flow")
             )
             return []
         try:
