@@ -28,17 +28,34 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from portal_bot.errors import StateError
-from portal_bot.privacy import mask_id
+from portal_bot.privacy import mask_id, mask_text
 
 #: States after which a candidate must never be walked through the wizard again.
 FINISHED_STATES = frozenset({"submitted", "approved", "paid"})
 
 Migration = Callable[[sqlite3.Connection], None]
+
+
+class StepEventLike(Protocol):
+    """What the ledger reads from a flow runner's StepEvent (no import of the flows package)."""
+
+    @property
+    def flow(self) -> str: ...
+    @property
+    def index(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def elapsed(self) -> float: ...
+    @property
+    def error(self) -> str | None: ...
 
 
 class Migrations:
@@ -322,6 +339,28 @@ class Ledger:
                 (run_id, candidate, flow, step, _iso(started) or _now(), _iso(finished), outcome, message),
             )
             return int(cur.lastrowid or 0)
+
+    def step_recorder(self, run_id: int | None, candidate: int) -> Callable[[StepEventLike], None]:
+        """An observer for the flow runner that records every step's end (finished/failed/skipped)."""
+
+        def record(event: StepEventLike) -> None:
+            if event.status == "started":
+                return
+            finished = datetime.now(UTC)
+            started = finished - timedelta(seconds=event.elapsed)
+            message = event.description if event.error is None else f"{event.description}: {event.error}"
+            self.record_step(
+                run_id,
+                candidate,
+                event.flow,
+                event.index,
+                event.status,
+                started=started,
+                finished=finished,
+                message=mask_text(message),
+            )
+
+        return record
 
     def steps(self, candidate: int) -> list[dict[str, Any]]:
         rows = self._query("SELECT * FROM steps WHERE candidate_id = ? ORDER BY id", (candidate,))

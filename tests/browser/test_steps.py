@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -294,3 +295,41 @@ def test_run_flow_env_when_stop_fail_extract_css_uncheck(
     assert checked == [True, False]
     assert ("2", "skipped") in {(e.index, e.status) for e in events}
     assert ("1.3", "finished") in {(e.index, e.status) for e in events}  # the stop inside open.yaml
+
+
+def test_login_qr_from_a_data_url(aio: Aio, apage: AsyncPage, site: str, tmp_path: Path) -> None:
+    png = (Path(__file__).resolve().parents[2] / "fixtures" / "pages" / "qr.png").read_bytes()
+    data_url = "data:image/png;base64," + base64.b64encode(png).decode()
+    aio.run(apage.goto(site + "done.html"))
+    aio.run(
+        apage.evaluate(
+            f'document.body.innerHTML = \'<p>浙里办扫码登录</p><img alt="登录二维码" src="{data_url}">\''
+        )
+    )
+
+    class Scanner:
+        request: HumanRequest | None = None
+
+        async def __call__(self, request: HumanRequest) -> None:
+            self.request = request
+            await request.page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p>欢迎您</p>')")
+
+    scanner = Scanner()
+    path = write(
+        tmp_path, "name: login\nsteps:\n  - human: {kind: login, until: {visible: 欢迎您}, timeout: 5}\n"
+    )
+    run(aio, apage, site, path, human=scanner)
+    assert scanner.request is not None and scanner.request.qr is not None
+    assert scanner.request.kind == "login"
+    assert scanner.request.qr.image == png and scanner.request.qr.src is None
+    assert scanner.request.qr.text == "https://127.0.0.1/sign?token=abc123"
+
+
+def test_expired_session_is_not_retried(aio: Aio, apage: AsyncPage, site: str, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "name: r\nsteps:\n  - retry: {attempts: 3, delay: 0, steps: [goto: expired.html]}\n"
+    )
+    events: list[StepEvent] = []
+    with pytest.raises(SessionExpiredError):
+        run(aio, apage, site, path, observer=events.append)
+    assert [e.status for e in events if e.index == "1"] == ["started", "failed"]

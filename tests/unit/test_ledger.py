@@ -121,3 +121,18 @@ def test_mask_name() -> None:
     assert mask_name("张三") == "张*"
     assert mask_name("欧阳娜娜") == "欧***"
     assert mask_name("") == ""
+
+
+def test_step_recorder_takes_runner_events(ledger: Ledger) -> None:
+    from portal_bot.flows.runner import StepEvent
+
+    run = ledger.start_run("c", "p")
+    cand = ledger.ensure_candidate("c", ID, "张三")
+    record = ledger.step_recorder(run, cand)
+    record(StepEvent("wizard", "3", "fill 手机号码", "started", 0.0))
+    record(StepEvent("wizard", "3", "fill 手机号码", "failed", 0.25, "site says 13800001234 is taken"))
+    record(StepEvent("wizard", "4", "click 下一步", "skipped", 0.0))
+    steps = ledger.steps(cand)
+    assert [(s["step"], s["outcome"]) for s in steps] == [("3", "failed"), ("4", "skipped")]
+    assert "13800001234" not in steps[0]["message"] and "138****1234" in steps[0]["message"]
+    assert steps[0]["started"] < steps[0]["finished"]

@@ -495,7 +495,8 @@ class FlowRunner:
                 await self._steps(flow, step.args["steps"], ctx, f"{index}.")
                 return
             except PortalError as exc:
-                if attempt == attempts:
+                # an expired session needs a login, not patience: give it back at once
+                if attempt == attempts or isinstance(exc, SessionExpiredError):
                     raise
                 wait = min(cap, delay * 2 ** (attempt - 1)) * (0.5 + self.rng.random() / 2)
                 self._emit(flow, index, step, "retrying", wait, f"attempt {attempt} failed: {exc}")
