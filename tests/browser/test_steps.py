@@ -333,3 +333,34 @@ def test_expired_session_is_not_retried(aio: Aio, apage: AsyncPage, site: str, t
     with pytest.raises(SessionExpiredError):
         run(aio, apage, site, path, observer=events.append)
     assert [e.status for e in events if e.index == "1"] == ["started", "failed"]
+
+
+def test_expect_hidden_css_and_click_by_role_or_css(
+    aio: Aio, apage: AsyncPage, site: str, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        """
+        name: misc
+        steps:
+          - goto: form_table.html
+          - expect: {hidden: 原证书编号}
+          - choose: {field: 是否晋级申报, option: 是}
+          - expect: {visible: 原证书编号}
+          - expect: {css: "tr.promo"}
+          - click: {css: "input[name=column22][value='0']"}
+          - expect: {hidden: 原证书编号}
+          - goto: plan.html
+          - click: {text: 马上报名, role: link}
+          - expect: {url: form_table.html}
+        """,
+    )
+    events: list[StepEvent] = []
+    run(aio, apage, site, path, observer=events.append)
+    assert [e.status for e in events].count("finished") == 10
+    path = write(
+        tmp_path,
+        "name: m\nsteps:\n  - goto: form_div.html\n  - click: {text: 下一步, role: link, timeout: 0.3}\n",
+    )
+    with pytest.raises(PortalTimeoutError):  # a <button> is not a link
+        run(aio, apage, site, path)
