@@ -364,3 +364,19 @@ def test_expect_hidden_css_and_click_by_role_or_css(
     )
     with pytest.raises(PortalTimeoutError):  # a <button> is not a link
         run(aio, apage, site, path)
+
+
+def test_login_form_label_then_input_siblings(aio: Aio, apage: AsyncPage, site: str, tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "name: login\nenv: {user: null, password: null}\nsteps:\n"
+        "  - goto: login.html\n  - fill: {field: 账号, value: '${env.user}'}\n"
+        "  - fill: {field: 密码, value: '${env.password}'}\n",
+        "login.yaml",
+    )
+    main = write(
+        tmp_path, "name: m\nsteps:\n  - run_flow: {flow: login.yaml, env: {user: zhang, password: s3cret}}\n"
+    )
+    run(aio, apage, site, main)
+    assert aio.run(apage.input_value("[name=loginname]")) == "zhang"
+    assert aio.run(apage.input_value("[name=loginpwd]")) == "s3cret"

@@ -128,6 +128,7 @@ _JS = r"""
     const boxes = within('input[type=checkbox]');
     const file = C.matches('input[type=file]') ? C : C.querySelector('input[type=file]');
     const TEXT = 'textarea, input:not([type]), input[type=text], input[type=date], input[type=tel], ' +
+      'input[type=password], input[type=search], input[type=url], ' +
       'input[type=number], input[type=email]';
     const text = within(TEXT)[0];
     const kind = r.kind;
