@@ -7,6 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from portal_bot.errors import FlowError
 from portal_bot.flows.lint import check_flow
@@ -205,3 +207,13 @@ def test_loading_stops_at_the_first_problem(tmp_path: Path) -> None:
 def test_shipped_fixture_flows_are_clean() -> None:
     for path in sorted(OK.glob("*.yaml")):
         assert check_flow(path) == [], path
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="$"), max_size=40))
+def test_text_without_references_renders_as_itself(text: str) -> None:
+    assert Template.parse(text, HERE).render(Context()) == text
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="$"), max_size=20))
+def test_escaped_reference_is_literal(text: str) -> None:
+    assert Template.parse(f"$${{{text}}}", HERE).render(Context()) == f"${{{text}}}"

@@ -14,8 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from portal_bot.errors import FlowError
-from portal_bot.flows.schema import load_yaml, parse_field_map
-from portal_bot.flows.steps import Cond, Flow, RuntimeStep, Template, Where, compile_for_check
+from portal_bot.flows.schema import load_yaml
+from portal_bot.flows.steps import (
+    Cond,
+    Flow,
+    FormEntry,
+    RuntimeStep,
+    Template,
+    Where,
+    compile_field_map_for_check,
+    compile_for_check,
+)
 
 #: Keys of a candidate profile and of a cohort's plan (PRODUCT.md, "Data formats").
 CANDIDATE_KEYS = frozenset(
@@ -33,8 +42,8 @@ PLAN_KEYS = frozenset(
 
 @dataclass
 class _Scope:
-    env: frozenset[str]
-    vars: set[str]
+    env: frozenset[str] | None  # None: not known here (a field map alone), accept any
+    vars: set[str] | None
     candidate_keys: frozenset[str] | None
     plan_keys: frozenset[str] | None
     problems: list[FlowError] = field(default_factory=list)
@@ -53,16 +62,15 @@ def check_flow(
         candidate_keys: top-level keys ``${candidate.…}`` may use; None accepts any.
         plan_keys: top-level keys ``${plan.…}`` may use; None accepts any.
     """
+    ckeys = frozenset(candidate_keys) if candidate_keys is not None else None
+    pkeys = frozenset(plan_keys) if plan_keys is not None else None
     if _is_field_map(path):
-        return _check_field_map(path)
-    flow, problems = compile_for_check(path)
+        problems = _check_field_map(path, ckeys, pkeys)
+        flow = None
+    else:
+        flow, problems = compile_for_check(path)
     if flow is not None:
-        scope = _Scope(
-            frozenset(flow.env),
-            set(),
-            frozenset(candidate_keys) if candidate_keys is not None else None,
-            frozenset(plan_keys) if plan_keys is not None else None,
-        )
+        scope = _Scope(frozenset(flow.env), set(), ckeys, pkeys)
         _lint_flow(flow, scope)
         problems += scope.problems
     unique: dict[str, FlowError] = {}
@@ -82,8 +90,13 @@ def _is_field_map(path: Path) -> bool:
     return isinstance(data, dict) and "fields" in data and "steps" not in data
 
 
-def _check_field_map(path: Path) -> list[FlowError]:
-    _model, _lines, problems = parse_field_map(path)
+def _check_field_map(
+    path: Path, candidate_keys: frozenset[str] | None, plan_keys: frozenset[str] | None
+) -> list[FlowError]:
+    """A field map alone: its env and vars depend on the flow using it, the rest can be checked."""
+    entries, problems = compile_field_map_for_check(path)
+    scope = _Scope(None, None, candidate_keys, plan_keys, problems)
+    _lint_entries(entries, scope)
     return problems
 
 
@@ -128,17 +141,21 @@ def _lint_step(step: RuntimeStep, scope: _Scope) -> None:
         _lint_steps(args["steps"], scope)
         return
     if step.kind == "fill_form":
-        for entry in args["fields"]:
-            if entry.when is not None:
-                _cond(entry.when, entry.where, scope)
-            values = entry.value if isinstance(entry.value, tuple) else (entry.value,)
-            for t in values:
-                _names(t.names, t.where, scope)
+        _lint_entries(args["fields"], scope)
         return
     for t in _templates(args):
         _names(t.names, t.where, scope)
-    if step.kind == "extract":
+    if step.kind == "extract" and scope.vars is not None:
         scope.vars.add(args["var"])
+
+
+def _lint_entries(entries: Iterable[FormEntry], scope: _Scope) -> None:
+    for entry in entries:
+        if entry.when is not None:
+            _cond(entry.when, entry.where, scope)
+        values = entry.value if isinstance(entry.value, tuple) else (entry.value,)
+        for t in values:
+            _names(t.names, t.where, scope)
 
 
 def _templates(value: object) -> Iterable[Template]:
@@ -166,9 +183,9 @@ def _names(names: Iterable[str], where: Where, scope: _Scope) -> None:
         problem = None
         if not key:
             problem = f"${{{name}}} names a whole namespace; name a key in it"
-        elif ns == "env" and key not in scope.env:
+        elif ns == "env" and scope.env is not None and key not in scope.env:
             problem = f"undefined variable ${{{name}}}: declare {key} under env: in the flow header"
-        elif ns == "vars" and key not in scope.vars:
+        elif ns == "vars" and scope.vars is not None and key not in scope.vars:
             problem = f"undefined variable ${{{name}}}: no earlier extract sets {key}"
         elif ns == "candidate" and scope.candidate_keys is not None and key not in scope.candidate_keys:
             problem = f"unknown candidate key in ${{{name}}}"

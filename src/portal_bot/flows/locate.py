@@ -171,6 +171,7 @@ _JS = r"""
       if (!r.options) {
         res.picks = items.map((i) => ({ref: mark(clickable(i.el)), checked: i.el.checked}));
       }
+      res.all = items.map((i) => ({ref: mark(clickable(i.el)), checked: i.el.checked}));
       return res;
     }
     if (kind === 'upload') return file ? {control: 'file', ref: mark(file)} : {error: 'kind'};
@@ -230,6 +231,7 @@ class Request:
     kind: str
     option: str | None = None
     options: tuple[str, ...] | None = None
+    exact: bool = False  # check: also untick the group's boxes that are not named
 
     def js(self) -> dict[str, Any]:
         return {
@@ -275,6 +277,21 @@ async def resolve(page: AsyncPage, requests: list[Request], timeout: float) -> l
                     _raise_for(req, res, page.url)
                 return results
         await asyncio.sleep(0.05)
+
+
+async def peek(page: AsyncPage, requests: list[Request]) -> list[dict[str, Any]]:
+    """Resolve labels in one evaluation without waiting or raising: errors stay in the results.
+
+    Raises:
+        SessionGone: the page is the site's 非法请求 page.
+    """
+    if not requests:
+        return []
+    answer = await page.evaluate(_JS, [r.js() for r in requests])
+    if answer["expired"]:
+        raise SessionGone()
+    results: list[dict[str, Any]] = answer["results"]
+    return results
 
 
 def _raise_for(req: Request, res: dict[str, Any], url: str) -> None:
@@ -343,6 +360,11 @@ async def act(page: AsyncPage, req: Request, res: dict[str, Any], value: Any, ti
     for pick in picks:
         if bool(pick["checked"]) != checked:
             await ref(page, pick["ref"]).click(timeout=ms)
+    if kind == "check" and req.exact:
+        named = {pick["ref"] for pick in picks}
+        for box in res["all"]:
+            if box["ref"] not in named and box["checked"]:
+                await ref(page, box["ref"]).click(timeout=ms)
 
 
 def _norm(text: str) -> str:

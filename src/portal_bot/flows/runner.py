@@ -37,9 +37,10 @@ from portal_bot.errors import (
 )
 from portal_bot.flows import locate
 from portal_bot.flows.human import HumanHandler, HumanRequest, find_qr
-from portal_bot.flows.steps import Context, Expectation, Flow, RuntimeStep, Template, as_text
+from portal_bot.flows.steps import Context, Expectation, Flow, RuntimeStep, Template, Where, as_text
 from portal_bot.privacy import mask_text
 
+DEFAULT_TIMEOUT = 15.0
 Status = Literal["started", "finished", "failed", "skipped", "retrying"]
 
 _CHECK_PAGE_JS = r"""([sel, texts]) => {
@@ -85,7 +86,7 @@ class FlowRunner:
         human: relays login / signature / confirm steps to a person.
         observer: called with a StepEvent at every step transition.
         base_url: relative ``goto`` URLs are joined to it.
-        timeout: seconds per step when neither the step nor the flow says.
+        timeout: seconds per step when neither the step nor the flow says (default 15).
         rng: randomness for backoff jitter (tests pass a seeded one).
         sleep: how to wait between retries (tests pass a fake).
     """
@@ -112,8 +113,21 @@ class FlowRunner:
         page.on("dialog", self._on_dialog)
 
     async def _on_dialog(self, dialog: Any) -> None:
+        # alert() texts are kept for the submit check; confirm() is accepted, as a person clicking
+        # 确定 would (approval is a human step before the click that raises it)
         self._dialogs.append(str(dialog.message))
-        await dialog.accept()
+        try:
+            await dialog.accept()
+        except Exception as exc:  # another listener handled it already
+            logger.debug("dialog already handled: {}", exc)
+
+    def _timeout(self, flow: Flow) -> float:
+        """Seconds per step: the flow's ``timeout:``, else the runner's, else 15."""
+        return flow.timeout or self.timeout or DEFAULT_TIMEOUT
+
+    def detach(self) -> None:
+        """Stop listening to the page (before handing the page to another runner)."""
+        self.page.remove_listener("dialog", self._on_dialog)
 
     async def run(
         self, flow: Flow, ctx: Context | None = None, env: Mapping[str, Any] | None = None
@@ -180,7 +194,7 @@ class FlowRunner:
             self.observer(StepEvent(flow.name, index, step.description, status, elapsed, error))
 
     async def _step(self, flow: Flow, step: RuntimeStep, ctx: Context, index: str) -> None:
-        timeout = step.timeout or self.timeout or flow.timeout
+        timeout = step.timeout or self._timeout(flow)
         if step.kind in ("retry", "run_flow", "human"):  # they map their own errors
             await getattr(self, f"_do_{step.kind}")(flow, step, ctx, timeout, index)
             return
@@ -408,39 +422,38 @@ class FlowRunner:
     async def _do_fill_form(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
-        todo: list[tuple[locate.Request, Any]] = []
+        todo: list[tuple[locate.Request, Any, Where]] = []
         for entry in step.args["fields"]:
             if entry.when is not None and not entry.when.holds(ctx):
                 continue
             if entry.kind == "check":
-                req = locate.Request(entry.label, "check", options=_options(entry.value, ctx))
-                todo.append((req, True))
+                # a field map states the whole value: boxes it does not name are unticked
+                req = locate.Request(entry.label, "check", options=_options(entry.value, ctx), exact=True)
+                todo.append((req, True, entry.where))
                 continue
             value = _value(entry.value, ctx)
             if entry.kind in ("select", "choose"):
                 req = locate.Request(entry.label, entry.kind, option=value, options=(value,))
             else:
                 req = locate.Request(entry.label, entry.kind)
-            todo.append((req, True if entry.kind == "choose" else value))
+            todo.append((req, True if entry.kind == "choose" else value, entry.where))
         # One scan of the page for every label; fields that appear later (是 → 原证书…) are looked
         # for again when their turn comes, and after a choice that may change the form.
-        results = await self._peek([r for r, _ in todo])
-        for i, (req, value) in enumerate(todo):
-            res = results[i]
-            if res.get("error"):
-                (res,) = await locate.resolve(self.page, [req], timeout)
-            await locate.act(self.page, req, res, value, timeout)
+        results = await locate.peek(self.page, [t[0] for t in todo])
+        for i, (req, value, where) in enumerate(todo):
+            try:
+                res = results[i]
+                if res.get("error"):
+                    (res,) = await locate.resolve(self.page, [req], timeout)
+                await locate.act(self.page, req, res, value, timeout)
+            except FlowError as exc:  # point at the field map's line, not the fill_form step
+                if exc.path is not None:
+                    raise
+                raise FlowError(
+                    exc.message, path=where.path, line=where.line, field=exc.field, hint=exc.hint
+                ) from exc
             if req.kind in ("select", "choose", "check") and i + 1 < len(todo):
-                results[i + 1 :] = await self._peek([r for r, _ in todo[i + 1 :]])
-
-    async def _peek(self, requests: list[locate.Request]) -> list[dict[str, Any]]:
-        if not requests:
-            return []
-        answer = await self.page.evaluate(locate._JS, [r.js() for r in requests])
-        if answer["expired"]:
-            raise locate.SessionGone()
-        results: list[dict[str, Any]] = answer["results"]
-        return results
+                results[i + 1 :] = await locate.peek(self.page, [t[0] for t in todo[i + 1 :]])
 
     async def _do_human(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
@@ -475,7 +488,7 @@ class FlowRunner:
                 path=step.where.path,
                 line=step.where.line,
             ) from exc
-        await wait_until_done(flow.timeout)
+        await wait_until_done(self._timeout(flow))
 
     async def _do_run_flow(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str

@@ -495,7 +495,7 @@ class FlowFile(_Model):
     name: str
     description: str = ""
     env: dict[str, Text | None] = {}
-    timeout: float = Field(default=15.0, gt=0)
+    timeout: float | None = Field(default=None, gt=0)
     errors: ErrorsSpec | None = None
     steps: list[Step]
 

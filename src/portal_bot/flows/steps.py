@@ -42,6 +42,7 @@ __all__ = [
     "Where",
     "as_text",
     "compile_condition",
+    "compile_field_map_for_check",
     "compile_for_check",
     "load_flow",
 ]
@@ -121,7 +122,7 @@ class Flow:
     description: str
     path: Path
     env: dict[str, Template | None]
-    timeout: float
+    timeout: float | None
     errors: schema.ErrorsSpec | None
     steps: tuple[RuntimeStep, ...]
 
@@ -157,6 +158,21 @@ def compile_for_check(path: Path) -> tuple[Flow | None, list[FlowError]]:
         problems.items.append(exc)
         flow = None
     return flow, problems.items
+
+
+def compile_field_map_for_check(path: Path) -> tuple[list[FormEntry], list[FlowError]]:
+    """A field map file on its own: its entries (templates, conditions) and every problem."""
+    problems = Problems(collect=True)
+    try:
+        model, lines, errs = schema.parse_field_map(Path(path))
+    except FlowError as exc:
+        return [], [exc]
+    for e in errs:
+        problems.add(e)
+    if model is None:
+        return [], problems.items
+    c = _Compiler(Path(path), lines, problems, ())
+    return [c.entry(e, ("fields", j), c) for j, e in enumerate(model.fields)], problems.items
 
 
 def _load(path: Path, problems: Problems, stack: tuple[Path, ...]) -> Flow | None:

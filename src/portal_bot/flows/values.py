@@ -19,7 +19,7 @@ from portal_bot.errors import FlowError
 from portal_bot.flows import schema
 
 NAMESPACES = ("candidate", "plan", "prepared", "env", "vars")
-_REF = re.compile(r"\$\{([^}]*)\}")
+_REF = re.compile(r"\$\$\{|\$\{([^}]*)\}")  # an escaped $${, or a reference
 _NAME = re.compile(r"^[A-Za-z_]\w*(\.[\w\-]+)*$")
 
 
@@ -100,19 +100,22 @@ class Template:
     @classmethod
     def parse(cls, source: str, where: Where) -> Template:
         parts: list[str | tuple[str]] = []
-        pos = 0
-        text = source.replace("$${", "\0")
-        for m in _REF.finditer(text):
+        literal, pos = "", 0
+        for m in _REF.finditer(source):
+            literal += source[pos : m.start()]
+            pos = m.end()
+            if m.group(1) is None:  # $${ writes a literal ${
+                literal += "${"
+                continue
             name = m.group(1).strip()
             if not _NAME.match(name) or name.split(".")[0] not in NAMESPACES:
                 raise where.error(
                     f"bad variable ${{{m.group(1)}}}",
                     hint="write ${candidate.key}, ${plan.key}, ${prepared.key}, ${env.KEY} or ${vars.name}",
                 )
-            parts.append(text[pos : m.start()].replace("\0", "${"))
-            parts.append((name,))
-            pos = m.end()
-        parts.append(text[pos:].replace("\0", "${"))
+            parts += [literal, (name,)]
+            literal = ""
+        parts.append(literal + source[pos:])
         return cls(source, where, tuple(p for p in parts if p != ""))
 
     @property
