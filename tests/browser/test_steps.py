@@ -401,3 +401,24 @@ def test_field_map_states_the_whole_value_and_errors_point_into_it(
     run(aio, apage, site, flow)
     checked = aio.run(apage.eval_on_selector_all("[name=column35]", "els => els.map(e => e.checked)"))
     assert checked == [True, False]
+
+
+def test_alert_counts_only_after_a_submit_click(
+    aio: Aio, apage: AsyncPage, site: str, tmp_path: Path
+) -> None:
+    aio.run(apage.add_init_script("window.alertErrors = true"))
+    path = write(
+        tmp_path,
+        """
+        name: plain-click
+        errors: {selector: .error-msg}
+        steps:
+          - goto: form_div.html
+          - fill: {field: 姓名, value: 张三}
+          - fill: {field: 手机号码, value: "12345"}
+          - click: 下一步
+          - expect: {visible: 预览确认提交, timeout: 0.3}
+        """,
+    )
+    with pytest.raises(PortalTimeoutError):
+        run(aio, apage, site, path)

@@ -110,6 +110,7 @@ class FlowRunner:
         self.rng = rng or random.Random()
         self.sleep = sleep
         self._dialogs: list[str] = []
+        self._submitted = False  # alert() texts count as rejections only after a submit click
         page.on("dialog", self._on_dialog)
 
     async def _on_dialog(self, dialog: Any) -> None:
@@ -251,7 +252,7 @@ class FlowRunner:
         if found["expired"]:
             raise self._expired(step)
         messages = [e["text"] for e in found["errors"]]
-        if spec is not None and spec.dialogs:
+        if spec is not None and spec.dialogs and self._submitted:
             messages += self._dialogs
         self._dialogs.clear()
         if messages:
@@ -287,6 +288,7 @@ class FlowRunner:
         else:
             loc = locate.clickable(self.page, target.text.render(ctx), target.role)
         self._dialogs.clear()
+        self._submitted = bool(step.args["submit"])
         await loc.click(timeout=timeout * 1000)
         if step.args["submit"]:
             await self.page.wait_for_load_state("domcontentloaded", timeout=timeout * 1000)
