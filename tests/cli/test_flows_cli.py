@@ -32,3 +32,9 @@ def test_missing_file_is_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["flows", "check", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 1
     assert "cannot read flow file" in result.stdout
+
+
+def test_a_folder_means_its_yaml_files() -> None:
+    result = runner.invoke(app, ["flows", "check", str(FIXTURES / "ok")])
+    assert result.exit_code == 0, result.output
+    assert "3 flow(s) OK" in result.output

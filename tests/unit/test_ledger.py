@@ -136,3 +136,23 @@ def test_step_recorder_takes_runner_events(ledger: Ledger) -> None:
     assert [(s["step"], s["outcome"]) for s in steps] == [("3", "failed"), ("4", "skipped")]
     assert "13800001234" not in steps[0]["message"] and "138****1234" in steps[0]["message"]
     assert steps[0]["started"] < steps[0]["finished"]
+
+
+def test_writes_from_several_threads_and_a_second_connection(ledger: Ledger) -> None:
+    import threading
+
+    run = ledger.start_run("c", "p")
+    cand = ledger.ensure_candidate("c", ID, "张三")
+    other = Ledger.open(ledger.path)  # e.g. a `status` run while `register` is running
+
+    def work(n: int) -> None:
+        for i in range(20):
+            (ledger if i % 2 else other).record_step(run, cand, "wizard", f"{n}.{i}", "finished")
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    other.close()
+    assert len(ledger.steps(cand)) == 80

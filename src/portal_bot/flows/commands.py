@@ -21,12 +21,15 @@ def register(app: typer.Typer) -> None:
 
     @flows.command("check")
     def check(
-        paths: list[Path] = typer.Argument(..., metavar="FLOW...", help="Flow files to lint."),
+        given: list[Path] = typer.Argument(
+            ..., metavar="FLOW...", help="Flow files or field maps to lint; a folder means its *.yaml."
+        ),
     ) -> None:
         """Lint flows: unknown steps or keys, undefined variables, missing run_flow targets, dead steps."""
         from portal_bot.flows.lint import check_flow
 
         console = make_console()
+        paths = [p for g in given for p in (sorted(g.glob("*.y*ml")) if g.is_dir() else [g])]
         total = 0
         for path in paths:
             problems = check_flow(path)
