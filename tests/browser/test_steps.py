@@ -422,3 +422,16 @@ def test_alert_counts_only_after_a_submit_click(
     )
     with pytest.raises(PortalTimeoutError):
         run(aio, apage, site, path)
+
+
+def test_field_expectation_names_what_the_page_shows(
+    aio: Aio, apage: AsyncPage, site: str, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "name: e\nsteps:\n  - goto: plan.html\n"
+        "  - expect: {field: 计划编号, equals: 2024-S-000937, timeout: 0.3}\n",
+    )
+    with pytest.raises(PortalTimeoutError) as err:
+        run(aio, apage, site, path)
+    assert str(err.value).endswith("flow.yaml:4: 计划编号: shows '2024-S-000911', expected '2024-S-000937'")

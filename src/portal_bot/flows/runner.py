@@ -196,7 +196,7 @@ class FlowRunner:
 
     async def _step(self, flow: Flow, step: RuntimeStep, ctx: Context, index: str) -> None:
         timeout = step.timeout or self._timeout(flow)
-        if step.kind in ("retry", "run_flow", "human"):  # they map their own errors
+        if step.kind in ("retry", "run_flow"):  # their inner steps map their own errors
             await getattr(self, f"_do_{step.kind}")(flow, step, ctx, timeout, index)
             return
         try:
@@ -210,8 +210,12 @@ class FlowRunner:
                 path=step.where.path,
                 line=step.where.line,
             ) from exc
-        except PortalTimeoutError:
+        except PortalTimeoutError as exc:
             await self._check_page(flow, step)
+            if exc.path is None:
+                raise PortalTimeoutError(
+                    exc.message, path=step.where.path, line=step.where.line, field=exc.field
+                ) from exc
             raise
         except PortalBotError as exc:
             if exc.path is None:  # raised by locate: say where in the flow
@@ -393,9 +397,7 @@ class FlowRunner:
             if want is None or (shown == want if e.equals is not None else want in shown):
                 return
             if time.monotonic() >= deadline:
-                raise PortalTimeoutError(
-                    mask_text(f"field {e.field} shows '{shown}', expected '{want}'"), field=e.field
-                )
+                raise PortalTimeoutError(mask_text(f"shows '{shown}', expected '{want}'"), field=e.field)
             await asyncio.sleep(0.1)
 
     async def _do_extract(
