@@ -28,8 +28,18 @@ from typing import Any
 from portal_bot.browser import AsyncLocator, AsyncPage
 from portal_bot.errors import FlowError
 
+# The site's answer without a session is a bare "非法请求 404！" page; a script or help text that
+# merely mentions the phrase on a real page must not count, hence the length limit.
+EXPIRED_JS = r"""() => {
+  const b = document.body;
+  if (!b || !(b.textContent || '').includes('非法请求')) return false;
+  const t = (b.innerText || '').trim();
+  return t.length < 200 && t.includes('非法请求');
+}"""
+
 _JS = r"""
 (reqs) => {
+  const EXPIRED = __EXPIRED__;
   const norm = (s) => (s || '').replace(/[\s\u3000*＊:：]/g, '');
   const W = window;
   W.__pbSeq = W.__pbSeq || 0;
@@ -50,7 +60,7 @@ _JS = r"""
   const SKIP = new Set(['SCRIPT', 'STYLE', 'OPTION', 'SELECT', 'TEXTAREA']);
   const all = document.body ? document.body.getElementsByTagName('*') : [];
   for (const el of all) {
-    if (SKIP.has(el.tagName)) continue;
+    if (SKIP.has(el.tagName) || el.childElementCount > 8) continue;  // labels are small
     const t = el.textContent;
     if (!t || t.length > 80) continue;
     const list = wanted.get(norm(t));
@@ -208,9 +218,9 @@ _JS = r"""
     if (found.length > 1) { results.push({error: 'ambiguous', count: found.length}); continue; }
     results.push(describeControl(found[0][1], r));
   }
-  return {results, expired: !!document.body && (document.body.textContent || '').includes('非法请求')};
+  return {results, expired: EXPIRED()};
 }
-"""
+""".replace("__EXPIRED__", EXPIRED_JS)
 
 _SET_VALUE_JS = """(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true}));
 el.dispatchEvent(new Event('change', {bubbles: true})); }"""

@@ -44,6 +44,7 @@ DEFAULT_TIMEOUT = 15.0
 Status = Literal["started", "finished", "failed", "skipped", "retrying"]
 
 _CHECK_PAGE_JS = r"""([sel, texts]) => {
+  const EXPIRED = __EXPIRED__;
   const body = document.body ? document.body.innerText || '' : '';
   const out = [];
   const norm = (s) => (s || '').replace(/[\s\u3000*＊:：]/g, '');
@@ -55,8 +56,8 @@ _CHECK_PAGE_JS = r"""([sel, texts]) => {
               ? norm(row.firstElementChild.textContent) : null});
   }
   for (const t of texts) if (body.includes(t)) out.push({text: t, field: null});
-  return {errors: out, expired: body.includes('非法请求')};
-}"""
+  return {errors: out, expired: EXPIRED()};
+}""".replace("__EXPIRED__", locate.EXPIRED_JS)
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,7 @@ class FlowRunner:
             raise PortalServerError(
                 f"{url} answered {response.status}", path=step.where.path, line=step.where.line
             )
-        if await self.page.evaluate("() => !!document.body && document.body.innerText.includes('非法请求')"):
+        if await self.page.evaluate(locate.EXPIRED_JS):
             raise locate.SessionGone()
 
     async def _do_click(
