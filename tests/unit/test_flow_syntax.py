@@ -41,10 +41,10 @@ def test_short_and_long_forms_compile_alike(tmp_path: Path) -> None:
     )
     kinds = [(s.kind, s.where.line) for s in flow.steps]
     assert kinds == [("click", 4), ("click", 5), ("expect", 6), ("check", 7), ("stop", 8)]
-    assert flow.steps[0].args["target"].text.source == "下一步"
-    assert flow.steps[1].args["submit"] is True and flow.steps[1].timeout == 5
-    assert flow.steps[2].args["expect"].visible.source == "预览确认提交"
-    assert flow.steps[3].args["options"][0].source == "我已阅读并同意"
+    assert flow.steps[0].args.target.text.source == "下一步"
+    assert flow.steps[1].args.submit is True and flow.steps[1].timeout == 5
+    assert flow.steps[2].args.expect.visible.source == "预览确认提交"
+    assert flow.steps[3].args.options[0].source == "我已阅读并同意"
     assert flow.steps[4].terminal
 
 
@@ -58,7 +58,7 @@ def test_header_and_steps_as_two_documents(tmp_path: Path) -> None:
 
 def test_numbers_and_booleans_are_text(tmp_path: Path) -> None:
     flow = load_flow(write(tmp_path, "name: n\nsteps:\n  - fill: {field: 本职业工作年限, value: 0}\n"))
-    assert flow.steps[0].args["value"].render(Context()) == "0"
+    assert flow.steps[0].args.value.render(Context()) == "0"
 
 
 def test_templates_render_from_every_namespace() -> None:
@@ -164,7 +164,7 @@ def test_field_map_entries_keep_their_own_lines(tmp_path: Path) -> None:
         "m.yaml",
     )
     flow = load_flow(write(tmp_path, "name: f\nsteps:\n  - fill_form: m.yaml\n"))
-    entries = flow.steps[0].args["fields"]
+    entries = flow.steps[0].args.fields
     assert [(e.label, e.kind, e.where.path.name, e.where.line) for e in entries] == [
         ("姓名", "text", "m.yaml", 1),
         ("性别", "select", "m.yaml", 2),

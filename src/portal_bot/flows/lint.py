@@ -17,8 +17,12 @@ from portal_bot.errors import FlowError
 from portal_bot.flows.schema import load_yaml
 from portal_bot.flows.steps import (
     Cond,
+    Extract,
+    FillForm,
     Flow,
     FormEntry,
+    Retry,
+    RunFlow,
     RuntimeStep,
     Template,
     Where,
@@ -127,26 +131,26 @@ def _lint_steps(steps: Iterable[RuntimeStep], scope: _Scope) -> None:
 
 def _lint_step(step: RuntimeStep, scope: _Scope) -> None:
     args = step.args
-    if step.kind == "run_flow":
-        for t in args["env"].values():
+    if isinstance(args, RunFlow):
+        for t in args.env.values():
             _names(t.names, t.where, scope)
-        sub: Flow | None = args["flow"]
+        sub = args.flow
         if sub is not None:
             inner = _Scope(
                 frozenset(sub.env), scope.vars, scope.candidate_keys, scope.plan_keys, scope.problems
             )
             _lint_flow(sub, inner)
         return
-    if step.kind == "retry":
-        _lint_steps(args["steps"], scope)
+    if isinstance(args, Retry):
+        _lint_steps(args.steps, scope)
         return
-    if step.kind == "fill_form":
-        _lint_entries(args["fields"], scope)
+    if isinstance(args, FillForm):
+        _lint_entries(args.fields, scope)
         return
     for t in _templates(args):
         _names(t.names, t.where, scope)
-    if step.kind == "extract" and scope.vars is not None:
-        scope.vars.add(args["var"])
+    if isinstance(args, Extract) and scope.vars is not None:
+        scope.vars.add(args.var)
 
 
 def _lint_entries(entries: Iterable[FormEntry], scope: _Scope) -> None:

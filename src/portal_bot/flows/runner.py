@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urljoin
 
 from loguru import logger
@@ -37,7 +37,27 @@ from portal_bot.errors import (
 )
 from portal_bot.flows import locate
 from portal_bot.flows.human import HumanHandler, HumanRequest, find_qr
-from portal_bot.flows.steps import Context, Expectation, Flow, RuntimeStep, Template, Where, as_text
+from portal_bot.flows.steps import (
+    Click,
+    Context,
+    Expect,
+    Expectation,
+    Extract,
+    Fail,
+    FieldAction,
+    FillForm,
+    Flow,
+    Goto,
+    Human,
+    Retry,
+    RunFlow,
+    RuntimeStep,
+    StepArgs,
+    Template,
+    Tick,
+    Where,
+    as_text,
+)
 from portal_bot.privacy import mask_text
 
 DEFAULT_TIMEOUT = 15.0
@@ -273,7 +293,7 @@ class FlowRunner:
     # ------------------------------------------------------------------ steps
 
     async def _do_goto(self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str) -> None:
-        url = step.args["url"].render(ctx)
+        url = _args(step, Goto).url.render(ctx)
         if self.base_url and not re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I):
             url = urljoin(self.base_url, url)
         response = await self.page.goto(url, timeout=timeout * 1000)
@@ -287,20 +307,21 @@ class FlowRunner:
     async def _do_click(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
-        target = step.args["target"]
-        if target.css is not None:
-            loc = self.page.locator(target.css).filter(visible=True)
-        else:
+        args = _args(step, Click)
+        target = args.target
+        if target.text is not None:
             loc = locate.clickable(self.page, target.text.render(ctx), target.role)
+        else:
+            loc = self.page.locator(target.css or "*").filter(visible=True)
         self._dialogs.clear()
-        self._submitted = bool(step.args["submit"])
+        self._submitted = args.submit
         await loc.click(timeout=timeout * 1000)
-        if step.args["submit"]:
+        if args.submit:
             await self.page.wait_for_load_state("domcontentloaded", timeout=timeout * 1000)
             await self._check_page(flow, step)
 
     async def _field(self, step: RuntimeStep, kind: str, value: Any, timeout: float) -> None:
-        label = step.args["target"].field
+        label = _args(step, FieldAction).target.field or ""
         if kind in ("select", "choose"):
             req = locate.Request(label, kind, option=as_text(value))
         elif kind == "check":
@@ -311,18 +332,20 @@ class FlowRunner:
         await locate.act(self.page, req, res, value, timeout)
 
     async def _do_fill(self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str) -> None:
-        value = step.args["value"].render(ctx)
-        css = step.args["target"].css
+        args = _args(step, FieldAction)
+        value = args.value.render(ctx)
+        css = args.target.css
         if css is not None:
             await self.page.locator(css).fill(value, timeout=timeout * 1000)
             return
-        await self._field(step, "date" if step.args["date"] else "text", value, timeout)
+        await self._field(step, "date" if args.date else "text", value, timeout)
 
     async def _do_select(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
-        option = step.args["value"].render(ctx)
-        css = step.args["target"].css
+        args = _args(step, FieldAction)
+        option = args.value.render(ctx)
+        css = args.target.css
         if css is not None:
             await self.page.locator(css).select_option(label=option, timeout=timeout * 1000)
             return
@@ -331,20 +354,22 @@ class FlowRunner:
     async def _do_choose(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
-        option = step.args["value"].render(ctx)
-        css = step.args["target"].css
+        args = _args(step, FieldAction)
+        option = args.value.render(ctx)
+        css = args.target.css
         if css is not None:
             await self.page.locator(css).check(timeout=timeout * 1000)
             return
-        req = locate.Request(step.args["target"].field, "choose", options=(option,))
+        req = locate.Request(args.target.field or "", "choose", options=(option,))
         (res,) = await locate.resolve(self.page, [req], timeout)
         await locate.act(self.page, req, res, True, timeout)
 
     async def _do_upload(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
-        file = step.args["value"].render(ctx)
-        css = step.args["target"].css
+        args = _args(step, FieldAction)
+        file = args.value.render(ctx)
+        css = args.target.css
         if css is not None:
             await self.page.locator(css).set_input_files(file, timeout=timeout * 1000)
             return
@@ -361,15 +386,15 @@ class FlowRunner:
         await self._tick(step, ctx, timeout, False)
 
     async def _tick(self, step: RuntimeStep, ctx: Context, timeout: float, checked: bool) -> None:
-        options = _options(step.args["options"], ctx)
-        req = locate.Request(step.args["field"] or "", "check", options=options)
+        args = _args(step, Tick)
+        req = locate.Request(args.field or "", "check", options=_options(args.options, ctx))
         (res,) = await locate.resolve(self.page, [req], timeout)
         await locate.act(self.page, req, res, checked, timeout)
 
     async def _do_expect(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
-        await self._expect(step.args["expect"], ctx, timeout)
+        await self._expect(_args(step, Expect).expect, ctx, timeout)
 
     async def _expect(self, e: Expectation, ctx: Context, timeout: float) -> None:
         ms = timeout * 1000
@@ -404,7 +429,8 @@ class FlowRunner:
     async def _do_extract(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
-        target = step.args["target"]
+        args = _args(step, Extract)
+        target = args.target
         if target.css is not None:
             loc = self.page.locator(target.css).first
             await loc.wait_for(timeout=timeout * 1000)
@@ -413,22 +439,22 @@ class FlowRunner:
                 await loc.input_value() if tag in ("INPUT", "TEXTAREA", "SELECT") else await loc.inner_text()
             )
         else:
-            (res,) = await locate.resolve(self.page, [locate.Request(target.field, "value")], timeout)
+            (res,) = await locate.resolve(self.page, [locate.Request(target.field or "", "value")], timeout)
             text = str(res.get("value", ""))
         text = text.strip()
-        pattern = step.args["pattern"]
+        pattern = args.pattern
         if pattern is not None:
             m = re.search(pattern, text)
             if m is None:
-                raise FlowError(mask_text(f"extract {step.args['var']}: '{text}' does not match {pattern}"))
+                raise FlowError(mask_text(f"extract {args.var}: '{text}' does not match {pattern}"))
             text = m.group(1) if m.groups() else m.group(0)
-        ctx.vars[step.args["var"]] = text
+        ctx.vars[args.var] = text
 
     async def _do_fill_form(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
         todo: list[tuple[locate.Request, Any, Where]] = []
-        for entry in step.args["fields"]:
+        for entry in _args(step, FillForm).fields:
             if entry.when is not None and not entry.when.holds(ctx):
                 continue
             if entry.kind == "check":
@@ -463,33 +489,33 @@ class FlowRunner:
     async def _do_human(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
-        args = step.args
+        args = _args(step, Human)
         if self.human is None:
             raise FlowError(
                 f"{step.description} needs a person, but no human handler is set",
                 path=step.where.path,
                 line=step.where.line,
             )
-        until: Expectation = args["until"]
+        until = args.until
 
         async def wait_until_done(seconds: float) -> None:
             try:
                 await self._expect(until, ctx, seconds)
             except (PlaywrightTimeoutError, PortalTimeoutError) as exc:
                 raise HumanStepTimeoutError(
-                    f"{args['human']} not completed within {seconds:g}s (waiting for {until.describe()})",
+                    f"{args.kind} not completed within {seconds:g}s (waiting for {until.describe()})",
                     path=step.where.path,
                     line=step.where.line,
                 ) from exc
 
-        qr = await find_qr(self.page, args["qr"])
-        message = args["message"].render(ctx) if args["message"] is not None else None
-        request = HumanRequest(args["human"], self.page, qr, message, timeout, flow.name, wait_until_done)
+        qr = await find_qr(self.page, args.qr)
+        message = args.message.render(ctx) if args.message is not None else None
+        request = HumanRequest(args.kind, self.page, qr, message, timeout, flow.name, wait_until_done)
         try:
             await asyncio.wait_for(self.human(request), timeout)
         except TimeoutError as exc:
             raise HumanStepTimeoutError(
-                f"{args['human']} not completed within {timeout:g}s",
+                f"{args.kind} not completed within {timeout:g}s",
                 path=step.where.path,
                 line=step.where.line,
             ) from exc
@@ -498,8 +524,13 @@ class FlowRunner:
     async def _do_run_flow(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
-        sub: Flow = step.args["flow"]
-        given = {k: t.value(ctx) for k, t in step.args["env"].items()}
+        args = _args(step, RunFlow)
+        if args.flow is None:  # load_flow raises before this can happen; flows check never runs
+            raise FlowError(
+                f"run_flow: {args.name} was not loaded", path=step.where.path, line=step.where.line
+            )
+        sub = args.flow
+        given = {k: t.value(ctx) for k, t in args.env.items()}
         child = ctx.child({})
         child.env.update(self._env(sub, ctx, given))
         await self._run_flow(sub, child, f"{index}.")
@@ -507,10 +538,11 @@ class FlowRunner:
     async def _do_retry(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
-        attempts, delay, cap = step.args["attempts"], step.args["delay"], step.args["max_delay"]
+        args = _args(step, Retry)
+        attempts, delay, cap = args.attempts, args.delay, args.max_delay
         for attempt in range(1, attempts + 1):
             try:
-                await self._steps(flow, step.args["steps"], ctx, f"{index}.")
+                await self._steps(flow, args.steps, ctx, f"{index}.")
                 return
             except PortalError as exc:
                 # an expired session needs a login, not patience: give it back at once
@@ -524,7 +556,18 @@ class FlowRunner:
         raise _Stop()
 
     async def _do_fail(self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str) -> None:
-        raise FlowError(step.args["message"].render(ctx), path=step.where.path, line=step.where.line)
+        message = _args(step, Fail).message.render(ctx)
+        raise FlowError(message, path=step.where.path, line=step.where.line)
+
+
+_A = TypeVar("_A", bound=StepArgs)
+
+
+def _args(step: RuntimeStep, kind: type[_A]) -> _A:
+    """The step's compiled arguments, of the type its kind compiles to."""
+    if not isinstance(step.args, kind):
+        raise TypeError(f"{step.kind} step compiled to {type(step.args).__name__}, not {kind.__name__}")
+    return step.args
 
 
 def _value(value: Template | tuple[Template, ...], ctx: Context) -> str:

@@ -30,6 +30,19 @@ from portal_bot.flows.values import (
 
 __all__ = [
     "NAMESPACES",
+    "Click",
+    "Expect",
+    "Extract",
+    "Fail",
+    "FieldAction",
+    "FillForm",
+    "Goto",
+    "Human",
+    "Retry",
+    "RunFlow",
+    "StepArgs",
+    "Stop",
+    "Tick",
     "Cond",
     "Context",
     "Expectation",
@@ -100,6 +113,90 @@ class FormEntry:
 
 
 @dataclass(frozen=True)
+class Goto:
+    url: Template
+
+
+@dataclass(frozen=True)
+class Click:
+    target: Target
+    submit: bool
+
+
+@dataclass(frozen=True)
+class FieldAction:
+    """fill, select, choose and upload: a target and the value (text, option or file)."""
+
+    target: Target
+    value: Template
+    date: bool = False
+
+
+@dataclass(frozen=True)
+class Tick:
+    """check and uncheck."""
+
+    field: str | None
+    options: Template | tuple[Template, ...] | None
+    checked: bool
+
+
+@dataclass(frozen=True)
+class Expect:
+    expect: Expectation
+
+
+@dataclass(frozen=True)
+class Extract:
+    var: str
+    target: Target
+    pattern: str | None
+
+
+@dataclass(frozen=True)
+class Human:
+    kind: Literal["login", "signature", "confirm"]
+    until: Expectation
+    qr: str | None
+    message: Template | None
+
+
+@dataclass(frozen=True)
+class RunFlow:
+    name: str
+    flow: Flow | None  # None only while collecting problems for `flows check`
+    env: dict[str, Template]
+
+
+@dataclass(frozen=True)
+class Retry:
+    attempts: int
+    delay: float
+    max_delay: float
+    steps: tuple[RuntimeStep, ...]
+
+
+@dataclass(frozen=True)
+class FillForm:
+    fields: tuple[FormEntry, ...]
+
+
+@dataclass(frozen=True)
+class Stop:
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Fail:
+    message: Template
+
+
+StepArgs = (
+    Goto | Click | FieldAction | Tick | Expect | Extract | Human | RunFlow | Retry | FillForm | Stop | Fail
+)
+
+
+@dataclass(frozen=True)
 class RuntimeStep:
     """One executable step. ``args`` holds the kind-specific part."""
 
@@ -108,7 +205,7 @@ class RuntimeStep:
     index: int
     when: Cond | None
     timeout: float | None
-    args: dict[str, Any]
+    args: StepArgs
     description: str
 
     @property
@@ -146,7 +243,9 @@ def load_flow(path: Path) -> Flow:
     Raises:
         FlowError: the first problem, as ``path:line: message``.
     """
-    return _load(Path(path), Problems(collect=False), ())  # type: ignore[return-value]
+    flow = _load(Path(path), Problems(collect=False), ())
+    assert flow is not None  # with collect=False every problem raised instead
+    return flow
 
 
 def compile_for_check(path: Path) -> tuple[Flow | None, list[FlowError]]:
@@ -241,22 +340,17 @@ class _Compiler:
             )
         return out
 
-    def step(self, kind: str, a: Any, at: schema.YamlPath) -> dict[str, Any]:  # noqa: C901
+    def step(self, kind: str, a: Any, at: schema.YamlPath) -> StepArgs:
         t = self.template
         if kind == "goto":
-            return {"url": t(a.url, (*at, "url"))}
+            return Goto(t(a.url, (*at, "url")))
         if kind == "click":
             text = t(a.text, (*at, "text")) if a.text is not None else None
-            return {"target": Target(None, text, a.css, a.role), "submit": a.submit}
+            return Click(Target(None, text, a.css, a.role), a.submit)
         if kind in ("fill", "select", "choose", "upload"):
-            value_key = {"fill": "value", "select": "option", "choose": "option", "upload": "file"}[kind]
-            out = {
-                "target": Target(a.field, None, a.css),
-                "value": t(getattr(a, value_key), (*at, value_key)),
-            }
-            if kind == "fill":
-                out["date"] = a.date
-            return out
+            key = {"fill": "value", "select": "option", "choose": "option", "upload": "file"}[kind]
+            date = bool(a.date) if kind == "fill" else False
+            return FieldAction(Target(a.field, None, a.css), t(getattr(a, key), (*at, key)), date)
         if kind in ("check", "uncheck"):
             opts: Template | tuple[Template, ...] | None
             if a.option is not None:
@@ -267,38 +361,28 @@ class _Compiler:
                 opts = t(a.options, (*at, "options"))
             else:
                 opts = None
-            return {"field": a.field, "options": opts, "checked": kind == "check"}
+            return Tick(a.field, opts, kind == "check")
         if kind == "expect":
-            return {"expect": self.expectation(a, at)}
+            return Expect(self.expectation(a, at))
         if kind == "extract":
             if a.pattern is not None:
                 try:
                     re.compile(a.pattern)
                 except re.error as exc:
                     self.problems.add(self.where((*at, "pattern")).error(f"bad pattern: {exc}"))
-            return {"var": a.var, "target": Target(a.field, None, a.css), "pattern": a.pattern}
+            return Extract(a.var, Target(a.field, None, a.css), a.pattern)
         if kind == "human":
             message = t(a.message, (*at, "message")) if a.message is not None else None
-            return {
-                "human": a.kind,
-                "until": self.expectation(a.until, (*at, "until")),
-                "qr": a.qr,
-                "message": message,
-            }
+            return Human(a.kind, self.expectation(a.until, (*at, "until")), a.qr, message)
         if kind == "run_flow":
             return self.run_flow(a, at)
         if kind == "retry":
-            return {
-                "attempts": a.attempts,
-                "delay": a.delay,
-                "max_delay": a.max_delay,
-                "steps": tuple(self.steps(a.steps, (*at, "steps"))),
-            }
+            return Retry(a.attempts, a.delay, a.max_delay, tuple(self.steps(a.steps, (*at, "steps"))))
         if kind == "fill_form":
-            return {"fields": tuple(self.form(a, at))}
+            return FillForm(tuple(self.form(a, at)))
         if kind == "stop":
-            return {"reason": a.reason}
-        return {"message": t(a.message, (*at, "message"))}
+            return Stop(a.reason)
+        return Fail(t(a.message, (*at, "message")))
 
     def expectation(self, a: schema.ExpectArgs, at: schema.YamlPath) -> Expectation:
         def opt(name: str) -> Template | None:
@@ -309,16 +393,16 @@ class _Compiler:
             opt("visible"), opt("hidden"), a.css, opt("url"), a.field, opt("equals"), opt("contains")
         )
 
-    def run_flow(self, a: schema.RunFlowArgs, at: schema.YamlPath) -> dict[str, Any]:
+    def run_flow(self, a: schema.RunFlowArgs, at: schema.YamlPath) -> RunFlow:
         target = (self.path.parent / a.flow).resolve()
         where = self.where((*at, "flow"))
         env = {k: self.template(v, (*at, "env", k)) for k, v in a.env.items()}
         if target in self.stack:
             self.problems.add(where.error(f"run_flow {a.flow} calls itself (directly or through others)"))
-            return {"flow": None, "env": env, "name": a.flow}
+            return RunFlow(a.flow, None, env)
         if not target.is_file():
             self.problems.add(where.error(f"run_flow: no flow file {a.flow} beside this flow"))
-            return {"flow": None, "env": env, "name": a.flow}
+            return RunFlow(a.flow, None, env)
         sub = _load(target, self.problems, self.stack)
         if sub is not None:
             for key in env:
@@ -326,7 +410,7 @@ class _Compiler:
                     self.problems.add(
                         self.where((*at, "env", key)).error(f"run_flow: {a.flow} declares no env {key}")
                     )
-        return {"flow": sub, "env": env, "name": a.flow}
+        return RunFlow(a.flow, sub, env)
 
     def form(self, a: schema.FillFormArgs, at: schema.YamlPath) -> list[FormEntry]:
         if a.fields is not None:
