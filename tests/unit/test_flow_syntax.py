@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import textwrap
 from pathlib import Path
 
@@ -217,3 +218,13 @@ def test_text_without_references_renders_as_itself(text: str) -> None:
 @given(st.text(alphabet=st.characters(blacklist_characters="$"), max_size=20))
 def test_escaped_reference_is_literal(text: str) -> None:
     assert Template.parse(f"$${{{text}}}", HERE).render(Context()) == f"${{{text}}}"
+
+
+def test_the_documented_example_flows_are_valid(tmp_path: Path) -> None:
+    doc = (OK.parents[2] / "docs" / "flows.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n# (\S+\.yaml)\n(.*?)```", doc, re.S)
+    assert len(blocks) >= 3
+    for name, body in blocks:
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    for name, _body in blocks:
+        assert check_flow(tmp_path / name) == [], name
