@@ -435,3 +435,20 @@ def test_field_expectation_names_what_the_page_shows(
     with pytest.raises(PortalTimeoutError) as err:
         run(aio, apage, site, path)
     assert str(err.value).endswith("flow.yaml:4: 计划编号: shows '2024-S-000911', expected '2024-S-000937'")
+
+
+def test_fixed_fields_that_already_say_so_are_left_alone(
+    aio: Aio, apage: AsyncPage, site: str, tmp_path: Path
+) -> None:
+    aio.run(apage.goto(site + "form_table.html"))
+    aio.run(apage.evaluate("document.querySelector('[name=column13]').value = '1'"))
+    aio.run(apage.evaluate("document.querySelector('[name=column13]').disabled = true"))
+    ok = write(
+        tmp_path,
+        "name: f\nsteps:\n  - fill: {field: 报考职业名称, value: 碳排放管理员}\n"
+        "  - select: {field: 性别, option: 男}\n",
+    )
+    run(aio, apage, site, ok)
+    wrong = write(tmp_path, "name: f\nsteps:\n  - fill: {field: 报考职业名称, value: 电工}\n", "wrong.yaml")
+    with pytest.raises(FlowError, match="read-only and shows '碳排放管理员', not '电工'"):
+        run(aio, apage, site, wrong)

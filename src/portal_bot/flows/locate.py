@@ -27,6 +27,7 @@ from typing import Any
 
 from portal_bot.browser import AsyncLocator, AsyncPage
 from portal_bot.errors import FlowError
+from portal_bot.privacy import mask_text
 
 # The site's answer without a session is a bare "非法请求 404！" page; a script or help text that
 # merely mentions the phrase on a real page must not count, hence the length limit.
@@ -153,7 +154,7 @@ _JS = r"""
         const opts = [...sel.options].map((o) => ({texts: [o.text], value: o.value}));
         const hit = r.option == null ? [] : pick(opts, r.option);
         return {control: 'select', ref: mark(sel), value: hit.length ? hit[0].value : null,
-                options: opts.map((o) => o.texts[0])};
+                current: sel.value, options: opts.map((o) => o.texts[0])};
       }
       const ul = C.querySelector('ul, ol'), hid = C.querySelector('input[type=hidden]');
       if (ul && hid) {
@@ -185,7 +186,10 @@ _JS = r"""
       return res;
     }
     if (kind === 'upload') return file ? {control: 'file', ref: mark(file)} : {error: 'kind'};
-    if (text) return {control: 'text', ref: mark(text), readonly: text.readOnly || text.disabled};
+    if (text) {
+      const ro = text.readOnly || text.disabled;
+      return {control: 'text', ref: mark(text), readonly: ro, current: text.value};
+    }
     return {error: 'kind'};
   };
   const results = [];
@@ -331,11 +335,19 @@ async def act(page: AsyncPage, req: Request, res: dict[str, Any], value: Any, ti
     kind = req.kind
     if kind in ("text", "date"):
         loc = ref(page, res["ref"])
-        if res.get("readonly"):
-            # date pickers make the input read-only; type the value the way the picker would set it
+        if not res.get("readonly"):
+            await loc.fill(str(value), timeout=ms)
+        elif res.get("current") == str(value):
+            return  # a fixed field (from the plan or the account) that already says so
+        elif kind == "date":
+            # date pickers make the input read-only; set the value the way the picker would
             await loc.evaluate(_SET_VALUE_JS, str(value))
         else:
-            await loc.fill(str(value), timeout=ms)
+            raise FlowError(
+                mask_text(f"the field is read-only and shows '{res.get('current')}', not '{value}'"),
+                field=req.label,
+                hint="the site takes this value from the account or the plan",
+            )
         return
     if kind == "upload":
         await ref(page, res["ref"]).set_input_files(str(value), timeout=ms)
@@ -344,7 +356,8 @@ async def act(page: AsyncPage, req: Request, res: dict[str, Any], value: Any, ti
         if res["control"] == "select":
             if res["value"] is None:
                 raise _no_option(req, res)
-            await ref(page, res["ref"]).select_option(value=res["value"], timeout=ms)
+            if res["value"] != res["current"]:  # fixed selects are disabled but already right
+                await ref(page, res["ref"]).select_option(value=res["value"], timeout=ms)
             return
         if res["option"] is None:
             raise _no_option(req, res)
