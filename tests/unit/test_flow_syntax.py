@@ -58,8 +58,15 @@ def test_header_and_steps_as_two_documents(tmp_path: Path) -> None:
 
 
 def test_numbers_and_booleans_are_text(tmp_path: Path) -> None:
-    flow = load_flow(write(tmp_path, "name: n\nsteps:\n  - fill: {field: 本职业工作年限, value: 0}\n"))
+    flow = load_flow(
+        write(
+            tmp_path,
+            "name: n\nsteps:\n  - fill: {field: 年限, value: 0}\n"
+            "  - fill: {field: 日期, value: 2022-06-01}\n",
+        )
+    )
     assert flow.steps[0].args.value.render(Context()) == "0"
+    assert flow.steps[1].args.value.render(Context()) == "2022-06-01"
 
 
 def test_templates_render_from_every_namespace() -> None:

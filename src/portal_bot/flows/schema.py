@@ -12,6 +12,7 @@ only parses and validates; it never touches a browser or resolves ``${...}`` var
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -122,11 +123,13 @@ def line_of(data: Any, lines: dict[YamlPath, int], loc: tuple[Any, ...]) -> tupl
 
 
 def _text(value: Any) -> Any:
-    """YAML writes 0, 3.5 and true without quotes; a value given to the site is text."""
+    """YAML writes 0, 3.5, true and dates without quotes; a value given to the site is text."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
+    if isinstance(value, dt.date):  # `value: 2022-06-01` unquoted is a YAML date
+        return value.isoformat()
     return value
 
 
