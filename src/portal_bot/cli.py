@@ -86,6 +86,7 @@ _FEATURES = (
     "portal_bot.doctor",
     "portal_bot.profiles.commands",
     "portal_bot.status.commands",
+    "portal_bot.flows.commands",
 )
 
 for _name in _FEATURES:

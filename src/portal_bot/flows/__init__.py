@@ -1,0 +1,1 @@
+"""Flows as data: YAML syntax (schema) → compiled steps (steps, values) → execution (runner, locate)."""

@@ -1,0 +1,583 @@
+"""The YAML syntax layer of flows: pydantic models of a flow file and a field map, loaded with lines.
+
+A flow is a header (``name``, ``description``, ``env``, ``timeout``, ``errors``) and a list of
+steps. Each step is a one-key mapping naming its kind (``- fill: {field: 姓名, value: ...}``), many
+with a short form (``- click: 下一步``). The header and the steps may also be two YAML documents
+separated by ``---``, as in Maestro. Steps form a discriminated union keyed by that one key.
+
+Every problem becomes a :class:`~portal_bot.errors.FlowError` pointing at ``path:line``. This module
+only parses and validates; it never touches a browser or resolves ``${...}`` variables (that is
+:mod:`portal_bot.flows.steps`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
+
+from portal_bot.errors import FlowError
+
+YamlPath = tuple[str | int, ...]
+
+
+# --------------------------------------------------------------------------- YAML with line numbers
+
+
+def load_yaml(path: Path) -> tuple[Any, dict[YamlPath, int]]:
+    """Parse a YAML file into plain data plus a map from data path to 1-based line number.
+
+    Two documents (a header mapping, then a list of steps) are merged into one mapping with the
+    list under ``steps``.
+
+    Raises:
+        FlowError: the file cannot be read or is not valid YAML (duplicate keys included).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FlowError(f"cannot read flow file: {exc.strerror or exc}", path=path) from exc
+    lines: dict[YamlPath, int] = {}
+    try:
+        nodes = [n for n in yaml.compose_all(text, Loader=yaml.SafeLoader) if n is not None]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise FlowError(f"invalid YAML: {exc.problem or exc}", path=path, line=line) from exc
+    except yaml.YAMLError as exc:
+        raise FlowError(f"invalid YAML: {exc}", path=path) from exc
+    if not nodes:
+        raise FlowError("the file is empty", path=path, line=1)
+    loader = yaml.SafeLoader("")
+    if len(nodes) == 1:
+        return _to_data(nodes[0], (), lines, path, loader), lines
+    if len(nodes) == 2 and isinstance(nodes[0], yaml.MappingNode) and isinstance(nodes[1], yaml.SequenceNode):
+        header = _to_data(nodes[0], (), lines, path, loader)
+        if "steps" in header:
+            raise FlowError(
+                "steps given twice: in the header and as a second document", path=path, line=lines[("steps",)]
+            )
+        header["steps"] = _to_data(nodes[1], ("steps",), lines, path, loader)
+        lines.setdefault(("steps",), nodes[1].start_mark.line + 1)
+        return header, lines
+    raise FlowError(
+        "expected one document, or a header and a list of steps separated by ---",
+        path=path,
+        line=nodes[-1].start_mark.line + 1,
+    )
+
+
+def _to_data(
+    node: yaml.Node, at: YamlPath, lines: dict[YamlPath, int], path: Path, loader: yaml.SafeLoader
+) -> Any:
+    lines.setdefault(at, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if isinstance(key, list | dict):
+                raise FlowError(
+                    "a mapping key must be a plain value", path=path, line=key_node.start_mark.line + 1
+                )
+            if key in out:
+                raise FlowError(f"duplicate key {key!r}", path=path, line=key_node.start_mark.line + 1)
+            lines[(*at, key)] = key_node.start_mark.line + 1
+            out[key] = _to_data(value_node, (*at, key), lines, path, loader)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_data(item, (*at, i), lines, path, loader) for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def line_of(data: Any, lines: dict[YamlPath, int], loc: tuple[Any, ...]) -> tuple[YamlPath, int | None]:
+    """The data path a pydantic ``loc`` points at (union tags skipped) and its line."""
+    at: list[str | int] = []
+    cur = data
+    for part in loc:
+        if isinstance(cur, dict) and part in cur:
+            at.append(part)
+            cur = cur[part]
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            at.append(part)
+            cur = cur[part]
+    for n in range(len(at), -1, -1):
+        if tuple(at[:n]) in lines:
+            return tuple(at), lines[tuple(at[:n])]
+    return tuple(at), None
+
+
+# --------------------------------------------------------------------------- models
+
+
+def _text(value: Any) -> Any:
+    """YAML writes 0, 3.5, true and dates without quotes; a value given to the site is text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, dt.date):  # `value: 2022-06-01` unquoted is a YAML date
+        return value.isoformat()
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_text)]
+"""A string that may contain ``${namespace.key}`` references."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class VarCondition(_Model):
+    """``{var: candidate.category, equals: 院校学生}``; exactly one test."""
+
+    var: str
+    equals: Text | None = None
+    not_equals: Text | None = None
+    in_: list[Text] | None = Field(default=None, alias="in")
+    is_null: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self) -> VarCondition:
+        tests = [t for t in (self.equals, self.not_equals, self.in_, self.is_null) if t is not None]
+        if len(tests) != 1:
+            raise ValueError("give exactly one of equals, not_equals, in, is_null")
+        return self
+
+
+class AllCondition(_Model):
+    all: list[Condition]
+
+
+class AnyCondition(_Model):
+    any: list[Condition]
+
+
+class NotCondition(_Model):
+    not_: Condition = Field(alias="not")
+
+
+def _condition_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "expr"
+    if isinstance(value, BaseModel):
+        return {VarCondition: "var", AllCondition: "all", AnyCondition: "any"}.get(type(value), "not")
+    if isinstance(value, dict):
+        for key in ("var", "all", "any", "not"):
+            if key in value:
+                return key
+    return None
+
+
+Condition = Annotated[
+    Annotated[str, Tag("expr")]
+    | Annotated[VarCondition, Tag("var")]
+    | Annotated[AllCondition, Tag("all")]
+    | Annotated[AnyCondition, Tag("any")]
+    | Annotated[NotCondition, Tag("not")],
+    Discriminator(
+        _condition_kind,
+        custom_error_type="bad_condition",
+        custom_error_message="a condition is an expression string or a mapping with var, all, any or not",
+    ),
+]
+"""A ``when:``: an expression string (``${candidate.promotion} != null``) or a mapping form."""
+
+
+class StepArgs(_Model):
+    """What every long-form step may carry."""
+
+    SHORT: ClassVar[str | None] = None
+    """The key a short form (``- click: 下一步``) fills in."""
+
+    when: Condition | None = None
+    timeout: float | None = Field(default=None, gt=0, description="seconds")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, value: Any) -> Any:
+        if cls.SHORT and isinstance(value, str | int | float) and not isinstance(value, bool):
+            return {cls.SHORT: str(value)}
+        return value
+
+
+class GotoArgs(StepArgs):
+    url: Text
+    SHORT = "url"
+
+
+class ClickArgs(StepArgs):
+    text: Text | None = None
+    css: str | None = None
+    role: Literal["button", "link", "any"] = "any"
+    submit: bool = False
+    SHORT = "text"
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ClickArgs:
+        if (self.text is None) == (self.css is None):
+            raise ValueError("give exactly one of text, css")
+        return self
+
+
+class _FieldTarget(StepArgs):
+    field: str | None = None
+    css: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> _FieldTarget:
+        if (self.field is None) == (self.css is None):
+            raise ValueError("give exactly one of field, css")
+        return self
+
+
+class FillArgs(_FieldTarget):
+    value: Text
+    date: bool = False
+
+
+class SelectArgs(_FieldTarget):
+    option: Text
+
+
+class ChooseArgs(_FieldTarget):
+    option: Text
+
+
+class UploadArgs(_FieldTarget):
+    file: Text
+
+
+class CheckArgs(StepArgs):
+    field: str | None = None
+    option: Text | None = None
+    options: list[Text] | Text | None = None
+    SHORT = "option"
+
+    @model_validator(mode="after")
+    def _some_target(self) -> CheckArgs:
+        if self.option is not None and self.options is not None:
+            raise ValueError("give option or options, not both")
+        if self.field is None and self.option is None and self.options is None:
+            raise ValueError("give a field, an option or options")
+        return self
+
+
+class ExpectArgs(StepArgs):
+    visible: Text | None = None
+    hidden: Text | None = None
+    css: str | None = None
+    url: Text | None = None
+    field: str | None = None
+    equals: Text | None = None
+    contains: Text | None = None
+    SHORT = "visible"
+
+    @model_validator(mode="after")
+    def _one_expectation(self) -> ExpectArgs:
+        if sum(x is not None for x in (self.visible, self.hidden, self.css, self.url, self.field)) != 1:
+            raise ValueError("give exactly one of visible, hidden, css, url, field")
+        if (self.equals is not None or self.contains is not None) and self.field is None:
+            raise ValueError("equals/contains go with field")
+        return self
+
+
+class ExtractArgs(StepArgs):
+    var: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    field: str | None = None
+    css: str | None = None
+    pattern: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ExtractArgs:
+        if (self.field is None) == (self.css is None):
+            raise ValueError("give exactly one of field, css")
+        return self
+
+
+class HumanArgs(StepArgs):
+    kind: Literal["login", "signature", "confirm"]
+    until: ExpectArgs
+    qr: str | None = None
+    message: Text | None = None
+    timeout: float | None = Field(default=900, gt=0)
+
+
+class RunFlowArgs(StepArgs):
+    flow: str
+    env: dict[str, Text] = {}
+    SHORT = "flow"
+
+
+class RetryArgs(StepArgs):
+    attempts: int = Field(default=3, ge=1, le=10)
+    delay: float = Field(default=1.0, ge=0)
+    max_delay: float = Field(default=30.0, ge=0)
+    steps: list[Step]
+
+
+class FieldEntry(_Model):
+    """One row of a field map: which label gets which value, through which kind of control."""
+
+    label: str
+    value: Text | list[Text]
+    kind: Literal["text", "select", "choose", "check", "upload", "date"] = "text"
+    when: Condition | None = None
+
+
+class FillFormArgs(StepArgs):
+    map: str | None = None
+    fields: list[FieldEntry] | None = None
+    SHORT = "map"
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FillFormArgs:
+        if (self.map is None) == (self.fields is None):
+            raise ValueError("give exactly one of map, fields")
+        return self
+
+
+class StopArgs(StepArgs):
+    reason: str | None = None
+    SHORT = "reason"
+
+
+class FailArgs(StepArgs):
+    message: Text
+    SHORT = "message"
+
+
+class GotoStep(_Model):
+    goto: GotoArgs
+
+
+class ClickStep(_Model):
+    click: ClickArgs
+
+
+class FillStep(_Model):
+    fill: FillArgs
+
+
+class SelectStep(_Model):
+    select: SelectArgs
+
+
+class CheckStep(_Model):
+    check: CheckArgs
+
+
+class UncheckStep(_Model):
+    uncheck: CheckArgs
+
+
+class ChooseStep(_Model):
+    choose: ChooseArgs
+
+
+class UploadStep(_Model):
+    upload: UploadArgs
+
+
+class ExpectStep(_Model):
+    expect: ExpectArgs
+
+
+class ExtractStep(_Model):
+    extract: ExtractArgs
+
+
+class HumanStep(_Model):
+    human: HumanArgs
+
+
+class RunFlowStep(_Model):
+    run_flow: RunFlowArgs
+
+
+class RetryStep(_Model):
+    retry: RetryArgs
+
+
+class FillFormStep(_Model):
+    fill_form: FillFormArgs
+
+
+class StopStep(_Model):
+    stop: StopArgs
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, value: Any) -> Any:
+        if value == "stop":
+            return {"stop": {}}
+        if isinstance(value, dict) and value.get("stop", 0) is None:
+            return {"stop": {}}
+        return value
+
+
+class FailStep(_Model):
+    fail: FailArgs
+
+
+STEP_MODELS: dict[str, type[_Model]] = {
+    "goto": GotoStep,
+    "click": ClickStep,
+    "fill": FillStep,
+    "select": SelectStep,
+    "check": CheckStep,
+    "uncheck": UncheckStep,
+    "choose": ChooseStep,
+    "upload": UploadStep,
+    "expect": ExpectStep,
+    "extract": ExtractStep,
+    "human": HumanStep,
+    "run_flow": RunFlowStep,
+    "retry": RetryStep,
+    "fill_form": FillFormStep,
+    "stop": StopStep,
+    "fail": FailStep,
+}
+
+
+def step_kind(value: Any) -> str | None:
+    """The discriminator: the one key of a step mapping (or a bare ``stop``)."""
+    if isinstance(value, BaseModel):
+        return next(iter(type(value).model_fields))
+    if isinstance(value, dict) and len(value) == 1:
+        key = next(iter(value))
+        return key if key in STEP_MODELS else None
+    if value == "stop":
+        return "stop"
+    return None
+
+
+Step = Annotated[
+    Annotated[GotoStep, Tag("goto")]
+    | Annotated[ClickStep, Tag("click")]
+    | Annotated[FillStep, Tag("fill")]
+    | Annotated[SelectStep, Tag("select")]
+    | Annotated[CheckStep, Tag("check")]
+    | Annotated[UncheckStep, Tag("uncheck")]
+    | Annotated[ChooseStep, Tag("choose")]
+    | Annotated[UploadStep, Tag("upload")]
+    | Annotated[ExpectStep, Tag("expect")]
+    | Annotated[ExtractStep, Tag("extract")]
+    | Annotated[HumanStep, Tag("human")]
+    | Annotated[RunFlowStep, Tag("run_flow")]
+    | Annotated[RetryStep, Tag("retry")]
+    | Annotated[FillFormStep, Tag("fill_form")]
+    | Annotated[StopStep, Tag("stop")]
+    | Annotated[FailStep, Tag("fail")],
+    Discriminator(step_kind, custom_error_type="unknown_step", custom_error_message="unknown step"),
+]
+
+
+class ErrorsSpec(_Model):
+    """Where the site shows validation messages after a submit click."""
+
+    selector: str | None = None
+    texts: list[str] = []
+    dialogs: bool = True
+
+
+class FlowFile(_Model):
+    name: str
+    description: str = ""
+    env: dict[str, Text | None] = {}
+    timeout: float | None = Field(default=None, gt=0)
+    errors: ErrorsSpec | None = None
+    steps: list[Step]
+
+
+class FieldMapFile(_Model):
+    description: str = ""
+    fields: list[FieldEntry]
+
+
+RetryArgs.model_rebuild()
+AllCondition.model_rebuild()
+AnyCondition.model_rebuild()
+NotCondition.model_rebuild()
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _describe(err: Any, data: Any, at: YamlPath) -> str:
+    """One readable sentence for one pydantic error."""
+    kind = err["type"]
+    cur = data
+    for part in at:
+        cur = cur[part]
+    names = [p for p in at if isinstance(p, str) and p != "steps"]
+    if kind == "extra_forbidden":
+        return f"unknown key '{err['loc'][-1]}' in {'.'.join(names[-3:-1]) or 'the header'}"
+    where = ".".join(names[-2:]) or "flow"
+    if kind == "unknown_step":
+        if isinstance(cur, dict) and len(cur) == 1:
+            name = str(next(iter(cur)))
+            close = difflib.get_close_matches(name, STEP_MODELS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            return f"unknown step '{name}'{hint}"
+        if isinstance(cur, dict):
+            return "a step is a mapping with one key, the step kind; got keys " + ", ".join(map(str, cur))
+        return f"a step is a mapping such as `- click: 下一步`, got {cur!r}"
+    if kind == "missing":
+        return f"{where}: missing key '{err['loc'][-1]}'"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{where}: {msg}"
+
+
+def _validate(model: type[_Model], data: Any, lines: dict[YamlPath, int], path: Path) -> list[FlowError]:
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        problems: list[FlowError] = []
+        seen: set[tuple[int | None, str]] = set()
+        for err in exc.errors():
+            at, line = line_of(data, lines, tuple(err["loc"]))
+            # a union (conditions, short forms) reports each alternative; one line per place is enough
+            message = _describe(err, data, at)
+            if (line, message) in seen or any(s[0] == line and "unknown step" in s[1] for s in seen):
+                continue
+            seen.add((line, message))
+            problems.append(FlowError(message, path=path, line=line))
+        return problems
+    return []
+
+
+def parse_flow(path: Path) -> tuple[FlowFile | None, dict[YamlPath, int], list[FlowError]]:
+    """Load and validate a flow file: the model (None when invalid), the line map and all problems."""
+    data, lines = load_yaml(path)
+    if not isinstance(data, dict):
+        return None, lines, [FlowError("a flow is a mapping with name and steps", path=path, line=1)]
+    problems = _validate(FlowFile, data, lines, path)
+    if problems:
+        return None, lines, problems
+    return FlowFile.model_validate(data), lines, []
+
+
+def parse_field_map(path: Path) -> tuple[FieldMapFile | None, dict[YamlPath, int], list[FlowError]]:
+    """Load and validate a field map file (a list of entries, or a mapping with ``fields:``)."""
+    data, lines = load_yaml(path)
+    if isinstance(data, list):
+        data = {"fields": data}
+        lines = {("fields", *k): v for k, v in lines.items()}
+    problems = _validate(FieldMapFile, data, lines, path)
+    if problems:
+        return None, lines, problems
+    return FieldMapFile.model_validate(data), lines, []
