@@ -30,7 +30,9 @@ EXIT_INTERRUPTED = 130
 
 def print_error(exc: PortalBotError) -> None:
     """The one-line message a user sees for a PortalBotError: no traceback."""
-    make_console(stderr=True).print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+    # soft_wrap: one line however narrow the terminal, so scripts and people can grep it.
+    console = make_console(stderr=True)
+    console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
 
 
 class _Group(TyperGroup):
@@ -82,7 +84,7 @@ def _root(
 
 
 # Feature modules that contribute commands; each has ``register(app: typer.Typer) -> None``.
-_FEATURES = ("portal_bot.doctor",)
+_FEATURES = ("portal_bot.doctor", "portal_bot.documents.commands")
 
 for _name in _FEATURES:
     importlib.import_module(_name).register(app)
