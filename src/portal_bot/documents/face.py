@@ -4,7 +4,8 @@ The cascade file ships inside the opencv-python-headless 4.x wheel (``cv2.data.h
 nothing is downloaded. Detection runs on a small greyscale copy (at most ``DETECT_SIDE`` pixels on
 the long side): an ID photo's face is large, and the small copy keeps a 12-megapixel photo fast.
 A first pass looks only for large faces (the usual case, and the cheap one); a second pass looks for
-smaller ones when the first finds nothing.
+smaller ones when the first finds nothing. Each pass tries the histogram-equalised copy, then the raw
+one: Haar misses some faces at one contrast that it finds at the other.
 
 This module only locates a face. It must never decide what to crop or judge a photo: photo.py does.
 """
@@ -68,16 +69,24 @@ def find_face(image: Image.Image) -> Face | None:
     if scale < 1.0:
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         small = small.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
-    grey = cv2.equalizeHist(np.asarray(small))
-    short = min(grey.shape[:2])
+    raw = np.asarray(small)
+    # Haar misses faces at some scales and contrasts; trying the equalised and the raw picture
+    # makes that much rarer, and costs nothing when the first attempt finds the face.
+    variants = (cv2.equalizeHist(raw), raw)
+    short = min(raw.shape[:2])
     cascade = _cascade()
     faces: list[tuple[int, int, int, int]] = []
     for min_fraction in (0.2, 0.07):
         min_side = max(24, int(short * min_fraction))
         if min_side > short:
             continue
-        found = cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side))
-        faces = [tuple(int(v) for v in box) for box in found]  # type: ignore[misc]
+        for grey in variants:
+            found = cascade.detectMultiScale(
+                grey, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side)
+            )
+            faces = [tuple(int(v) for v in box) for box in found]  # type: ignore[misc]
+            if faces:
+                break
         if faces:
             break
     if not faces:

@@ -77,10 +77,15 @@ class Decoded:
 
 
 def _orientation(im: Image.Image, warn: list[str]) -> int:
-    try:
-        value = im.getexif().get(0x0112, 1)
-    except Exception:  # noqa: BLE001 - Pillow raises many kinds of errors on malformed EXIF
-        warn.append("EXIF data is unreadable; orientation left as stored")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # Pillow *warns* about corrupt EXIF; we report it instead
+        try:
+            value = im.getexif().get(0x0112, 1)
+        except Exception:  # noqa: BLE001 - Pillow raises many kinds of errors on malformed EXIF
+            caught.append(warnings.WarningMessage("unreadable", UserWarning, __file__, 0))
+            value = 1
+    if any("EXIF" in str(w.message) or str(w.message) == "unreadable" for w in caught):
+        warn.append("EXIF data is damaged; orientation left as stored")
         return 1
     if isinstance(value, tuple) and value:
         value = value[0]
@@ -90,7 +95,8 @@ def _orientation(im: Image.Image, warn: list[str]) -> int:
     return value
 
 
-def _open(data: bytes, kind: str, path: Path) -> Image.Image:
+def _open(data: bytes, kind: str, path: Path) -> tuple[Image.Image, bool]:
+    """Open (not decode) a picture; also tells whether Pillow found its EXIF block damaged."""
     if kind == "HEIF":
         try:
             import pillow_heif  # noqa: PLC0415 - optional extra
@@ -102,10 +108,12 @@ def _open(data: bytes, kind: str, path: Path) -> Image.Image:
             ) from None
         pillow_heif.register_heif_opener()
     try:
-        with warnings.catch_warnings():
-            # Our own MAX_PIXELS check below replaces Pillow's bomb warning.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            return Image.open(io.BytesIO(data), formats=None if kind == "HEIF" else [kind])
+        with warnings.catch_warnings(record=True) as caught:
+            # Our own MAX_PIXELS check replaces Pillow's bomb warning; damaged EXIF becomes ours.
+            warnings.simplefilter("always")
+            im = Image.open(io.BytesIO(data), formats=None if kind == "HEIF" else [kind])
+        damaged = [w for w in caught if "EXIF" in str(w.message)]
+        return im, bool(damaged)
     except Image.DecompressionBombError:
         raise DocumentError("is far too large to be a photo or a scan", path=path) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
@@ -188,7 +196,9 @@ def decode(
     """
     actions: list[str] = []
     warn: list[str] = []
-    im = _open(data, kind, path)
+    im, damaged = _open(data, kind, path)
+    if damaged:
+        warn.append("EXIF data is damaged; orientation left as stored")
     width, height = im.size
     if width * height > MAX_PIXELS:
         raise DocumentError(
@@ -197,7 +207,7 @@ def decode(
         )
     if getattr(im, "n_frames", 1) > 1:
         warn.append("has several frames; only the first is used")
-    orientation = _orientation(im, warn)
+    orientation = 1 if damaged else _orientation(im, warn)
     swapped = orientation in (5, 6, 7, 8)
     full_size = (height, width) if swapped else (width, height)
     grey = im.mode in _GREY_MODES or (im.mode == "P" and _palette_is_grey(im))
@@ -210,7 +220,9 @@ def decode(
         # draft() picks the strongest DCT scaling whose result is still at least this size.
         im.draft(im.mode, (max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))))
     try:
-        im.load()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # damaged metadata: reported by _orientation
+            im.load()
     except (OSError, SyntaxError, ValueError) as exc:
         reason = "truncated" if "truncated" in str(exc) else "corrupt"
         raise DocumentError(
@@ -244,7 +256,7 @@ def decode(
 
 def upright_size(data: bytes, kind: str, path: Path) -> tuple[int, int]:
     """(width, height) of the upright picture, read from the header without decoding the pixels."""
-    im = _open(data, kind, path)
+    im, _ = _open(data, kind, path)
     width, height = im.size
     orientation = _orientation(im, [])
     return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
