@@ -176,7 +176,7 @@ def decode(
     kind: str,
     path: Path,
     *,
-    min_scale: float = 1.0,
+    min_scale: float | None = None,
     min_long_side: int | None = None,
     keep_grey: bool = False,
 ) -> Decoded:
@@ -188,7 +188,8 @@ def decode(
         path: the file, for error messages.
         min_scale: the smallest scale (decoded pixels per full-resolution pixel) the caller can use;
             a JPEG is then decoded at 1/2, 1/4 or 1/8 scale where that is still enough.
-        min_long_side: alternatively, the long side (in pixels) the caller needs at least.
+        min_long_side: the long side (in pixels) the caller needs at least. With neither, the
+            picture is decoded at full resolution.
         keep_grey: return a greyscale file as mode "L" instead of "RGB".
 
     Raises:
@@ -213,7 +214,7 @@ def decode(
     grey = im.mode in _GREY_MODES or (im.mode == "P" and _palette_is_grey(im))
     source_mode = im.mode
     progressive = bool(im.info.get("progressive") or im.info.get("progression"))
-    scale = min_scale
+    scale = 1.0 if min_scale is None and min_long_side is None else (min_scale or 0.0)
     if min_long_side is not None:
         scale = max(scale, min_long_side / max(width, height))
     if scale < 1.0 and kind == "JPEG":

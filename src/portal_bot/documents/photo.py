@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict
 
 from portal_bot.documents.face import Face, find_face
 from portal_bot.documents.files import atomic_write, describe, read_input, sniff
-from portal_bot.documents.images import Decoded, decode
+from portal_bot.documents.images import Decoded, decode, upright_size
 from portal_bot.errors import ConfigError, DocumentError
 
 # --- the site's rules --------------------------------------------------------------------------
@@ -48,7 +48,7 @@ TARGET_MIN_BYTES = 34_000  # ~10 % above 30,720
 TARGET_MAX_BYTES = 900_000  # 10 % below 1,000,000
 FACE_CENTRE = 0.45  # face centre at 45 % of the height
 TOP_MARGIN = 0.11  # 10–12 % of the height above the head
-HEAD_ABOVE_BOX = 0.30  # the top of the head is ~0.3 face-box heights above a Haar face box
+HEAD_ABOVE_BOX = 0.45  # hair reaches ~0.45 face-box heights above a Haar face box
 _RATIO = TWO_INCH[0] / TWO_INCH[1]
 _MIN_CROP_H = ONE_INCH[1] / MAX_ENLARGE
 ANALYSIS_SIDE = 480  # pixels on the long side for the background/face/greyscale checks
@@ -96,7 +96,7 @@ def check_photo(path: Path) -> PhotoReport:
     return _check_data(data, path=path, shown=str(path))
 
 
-def _check_data(data: bytes, *, path: Path, shown: str) -> PhotoReport:
+def _check_data(data: bytes, *, path: Path, shown: str, face: Face | None | str = "detect") -> PhotoReport:
     problems: list[str] = []
     warnings: list[str] = []
     size = len(data)
@@ -130,7 +130,7 @@ def _check_data(data: bytes, *, path: Path, shown: str) -> PhotoReport:
         warnings.append("is a CMYK JPEG: browsers and the site may show its colours wrong")
     if decoded.progressive:
         warnings.append("is a progressive JPEG: some upload checks want a baseline JPEG")
-    warnings.extend(_look(decoded))
+    warnings.extend(_look(decoded, face))
     return PhotoReport(
         path=shown,
         ok=not problems,
@@ -142,15 +142,22 @@ def _check_data(data: bytes, *, path: Path, shown: str) -> PhotoReport:
     )
 
 
-def _look(decoded: Decoded) -> list[str]:
-    """Warnings about what the picture shows: colour, background, face."""
+def _look(decoded: Decoded, known: Face | None | str = "detect") -> list[str]:
+    """Warnings about what the picture shows: colour, background, face.
+
+    ``known`` is the face box when the caller already knows it (full-resolution coordinates),
+    None when it knows there is none, "detect" to search.
+    """
     image = decoded.image
     notes: list[str] = []
     arr = np.asarray(image.convert("RGB").reduce(max(1, min(image.size) // 128)), dtype=np.int16)
     spread = np.abs(arr[..., 0] - arr[..., 1]).mean() + np.abs(arr[..., 1] - arr[..., 2]).mean()
     if decoded.grey or float(spread) < 3:
         notes.append("is greyscale: the site expects a colour ID photo")
-    face = find_face(image)
+    if isinstance(known, str):
+        face = find_face(image)
+    else:
+        face = known.scaled(decoded.scale) if known is not None else None
     background = _background(image, face)
     if background is not None:
         notes.append(
@@ -161,10 +168,11 @@ def _look(decoded: Decoded) -> list[str]:
         notes.append("no face found: the site needs a frontal ID photo")
         return notes
     share = face.w / w
-    if share < 0.4:
-        notes.append(f"the face is small ({share:.0%} of the width; about 60% is standard)")
-    elif share > 0.85:
-        notes.append(f"the face is too close ({share:.0%} of the width; about 60% is standard)")
+    # With the standard framing a Haar face box spans about half the width.
+    if share < 0.35:
+        notes.append(f"the face is small ({share:.0%} of the width; about 50% is standard)")
+    elif share > 0.8:
+        notes.append(f"the face is too close ({share:.0%} of the width; about 50% is standard)")
     if abs(face.cx / w - 0.5) > 0.1:
         notes.append(f"the face is off-centre (its centre is at {face.cx / w:.0%} of the width)")
     if not 0.3 <= face.cy / h <= 0.6:
@@ -225,6 +233,16 @@ def plan_crop(size: tuple[int, int], face: Face | None) -> CropPlan | None:
     else:
         ideal = (0.5 + HEAD_ABOVE_BOX) * face.h / (FACE_CENTRE - TOP_MARGIN)
         crop_h = min(max(ideal, _MIN_CROP_H), largest)
+        # Near an edge of the picture, frame a little tighter (down to 3/4 of the standard) rather
+        # than let the face slide away from its standard place.
+        room = min(
+            face.cy / FACE_CENTRE,
+            (height - face.cy) / (1 - FACE_CENTRE),
+            2 * face.cx / _RATIO,
+            2 * (width - face.cx) / _RATIO,
+        )
+        if room < crop_h:
+            crop_h = max(room, _MIN_CROP_H, 0.75 * ideal)
         if ideal > largest * 1.05:
             notes.append("the face fills the picture: less room around the head than a standard ID photo")
     if crop_h >= TWO_INCH[1]:
@@ -261,7 +279,11 @@ def fix_photo(src: Path, dst: Path) -> PhotoFixResult:
         raise DocumentError(f"is {describe(data[:16])}", path=src, hint="send a photo (JPG, PNG, WebP, HEIC)")
     if kind == "PDF":
         raise DocumentError("is a PDF, not a photo", path=src, hint="export the photo itself as JPG")
-    first = decode(data, kind, src, min_long_side=ANALYSIS_SIDE)
+    # One decode serves face detection and the crop whenever the crop is at least half the
+    # largest possible one; JPEG DCT scaling makes that decode cheap for big phone photos.
+    width, height = upright_size(data, kind, src)
+    largest = min(height, width / _RATIO)
+    first = decode(data, kind, src, min_scale=min(1.0, 2 * TWO_INCH[1] / max(largest, 1)))
     face_small = find_face(first.image)
     face = face_small.scaled(1 / first.scale) if face_small else None
     plan = plan_crop(first.full_size, face)
@@ -297,15 +319,19 @@ def fix_photo(src: Path, dst: Path) -> PhotoFixResult:
         actions.append(f"resized to {plan.size_name}")
     encoded, quality, subsampling = _encode(out, src)
     actions.append(f"wrote a baseline JPEG, no EXIF, quality {quality} {subsampling}, {len(encoded):,} bytes")
-    report = _check_data(encoded, path=dst, shown=str(dst))
+    placed = None
+    if face is not None:
+        k = plan.out_size[1] / (plan.box[3] - plan.box[1])
+        placed = Face((face.x - plan.box[0]) * k, (face.y - plan.box[1]) * k, face.w * k, face.h * k)
+    # The output is decoded again and checked against every rule; the face is where the crop put
+    # it, so it is not searched for a second time.
+    report = _check_data(encoded, path=dst, shown=str(dst), face=placed)
     if not report.ok:
         raise DocumentError(f"the fixed photo still fails: {'; '.join(report.problems)}", path=src)
     atomic_write(dst, encoded)
     out_face = None
-    if face is not None:
-        k = plan.out_size[1] / (plan.box[3] - plan.box[1])
-        fx, fy = (face.x - plan.box[0]) * k, (face.y - plan.box[1]) * k
-        out_face = (round(fx), round(fy), round(face.w * k), round(face.h * k))
+    if placed is not None:
+        out_face = (round(placed.x), round(placed.y), round(placed.w), round(placed.h))
     warnings = list(dict.fromkeys(notes + report.warnings))
     logger.debug("fixed {} → {}: {}", src, dst, "; ".join(actions))
     return PhotoFixResult(
