@@ -113,3 +113,13 @@ def test_bundle_and_its_errors(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert len(_error_lines(result.output)) == 1
+
+
+def test_corrupt_pdf_error_is_the_only_output_line(tmp_path: Path) -> None:
+    whole = f.pdf_of_images(tmp_path / "whole.pdf", [f.noisy(Image.new("RGB", (800, 1100), (200, 200, 200)))])
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(whole.read_bytes()[:5000])
+    result = runner.invoke(app, ["pdf", "bundle", "--out", str(tmp_path / "x.pdf"), str(cut)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and "cut.pdf" in lines[0], result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -300,3 +301,12 @@ def test_fixing_a_fixed_photo_keeps_it_compliant(tmp_path: Path) -> None:
     second = fix_photo(first, tmp_path / "again.jpg")
     assert second.report.ok
     assert f.load(tmp_path / "again.jpg").size in (ONE_INCH, TWO_INCH)
+
+
+def test_heic_without_pillow_heif_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pillow_heif", None)  # import fails as if not installed
+    src = tmp_path / "IMG_0001.HEIC"
+    src.write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + b"\0" * 64)
+    with pytest.raises(DocumentError, match="pillow-heif") as caught:
+        fix_photo(src, tmp_path / "out.jpg")
+    assert "portal-bot[heic]" in str(caught.value)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,10 @@ from pypdf.generic import (
 from portal_bot.documents.files import IMAGE_KINDS, atomic_write, describe, read_input, sniff
 from portal_bot.documents.images import decode, fit_size, upright_size
 from portal_bot.errors import ConfigError, DocumentError
+
+# pypdf logs repairable damage ("EOF marker not found") through the logging module; with no
+# handler configured Python would print it to stderr beside our one-line error.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 SITE_LIMIT = 20_000_000  # "< 20 MB", read the strict way
 DEFAULT_MAX_BYTES = 19_000_000
