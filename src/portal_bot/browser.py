@@ -49,6 +49,8 @@ __all__ = [
     "ensure_browser",
     "find_browser",
     "launch_options",
+    "new_context",
+    "save_storage_state",
     "sync_playwright",
 ]
 
@@ -200,3 +202,24 @@ def ensure_browser(*, install: bool = True) -> BrowserChoice:
             hint="run `playwright install chromium`, or install Chromium/Chrome and set PORTAL_BOT_CHROMIUM",
         )
     return choice
+
+
+async def save_storage_state(context: AsyncBrowserContext, path: Path) -> None:
+    """Save a context's cookies and local storage (a login session) to a private 0600 file."""
+    import json
+
+    from portal_bot.fileio import atomic_write_text
+
+    state = await context.storage_state()
+    atomic_write_text(path, json.dumps(state, ensure_ascii=False), private=True)
+
+
+async def new_context(
+    browser: AsyncBrowser, *, storage_state: Path | None = None, **kwargs: Any
+) -> AsyncBrowserContext:
+    """A fresh, isolated context; reuses a saved session when its file exists."""
+    if storage_state is not None and storage_state.exists():
+        kwargs["storage_state"] = str(storage_state)
+    kwargs.setdefault("locale", "zh-CN")
+    kwargs.setdefault("timezone_id", "Asia/Shanghai")
+    return await browser.new_context(**kwargs)

@@ -17,7 +17,8 @@ the site misbehaved (timeouts, 5xx, an expired session; retried with backoff).
     ├── HumanStepTimeoutError      a person did not log in / sign / confirm in time
     ├── BrowserUnavailableError    no Chromium could be found or launched
     ├── ConfigError                settings or command-line options that cannot work together
-    └── StateError                 the ledger or state directory is unusable or locked
+    ├── StateError                 the ledger or state directory is unusable or locked
+    └── NotificationError          a notifier (webhook, group robot, SMTP) could not deliver
 
 Every error carries an optional location (``path``, ``line``, ``row``, ``field``) and a ``hint``
 (what to do); ``str(error)`` is the one line the CLI prints. Third-party exceptions are wrapped
@@ -125,3 +126,7 @@ class ConfigError(PortalBotError):
 
 class StateError(PortalBotError):
     """The ledger or the state directory is unusable or locked."""
+
+
+class NotificationError(PortalBotError):
+    """A notifier (webhook, group robot, e-mail) could not deliver a message."""

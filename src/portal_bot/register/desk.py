@@ -1,0 +1,129 @@
+"""The desk page: a local web page listing who waits on what, with their QR codes, updating live.
+
+Bound to 127.0.0.1 only. It shows names and QR codes (the QR codes are only useful to the person
+in front of the coordinator), never ID or phone numbers. Confirmations posted from the page need a
+per-run token sent in a custom header, which a foreign web page cannot add without a CORS preflight
+that this server never grants.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from portal_bot.register.relay import KIND_TEXT, Relay, qr_svg
+
+ProgressRows = Callable[[], list[dict[str, str]]]
+
+_PAGE = (Path(__file__).with_name("desk.html")).read_text(encoding="utf-8")
+
+
+class Desk:
+    """Serves the desk page for one run; decisions are handed to the relay on the event loop."""
+
+    def __init__(
+        self, relay: Relay, loop: asyncio.AbstractEventLoop, progress: ProgressRows | None = None
+    ) -> None:
+        self.relay = relay
+        self.loop = loop
+        self.progress = progress or (lambda: [])
+        self.token = secrets.token_urlsafe(16)
+        self._svg_cache: dict[str, str] = {}
+
+    def state(self) -> dict[str, Any]:
+        now = time.time()
+        tasks = []
+        for task in list(self.relay.open.values()):
+            svg = ""
+            if task.qr_url:
+                svg = self._svg_cache.get(task.qr_url) or self._svg_cache.setdefault(
+                    task.qr_url, qr_svg(task.qr_url)
+                )
+            tasks.append(
+                {
+                    "id": task.id,
+                    "candidate": task.candidate,
+                    "kind": task.kind,
+                    "text": KIND_TEXT[task.kind],
+                    "detail": task.detail,
+                    "qr_svg": svg,
+                    "waiting": int(now - task.started),
+                }
+            )
+        return {"tasks": tasks, "progress": self.progress()}
+
+    def page(self) -> str:
+        return _PAGE.replace("__TOKEN__", html.escape(self.token))
+
+    def decide(self, task_id: int, approve: bool) -> bool:
+        future = asyncio.run_coroutine_threadsafe(self._decide(task_id, approve), self.loop)
+        return future.result(timeout=5)
+
+    async def _decide(self, task_id: int, approve: bool) -> bool:
+        return self.relay.decide(task_id, approve)
+
+
+def _handler(desk: Desk) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # quiet: the run has its own log
+            return
+
+        def _send(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Frame-Options", "DENY")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            path = urlsplit(self.path).path
+            if path == "/":
+                self._send(200, desk.page().encode("utf-8"), "text/html; charset=utf-8")
+            elif path == "/state.json":
+                body = json.dumps(desk.state(), ensure_ascii=False).encode("utf-8")
+                self._send(200, body, "application/json; charset=utf-8")
+            else:
+                self._send(404, b"not found", "text/plain; charset=utf-8")
+
+        def do_POST(self) -> None:
+            parts = urlsplit(self.path)
+            if parts.path != "/decide" or self.headers.get("X-Desk-Token") != desk.token:
+                self._send(403, b"forbidden", "text/plain; charset=utf-8")
+                return
+            query = parse_qs(parts.query)
+            try:
+                task_id = int(query["id"][0])
+                approve = query.get("approve", ["0"])[0] == "1"
+            except (KeyError, ValueError):
+                self._send(400, b"bad request", "text/plain; charset=utf-8")
+                return
+            ok = desk.decide(task_id, approve)
+            self._send(200 if ok else 409, json.dumps({"ok": ok}).encode(), "application/json")
+
+    return Handler
+
+
+@contextmanager
+def serve_desk(desk: Desk, port: int = 0) -> Iterator[str]:
+    """Serve the desk page on 127.0.0.1 in a thread; yields its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(desk))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="portal-bot-desk", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,66 @@
+"""Politeness towards the portal: a per-host cap on concurrency and a minimum gap between page loads.
+
+The real portal serves a whole province; portal-bot must never look like a load test. Loopback
+hosts (the mock portal) get no delay so tests and the demo stay fast. The limiter applies to page
+loads (documents: navigations and form posts), not to images and scripts a page pulls in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class Politeness:
+    """How hard portal-bot may use one host."""
+
+    max_concurrency: int
+    min_interval: float  # seconds between two page loads on the same host
+
+    @classmethod
+    def for_url(cls, url: str) -> Politeness:
+        """Conservative for any real host, fast for loopback (the mock portal)."""
+        return cls(max_concurrency=32, min_interval=0.0) if is_loopback(url) else cls(2, 2.0)
+
+
+def is_loopback(url: str) -> bool:
+    """True for http(s)://127.x.x.x, [::1] and localhost."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class HostLimiter:
+    """Spaces page loads on one host at least ``min_interval`` apart, across all candidates."""
+
+    def __init__(self, politeness: Politeness) -> None:
+        self.politeness = politeness
+        self._lock = asyncio.Lock()
+        self._next_slot = 0.0
+        self.waited = 0.0  # total seconds spent waiting, for the summary
+
+    async def page_load(self) -> None:
+        """Wait for this host's next free slot."""
+        if self.politeness.min_interval <= 0:
+            return
+        async with self._lock:
+            now = time.monotonic()
+            delay = self._next_slot - now
+            if delay > 0:
+                self.waited += delay
+                await asyncio.sleep(delay)
+                now = time.monotonic()
+            self._next_slot = now + self.politeness.min_interval
+
+
+def effective_concurrency(requested: int, url: str) -> int:
+    """The number of candidates worked on at once: the request, capped by the host's politeness."""
+    return max(1, min(requested, Politeness.for_url(url).max_concurrency))

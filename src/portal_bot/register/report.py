@@ -1,0 +1,135 @@
+"""The coordinator's report of a registration run: one HTML page and one .xlsx workbook.
+
+Every value is HTML-escaped by Jinja2's autoescape (a name like ``<script>`` shows as text) and passed
+through the privacy mask once more, so an unmasked ID or phone number in a message cannot leak.
+Screenshots are copied beside the report so the folder can be zipped and sent as it is.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import jinja2
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from portal_bot.fileio import atomic_write_text
+from portal_bot.privacy import mask_text
+from portal_bot.register.outcome import CandidateOutcome, Outcome
+
+_TEMPLATE = Path(__file__).with_name("report.html.j2")
+
+_COLOURS = {
+    Outcome.SUBMITTED: "C6EFCE",
+    Outcome.ALREADY_SUBMITTED: "DDEBF7",
+    Outcome.WAITING: "FFF2CC",
+    Outcome.SKIPPED: "EDEDED",
+}
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: int
+    cohort: str
+    portal: str
+    started: datetime
+    finished: datetime | None
+
+
+def _copy_asset(src: Path | None, assets: Path, name: str) -> str:
+    if src is None or not src.exists():
+        return ""
+    assets.mkdir(parents=True, exist_ok=True)
+    target = assets / f"{name}{src.suffix}"
+    shutil.copyfile(src, target)
+    return f"{assets.name}/{target.name}"
+
+
+def write_html(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) -> Path:
+    """Write ``report.html`` (and its screenshots under ``assets/``) into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    assets = out_dir / "assets"
+    rows = []
+    for index, item in enumerate(outcomes, start=1):
+        rows.append(
+            {
+                "item": item,
+                "message": mask_text(item.message),
+                "differences": [(f, mask_text(a), mask_text(b)) for f, a, b in item.differences],
+                "preview": _copy_asset(item.preview, assets, f"{index:03d}-preview"),
+                "screenshot": _copy_asset(item.failure_screenshot, assets, f"{index:03d}-failure"),
+                "trace": _copy_asset(item.trace, assets, f"{index:03d}-trace"),
+            }
+        )
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    template = env.from_string(_TEMPLATE.read_text(encoding="utf-8"))
+    counts = Counter(o.outcome for o in outcomes)
+    html = template.render(run=run, rows=rows, counts=counts, outcomes=list(Outcome))
+    path = out_dir / "report.html"
+    atomic_write_text(path, html)
+    return path
+
+
+def write_xlsx(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) -> Path:
+    """Write ``report.xlsx``: one row per candidate, coloured by outcome, ready to filter."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "报名结果"
+    headers = [
+        "#",
+        "姓名",
+        "身份证件号码",
+        "结果",
+        "最后步骤",
+        "原因",
+        "下一步",
+        "材料PDF sha256",
+        "照片 sha256",
+        "文件",
+    ]
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, o in enumerate(outcomes, start=1):
+        sheet.append(
+            [
+                index,
+                o.name,
+                o.id_masked,
+                o.outcome.value,
+                o.step,
+                mask_text(o.message),
+                o.next_step,
+                o.bundle_sha256,
+                o.photo_sha256,
+                o.file,
+            ]
+        )
+        colour = _COLOURS.get(o.outcome, "F8CBAD")
+        sheet.cell(row=index + 1, column=4).fill = PatternFill("solid", start_color=colour, end_color=colour)
+    for column, width in zip("ABCDEFGHIJ", (5, 12, 22, 18, 16, 50, 50, 20, 20, 30), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    info = book.create_sheet("运行信息")
+    info.append(["run", run.run_id])
+    info.append(["cohort", run.cohort])
+    info.append(["portal", run.portal])
+    info.append(["started", run.started.isoformat(timespec="seconds")])
+    info.append(["finished", run.finished.isoformat(timespec="seconds") if run.finished else ""])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "report.xlsx"
+    tmp = out_dir / ".report.xlsx.tmp"
+    book.save(tmp)
+    tmp.replace(path)
+    return path
+
+
+def write_report(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) -> tuple[Path, Path]:
+    """Both the HTML page and the workbook; returns their paths."""
+    return write_html(run, outcomes, out_dir), write_xlsx(run, outcomes, out_dir)

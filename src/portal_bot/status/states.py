@@ -1,0 +1,236 @@
+"""Application states as the portal shows them in 我的技能评价报名, and what a coordinator must do.
+
+:func:`parse_state` maps the site's state text to a :class:`State` after normalising whitespace,
+full-width forms and wrapping punctuation. It maps only the exact known texts and the few aliases in
+:data:`ALIASES`, each with the reason it is safe; any other text is :attr:`State.UNKNOWN`. This module
+must never guess a state from a partial match ("驳回" alone could be a final rejection or a request
+to fix, so it stays unknown).
+
+:func:`action_for` says what the coordinator must do for a state; the wording is shown in tables,
+reports and notifications in Chinese and English.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class State(StrEnum):
+    """One candidate's application state; the value is the stable identifier used in JSON."""
+
+    # Texts shown by the portal.
+    PENDING_REVIEW = "pending_review"
+    RETURNED = "returned"
+    REJECTED = "rejected"
+    APPROVED = "approved"
+    TO_PAY = "to_pay"
+    PAID = "paid"
+    TICKET_ISSUED = "ticket_issued"
+    # Pseudo-states: what portal-bot saw (or could not see) rather than a text on the site.
+    DRAFT = "draft"
+    NOT_SUBMITTED = "not_submitted"
+    NEEDS_LOGIN = "needs_login"
+    UNKNOWN = "unknown"
+    ERROR = "error"
+
+    @property
+    def label(self) -> str:
+        """The Chinese label: the site's own text for site states."""
+        return _LABELS[self][0]
+
+    @property
+    def english(self) -> str:
+        return _LABELS[self][1]
+
+    @property
+    def seen(self) -> bool:
+        """True when the state was read from the site (not a login or error pseudo-state)."""
+        return self not in (State.NEEDS_LOGIN, State.ERROR)
+
+
+_LABELS: dict[State, tuple[str, str]] = {
+    State.PENDING_REVIEW: ("待审核", "pending review"),
+    State.RETURNED: ("驳回修改", "returned for changes"),
+    State.REJECTED: ("审核不通过", "rejected"),
+    State.APPROVED: ("审核通过", "approved"),
+    State.TO_PAY: ("待缴费", "fee to pay"),
+    State.PAID: ("已缴费", "fee paid"),
+    State.TICKET_ISSUED: ("已生成准考证", "admission ticket issued"),
+    State.DRAFT: ("草稿/未提交", "draft, not submitted"),
+    State.NOT_SUBMITTED: ("未报名", "no application for this plan"),
+    State.NEEDS_LOGIN: ("需要重新登录", "needs login"),
+    State.UNKNOWN: ("未知状态", "unknown state"),
+    State.ERROR: ("读取出错", "error while reading"),
+}
+
+#: The portal's own state texts, after normalisation.
+KNOWN_TEXTS: dict[str, State] = {
+    "待审核": State.PENDING_REVIEW,
+    "驳回修改": State.RETURNED,
+    "审核不通过": State.REJECTED,
+    "审核通过": State.APPROVED,
+    "待缴费": State.TO_PAY,
+    "已缴费": State.PAID,
+    "已生成准考证": State.TICKET_ISSUED,
+    "草稿": State.DRAFT,
+    "未提交": State.DRAFT,
+}
+
+#: Variant wordings mapped only where they cannot mean anything else; each with why it is safe.
+#: Texts that are merely *similar* ("驳回", "未缴费", "已提交") are deliberately absent: unknown.
+ALIASES: dict[str, tuple[State, str]] = {
+    "审核中": (State.PENDING_REVIEW, "under review: the same wait as 待审核, nothing to do"),
+    "审核未通过": (State.REJECTED, "未 and 不 both negate 通过: the same final outcome"),
+    "退回修改": (State.RETURNED, "sent back *for changes* (修改), exactly like 驳回修改"),
+    "待交费": (State.TO_PAY, "交费 and 缴费 are the same word; the guide itself writes 交费"),
+    "已交费": (State.PAID, "交费 and 缴费 are the same word; the guide itself writes 交费"),
+}
+
+# Wrapping brackets the site or a copy-paste may add around a state: 【待审核】, (待审核).
+_WRAPPERS = {"(": ")", "[": "]", "【": "】", "「": "」", "〔": "〕", "《": "》", "<": ">", "{": "}"}
+_TRAILING = "。.,，、:;!?" + "：；！？"
+_SPACE_RE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """Fold full-width forms (NFKC), drop whitespace and invisible characters, unwrap brackets."""
+    folded = unicodedata.normalize("NFKC", text)
+    folded = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")  # zero-width chars
+    folded = _SPACE_RE.sub("", folded)
+    changed = True
+    while changed and folded:
+        changed = False
+        stripped = folded.strip(_TRAILING)
+        if stripped != folded:
+            folded, changed = stripped, True
+        if len(folded) >= 2 and _WRAPPERS.get(folded[0]) == folded[-1]:
+            folded, changed = folded[1:-1], True
+    return folded
+
+
+def parse_state(text: str | None) -> State:
+    """The state for a text shown by the portal; :attr:`State.UNKNOWN` for any text it does not know.
+
+    Args:
+        text: the state cell as read from 我的技能评价报名 (any whitespace or full-width forms).
+    """
+    if text is None:
+        return State.UNKNOWN
+    key = normalise(text)
+    if key in KNOWN_TEXTS:
+        return KNOWN_TEXTS[key]
+    if key in ALIASES:
+        return ALIASES[key][0]
+    return State.UNKNOWN
+
+
+class Action(StrEnum):
+    """What the coordinator must do; the members are in the order tables and messages list them."""
+
+    FIX_AND_RESUBMIT = "fix_and_resubmit"
+    PAY = "pay"
+    LOG_IN_AGAIN = "log_in_again"
+    FINISH_REGISTRATION = "finish_registration"
+    READ_REJECTION = "read_rejection"
+    CHECK_UNKNOWN = "check_unknown"
+    CHECK_ERROR = "check_error"
+    NOTHING = "nothing"
+
+    @property
+    def label(self) -> str:
+        """Short Chinese heading."""
+        return _ACTIONS[self].label
+
+    @property
+    def english(self) -> str:
+        return _ACTIONS[self].english
+
+    @property
+    def advice(self) -> str:
+        """One sentence in Chinese and English: what to do."""
+        return _ACTIONS[self].advice
+
+    @property
+    def needs_attention(self) -> bool:
+        """True when a person must do something (exit code 3 unless there were errors)."""
+        return self is not Action.NOTHING
+
+    @property
+    def order(self) -> int:
+        return list(Action).index(self)
+
+
+@dataclass(frozen=True)
+class _ActionText:
+    label: str
+    english: str
+    advice: str
+
+
+_ACTIONS: dict[Action, _ActionText] = {
+    Action.FIX_AND_RESUBMIT: _ActionText(
+        "修改后重新提交",
+        "fix and resubmit",
+        "按驳回原因修改报名信息，再点“继续提交审核” / fix what the reason names, then 继续提交审核",
+    ),
+    Action.PAY: _ActionText(
+        "缴费",
+        "pay",
+        "审核已通过，请按网站要求及时足量缴费 / approved: pay the fee on the site in time",
+    ),
+    Action.LOG_IN_AGAIN: _ActionText(
+        "重新登录",
+        "log in again",
+        "登录已过期，请考生重新登录后再查询 / the saved login expired: log in again, then rerun",
+    ),
+    Action.FINISH_REGISTRATION: _ActionText(
+        "完成报名",
+        "finish registration",
+        "报名尚未提交，请运行 portal-bot register 完成 / not submitted yet: run portal-bot register",
+    ),
+    Action.READ_REJECTION: _ActionText(
+        "查看不通过原因",
+        "read the rejection",
+        "审核不通过，请查看原因并联系评价机构 / rejected: read the reason, contact the organisation",
+    ),
+    Action.CHECK_UNKNOWN: _ActionText(
+        "人工核对状态",
+        "check the state by hand",
+        "网站显示了未知的状态，请登录网站核对 / the site shows a state portal-bot does not know: look",
+    ),
+    Action.CHECK_ERROR: _ActionText(
+        "查看错误",
+        "check the error",
+        "读取状态时出错，请查看错误后重试 / reading the state failed: see the error, then rerun",
+    ),
+    Action.NOTHING: _ActionText(
+        "无需操作",
+        "nothing to do",
+        "等待即可 / nothing to do for now",
+    ),
+}
+
+_ACTION_FOR: dict[State, Action] = {
+    State.PENDING_REVIEW: Action.NOTHING,
+    State.RETURNED: Action.FIX_AND_RESUBMIT,
+    State.REJECTED: Action.READ_REJECTION,
+    # The guide: "报名审核通过后，请按照网站要求及时足量缴纳认定缴费" — approval means pay now.
+    State.APPROVED: Action.PAY,
+    State.TO_PAY: Action.PAY,
+    State.PAID: Action.NOTHING,
+    # The fee is no longer refundable; printing the ticket is the candidate's own step.
+    State.TICKET_ISSUED: Action.NOTHING,
+    State.DRAFT: Action.FINISH_REGISTRATION,
+    State.NOT_SUBMITTED: Action.FINISH_REGISTRATION,
+    State.NEEDS_LOGIN: Action.LOG_IN_AGAIN,
+    State.UNKNOWN: Action.CHECK_UNKNOWN,
+    State.ERROR: Action.CHECK_ERROR,
+}
+
+
+def action_for(state: State) -> Action:
+    """What the coordinator must do for a candidate in ``state``."""
+    return _ACTION_FOR[state]

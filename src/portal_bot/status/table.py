@@ -1,0 +1,54 @@
+"""The console view of a status run: candidates grouped by what the coordinator must do, then changes.
+
+Builds rich renderables from plain observations; the ``status`` command prints them (``--json``
+prints :func:`~portal_bot.status.changes.status_document` instead). Every value is masked, and
+rich markup in people's text is escaped: this module must never let a name style the console.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rich.console import Group, RenderableType
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from portal_bot.privacy import mask_text
+from portal_bot.status.changes import Change, Observation, group_by_action
+
+
+def _m(value: str | None) -> str:
+    return escape(mask_text(value or ""))
+
+
+def status_table(current: Iterable[Observation], *, title: str = "portal-bot status") -> Table:
+    """One table, a section per action (most urgent first), a row per candidate."""
+    table = Table(title=title, show_lines=False)
+    for column in ("姓名 name", "状态 state", "原因 / 备注 reason / note", "查询时间 seen"):
+        table.add_column(column)
+    for action, members in group_by_action(current).items():
+        style = "bold red" if action.needs_attention else "bold green"
+        table.add_section()
+        table.add_row(
+            f"[{style}]{escape(action.label)} {escape(action.english)} ({len(members)})[/]",
+            "",
+            escape(action.advice),
+            "",
+        )
+        for obs in members:
+            detail = "; ".join(x for x in (obs.reason, obs.note) if x)
+            state = obs.state.label
+            if obs.state_text and obs.state_text != obs.state.label:
+                state += f" ({obs.state_text})"
+            table.add_row(_m(obs.name), _m(state), _m(detail), obs.observed_at.strftime("%m-%d %H:%M"))
+    return table
+
+
+def changes_view(changes: Sequence[Change]) -> RenderableType:
+    """The list of changes since the last run, one masked line each."""
+    if not changes:
+        return Text("没有变化 · no changes since the last run")
+    lines = [Text(f"变化 · changes since the last run ({len(changes)}):", style="bold")]
+    lines += [Text(f"  - {c.describe()}") for c in changes]
+    return Group(*lines)
