@@ -9,12 +9,10 @@ pypdf or OpenCV (the CLI uses it to list folders cheaply).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 from portal_bot.errors import DocumentError
+from portal_bot.fileio import atomic_write_bytes
 
 #: The kinds ``sniff`` reports; images are named as Pillow names their format.
 IMAGE_KINDS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF")
@@ -73,22 +71,8 @@ def read_input(path: Path) -> bytes:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file beside it and ``os.replace``."""
-    parent = path.parent if str(path.parent) else Path(".")
+    """Write ``data`` to ``path`` atomically (``portal_bot.fileio``); failures name the file."""
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        atomic_write_bytes(path, data)
     except OSError as exc:
-        raise DocumentError(f"cannot write here: {exc.strerror or exc}", path=path) from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise DocumentError(f"cannot write: {exc.strerror or exc}", path=path) from exc
-        raise
+        raise DocumentError(f"cannot write: {exc.strerror or exc}", path=path) from exc

@@ -1,6 +1,6 @@
 """Benchmark: fixing one 12-megapixel phone photo, on one core.
 
-    python bench/photo_fix.py [RUNS]
+    python bench/bench_photo_fix.py [RUNS]
 
 Generates a 4000×3000 photo-like JPEG (the astronaut portrait with sensor noise), then times
 ``fix_photo`` end to end (read, decode at reduced scale, face detection, crop, resize, quality

@@ -1,6 +1,6 @@
 """Benchmark: bundling four 12-megapixel phone photos and a 2-page scanned PDF.
 
-    python bench/pdf_bundle.py [RUNS]
+    python bench/bench_pdf_bundle.py [RUNS]
 
 Times ``bundle_pdf`` end to end with the default budget and prints the median, the output size
 and a read-back check (page count, every picture decodes). Targets: ≤ 1.5 s, output ≤ 3 MB.
