@@ -53,6 +53,10 @@ def test_fix_one_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["photo", "fix", str(src), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "fixed" in result.output and out.exists()
+    folder = tmp_path / "fixed"
+    folder.mkdir()
+    assert runner.invoke(app, ["photo", "fix", str(src), "--out", str(folder)]).exit_code == 0
+    assert (folder / "in.jpg").exists()  # an existing folder as --out: the photo's name, as .jpg
     result = runner.invoke(app, ["photo", "fix", str(src), "--out", str(tmp_path / "again.jpg"), "--json"])
     data = json.loads(result.stdout)
     assert data["report"]["ok"] is True and data["actions"]

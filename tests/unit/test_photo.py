@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import struct
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -310,3 +313,15 @@ def test_heic_without_pillow_heif_says_how_to_get_it(tmp_path: Path, monkeypatch
     with pytest.raises(DocumentError, match="pillow-heif") as caught:
         fix_photo(src, tmp_path / "out.jpg")
     assert "portal-bot[heic]" in str(caught.value)
+
+
+def test_a_header_claiming_gigapixels_is_refused_before_decoding(tmp_path: Path) -> None:
+    small = io.BytesIO()
+    Image.new("RGB", (8, 8), (255, 255, 255)).save(small, "PNG")
+    data = bytearray(small.getvalue())
+    data[16:24] = struct.pack(">II", 30_000, 30_000)  # IHDR width and height
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))  # keep the chunk's CRC valid
+    src = tmp_path / "bomb.png"
+    src.write_bytes(bytes(data))
+    with pytest.raises(DocumentError, match="far too large"):
+        fix_photo(src, tmp_path / "out.jpg")

@@ -445,9 +445,14 @@ def _recompress_page(page: DictionaryObject, *, dpi: int, quality: int, cache: _
 def _verify(data: bytes, expected: int, out: Path) -> None:
     """Re-read the bundle before it replaces anything: readable, unencrypted, every page there."""
     try:
-        reader = PdfReader(io.BytesIO(data), strict=True)
-        count = len(reader.pages)
-        encrypted = reader.is_encrypted
+        with warnings.catch_warnings():
+            # Lenient, like the site's own reader: imported pages may carry harmless quirks.
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            encrypted = reader.is_encrypted
+            count = len(reader.pages)
+            for page in reader.pages:
+                _ = page.mediabox
     except Exception as exc:  # noqa: BLE001 - any failure to read our own output is fatal
         raise DocumentError(f"the bundle could not be read back ({exc})", path=out) from exc
     if encrypted or count != expected:
