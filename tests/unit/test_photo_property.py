@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from portal_bot.documents.photo import check_photo, fix_photo
+from portal_bot.documents.face import Face
+from portal_bot.documents.photo import MAX_ENLARGE, check_photo, fix_photo, plan_crop
 from portal_bot.errors import DocumentError
 from tests import docfactory as f
 
@@ -59,3 +60,27 @@ def test_every_accepted_input_comes_out_compliant(
         report = check_photo(dst)
         assert report.ok, report.problems
         assert result.report.bytes == dst.stat().st_size
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(150, 6000),
+    st.integers(150, 6000),
+    st.one_of(st.none(), st.tuples(st.floats(0, 1), st.floats(0, 1), st.floats(0.01, 1))),
+)
+def test_the_crop_stays_inside_the_picture_and_never_enlarges_past_the_limit(
+    width: int, height: int, face_at: tuple[float, float, float] | None
+) -> None:
+    face = None
+    if face_at is not None:
+        fx, fy, fs = face_at
+        side = fs * min(width, height)
+        face = Face(fx * (width - side), fy * (height - side), side, side)
+    plan = plan_crop((width, height), face)
+    if plan is None:
+        assert min(height, width * 579 / 413) < 413 / MAX_ENLARGE + 1
+        return
+    left, top, right, bottom = plan.box
+    assert -1e-6 <= left < right <= width + 1e-6 and -1e-6 <= top < bottom <= height + 1e-6
+    assert plan.enlarge <= MAX_ENLARGE + 1e-6
+    assert 0.65 <= (right - left) / (bottom - top) <= 0.8

@@ -242,7 +242,7 @@ def plan_crop(size: tuple[int, int], face: Face | None) -> CropPlan | None:
             2 * (width - face.cx) / _RATIO,
         )
         if room < crop_h:
-            crop_h = max(room, _MIN_CROP_H, 0.75 * ideal)
+            crop_h = min(crop_h, max(room, _MIN_CROP_H, 0.75 * ideal))
         if ideal > largest * 1.05:
             notes.append("the face fills the picture: less room around the head than a standard ID photo")
     if crop_h >= TWO_INCH[1]:
@@ -301,7 +301,9 @@ def fix_photo(src: Path, dst: Path) -> PhotoFixResult:
     if first.scale < needed_scale * 0.999:
         decoded = decode(data, kind, src, min_scale=needed_scale)
     s = decoded.scale
-    box = (plan.box[0] * s, plan.box[1] * s, plan.box[2] * s, plan.box[3] * s)
+    iw, ih = decoded.image.size  # clamp: float rounding must never reach past the decoded pixels
+    left_s, top_s, right_s, bottom_s = (v * s for v in plan.box)
+    box = (max(0.0, left_s), max(0.0, top_s), min(float(iw), right_s), min(float(ih), bottom_s))
     out = decoded.image.resize(plan.out_size, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
     if out.mode != "RGB":
         out = out.convert("RGB")
