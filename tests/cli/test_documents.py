@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from PIL import Image
@@ -127,3 +129,9 @@ def test_corrupt_pdf_error_is_the_only_output_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and "cut.pdf" in lines[0], result.output
+
+
+def test_the_cli_does_not_load_pillow_pypdf_or_opencv_until_a_command_runs() -> None:
+    probe = "import sys, portal_bot.cli; print([m for m in ('PIL', 'cv2', 'pypdf') if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
