@@ -84,7 +84,12 @@ def _root(
 
 
 # Feature modules that contribute commands; each has ``register(app: typer.Typer) -> None``.
-_FEATURES = ("portal_bot.doctor", "portal_bot.status.commands", "portal_bot.documents.commands")
+_FEATURES = (
+    "portal_bot.doctor",
+    "portal_bot.profiles.commands",
+    "portal_bot.status.commands",
+    "portal_bot.documents.commands",
+)
 
 for _name in _FEATURES:
     importlib.import_module(_name).register(app)

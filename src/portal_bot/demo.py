@@ -9,7 +9,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-STEPS: list[list[str]] = [["doctor"]]
+SAMPLE = "profiles/sample-cohort"
+STEPS: list[list[str]] = [["doctor"], ["validate", SAMPLE]]
 
 
 def main() -> int:

@@ -1,0 +1,323 @@
+"""Loading a cohort folder: ``cohort.yaml`` (plan + defaults) and one YAML file per candidate.
+
+Defaults merge into each candidate (a candidate's own value replaces the default, whole: an
+``account`` or ``promotion`` mapping is not merged key by key), relative paths resolve against the
+file that names them, and every pydantic error is mapped back to ``file:line`` and the field. A
+broken ``cohort.yaml`` raises ProfileError (one line); a broken candidate file becomes problems on
+that candidate only. This module must never print, and never raise for a single candidate's bad data.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from portal_bot.errors import ProfileError
+from portal_bot.profiles.models import (
+    CANDIDATE_KEYS,
+    PATH_KEYS,
+    PERSONAL_KEYS,
+    Account,
+    Candidate,
+    PlanSelector,
+    Promotion,
+)
+from portal_bot.profiles.yamlsrc import KeyPath, LoadedYaml, Source, load_yaml
+
+COHORT_FILE = "cohort.yaml"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+Severity = Literal["error", "warning"]
+Locator = Callable[[KeyPath], Source]
+
+
+@dataclass
+class Problem:
+    """One thing wrong (or worth a look) in a candidate's data. ``message`` starts with ``file:line``."""
+
+    field: str
+    severity: Severity
+    message: str
+    path: Path | None = None
+    line: int | None = None
+
+
+@dataclass
+class CandidateResult:
+    """The outcome of loading and checking one candidate file."""
+
+    file: Path
+    name: str
+    problems: list[Problem] = field(default_factory=list)
+    candidate: Candidate | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings allowed)."""
+        return not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+@dataclass
+class Cohort:
+    """A loaded ``cohort.yaml``: the plan, the defaults (paths already absolute) and the candidate files."""
+
+    dir: Path
+    path: Path
+    plan: PlanSelector
+    defaults: dict[str, Any]
+    candidate_files: list[Path]
+    source: LoadedYaml
+
+    def defaults_source(self, key: KeyPath) -> Source:
+        return self.source.source(("defaults", *key))
+
+
+class _CohortFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    plan: PlanSelector
+    defaults: dict[str, Any] | None = None
+
+
+def field_name(loc: KeyPath) -> str:
+    """``("materials", 1)`` → ``materials[1]``; ``("promotion", "number")`` → ``promotion.number``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "file"
+
+
+def _known_keys(parent: KeyPath, top: tuple[str, ...]) -> tuple[str, ...]:
+    """The keys allowed under ``parent`` (``()`` is the top level of the file, whose keys are ``top``)."""
+    nested: dict[str, tuple[str, ...]] = {
+        "promotion": tuple(Promotion.model_fields),
+        "account": tuple(Account.model_fields),
+        "plan": tuple(PlanSelector.model_fields),
+    }
+    if not parent:
+        return top
+    return nested.get(str(parent[-1]), top)
+
+
+def unknown_key_message(key: str, known: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    if close:
+        return f"unknown key {key!r}; did you mean {close[0]!r}?"
+    return f"unknown key {key!r}; the keys are: {', '.join(known)}"
+
+
+def _error_text(err: Any, top: tuple[str, ...] = CANDIDATE_KEYS) -> str:
+    kind = err["type"]
+    loc = tuple(err["loc"])
+    if kind == "missing":
+        return f"missing; give {field_name(loc)} in the candidate file or in {COHORT_FILE} defaults"
+    if kind == "extra_forbidden":
+        return unknown_key_message(str(loc[-1]), _known_keys(loc[:-1], top))
+    message = str(err["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message
+
+
+def _resolve(value: Any, base: Path) -> Any:
+    """A relative path string → an absolute Path against ``base``; other values unchanged."""
+    if not isinstance(value, str) or not value.strip():
+        return value
+    text = value.strip()
+    if os.sep == "/":
+        text = text.replace("\\", "/")  # a roster typed on Windows
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        path = base / path
+    return Path(os.path.normpath(path))
+
+
+def resolve_paths(data: dict[str, Any], base_of: Callable[[KeyPath], Path]) -> None:
+    """Resolve the path-valued keys (photo, materials, promotion.evidence) in place."""
+    for key in PATH_KEYS:
+        holder: Any = data
+        for part in key[:-1]:
+            holder = holder.get(part) if isinstance(holder, dict) else None
+        if not isinstance(holder, dict) or key[-1] not in holder:
+            continue
+        value = holder[key[-1]]
+        if isinstance(value, list):
+            holder[key[-1]] = [_resolve(v, base_of((*key, i))) for i, v in enumerate(value)]
+        else:
+            holder[key[-1]] = _resolve(value, base_of(key))
+
+
+def read_cohort_file(path: Path) -> tuple[LoadedYaml, PlanSelector, dict[str, Any]]:
+    """Parse and check a cohort file (any name); defaults' paths are resolved against its folder.
+
+    Raises:
+        ProfileError: not YAML, not a mapping, a bad plan, or a bad defaults key (``file:line``).
+    """
+    loaded = load_yaml(path)
+    if not isinstance(loaded.data, dict):
+        raise ProfileError("must be a mapping with plan: and defaults:", path=path, line=1)
+    try:
+        parsed = _CohortFile.model_validate(loaded.data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        line = loaded.source(loc).line
+        raise ProfileError(
+            _error_text(err, ("plan", "defaults")), path=path, line=line, field=field_name(loc)
+        ) from None
+    defaults = dict(parsed.defaults or {})
+    for key in defaults:
+        line = loaded.source(("defaults", key)).line
+        if key not in CANDIDATE_KEYS:
+            raise ProfileError(
+                unknown_key_message(key, CANDIDATE_KEYS), path=path, line=line, field=f"defaults.{key}"
+            )
+        if key in PERSONAL_KEYS:
+            raise ProfileError(
+                "belongs to one person, not to every candidate",
+                path=path,
+                line=line,
+                field=f"defaults.{key}",
+                hint="move it into the candidate files",
+            )
+    resolve_paths(defaults, lambda _key: path.parent.absolute())
+    return loaded, parsed.plan, defaults
+
+
+def load_cohort(cohort_dir: Path) -> Cohort:
+    """Load ``cohort_dir/cohort.yaml`` and list the candidate files beside it.
+
+    Raises:
+        ProfileError: the folder or ``cohort.yaml`` is missing or invalid (``file:line`` and field).
+    """
+    cohort_dir = Path(cohort_dir).absolute()  # so every resolved path is absolute
+    if not cohort_dir.is_dir():
+        raise ProfileError("is not a folder", path=cohort_dir, hint="give the folder that holds cohort.yaml")
+    path = cohort_dir / COHORT_FILE
+    if not path.is_file():
+        raise ProfileError(
+            f"no {COHORT_FILE} here", path=cohort_dir, hint="see docs/profiles.md for its plan: and defaults:"
+        )
+    loaded, plan, defaults = read_cohort_file(path)
+    files = sorted(
+        p
+        for p in cohort_dir.iterdir()
+        if p.suffix.lower() in YAML_SUFFIXES
+        and p.name != COHORT_FILE
+        and not p.name.startswith((".", "_"))
+        and p.is_file()
+    )
+    return Cohort(
+        dir=cohort_dir, path=path, plan=plan, defaults=defaults, candidate_files=files, source=loaded
+    )
+
+
+def _merge(
+    defaults: dict[str, Any], own: dict[str, Any]
+) -> tuple[dict[str, Any], dict[KeyPath, Literal["own", "defaults"]]]:
+    """Defaults under own values, key by key at the top level (a candidate's ``account`` or
+    ``promotion`` replaces the default one whole). Returns the data and each key's origin."""
+    merged: dict[str, Any] = {}
+    origin: dict[KeyPath, Literal["own", "defaults"]] = {}
+    for key, value in defaults.items():
+        merged[key] = value.copy() if isinstance(value, dict | list) else value
+        origin[(key,)] = "defaults"
+    for key, value in own.items():
+        merged[key] = value
+        origin[(key,)] = "own"
+    return merged, origin
+
+
+def make_locator(
+    own: LoadedYaml, cohort: Cohort | None, origin: dict[KeyPath, Literal["own", "defaults"]]
+) -> Locator:
+    """Map a key path of the merged data to the file and line it came from."""
+
+    def locate(key: KeyPath) -> Source:
+        for end in range(len(key), 0, -1):
+            kind = origin.get(key[:end])
+            if kind == "defaults" and cohort is not None:
+                return cohort.defaults_source(key)
+            if kind == "own":
+                return own.source(key)
+        return Source(own.path)
+
+    return locate
+
+
+def make_problem(field: str, severity: Severity, text: str, source: Source, base: Path | None) -> Problem:
+    return Problem(
+        field=field,
+        severity=severity,
+        message=f"{source.label(base)}: {text}",
+        path=source.path,
+        line=source.line,
+    )
+
+
+def load_candidate(
+    path: Path, cohort: Cohort | None = None, *, today: date | None = None
+) -> tuple[CandidateResult, Locator | None]:
+    """Load one candidate file, merged with the cohort's defaults, into a Candidate.
+
+    Returns the result (``candidate`` is None when the data cannot make a model; the problems say
+    why) and a locator for later checks (None when the file could not be parsed at all).
+    """
+    path = Path(path).absolute()
+    base = cohort.dir if cohort is not None else path.parent
+    result = CandidateResult(file=path, name=path.stem)
+    try:
+        own = load_yaml(path)
+    except ProfileError as exc:
+        source = Source(path, exc.line)
+        text = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+        result.problems.append(make_problem(exc.field or "file", "error", text, source, base))
+        return result, None
+    if not isinstance(own.data, dict):
+        result.problems.append(
+            make_problem(
+                "file", "error", "must be a mapping of keys (name: …, id_number: …)", Source(path, 1), base
+            )
+        )
+        return result, None
+    merged, origin = _merge(cohort.defaults if cohort else {}, own.data)
+    locate = make_locator(own, cohort, origin)
+    if isinstance(merged.get("name"), str) and merged["name"].strip():
+        result.name = merged["name"].strip()
+
+    def base_of(key: KeyPath) -> Path:
+        return locate(key).path.parent
+
+    resolve_paths(merged, base_of)
+    warnings: list[tuple[str, str]] = []
+    context: dict[str, Any] = {"warnings": warnings, "today": today}
+    try:
+        result.candidate = Candidate.model_validate(merged, context=context)
+        result.name = result.candidate.name
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            result.problems.append(
+                make_problem(field_name(loc), "error", _error_text(err), locate(loc), base)
+            )
+    for key, text in warnings:
+        result.problems.append(make_problem(key, "warning", text, locate((key,)), base))
+    return result, locate

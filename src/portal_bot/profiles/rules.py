@@ -1,0 +1,240 @@
+"""Rules that weigh a candidate's fields against each other and against the files they name.
+
+From the registration guide: 院校学生 have no employer, 0 years, post 无 and are not dispatched;
+晋级申报 = 是 needs every 原证书 detail and the evidence PDF; the chosen 申报条件 must fit the years
+of work and the promotion. Referenced files must exist and be readable (their content is checked by
+the document step). Every broken rule is reported, each with the field and ``file:line``. This module
+must never modify the candidate, and never open anything but the files the candidate names.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+from portal_bot.profiles.loader import Locator, Problem, Severity, make_problem
+from portal_bot.profiles.models import Candidate, PlanSelector
+from portal_bot.profiles.options import (
+    CATEGORY_STUDENT,
+    ELIGIBILITY_YEARS,
+    GB11643_ID_TYPES,
+    LEVEL_5,
+    LEVEL_NUMBER,
+    NO_POST,
+)
+
+IMAGE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".heic", ".heif"}
+)
+MATERIAL_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
+MAX_PDF_BYTES = 20 * 1024 * 1024
+MIN_WORKING_AGE = 16
+
+PROMOTION_FIELDS: dict[str, str] = {
+    "certificate_type": "原证书类型",
+    "occupation": "原职业(工种)",
+    "number": "原证书编号",
+    "level": "原证书等级",
+    "issued_on": "原证书取得时间",
+    "issuer": "原证书发证机构",
+    "evidence": "原证书佐证材料",
+}
+
+
+class _Report:
+    def __init__(self, locate: Locator, base: Path | None) -> None:
+        self.locate = locate
+        self.base = base
+        self.problems: list[Problem] = []
+
+    def add(
+        self,
+        key: tuple[str | int, ...],
+        text: str,
+        severity: Severity = "error",
+        *,
+        near: tuple[str | int, ...] | None = None,
+    ) -> None:
+        """Report ``text`` on field ``key``, located at ``key`` (or at ``near`` when ``key`` is absent)."""
+        field = ".".join(str(k) for k in key if isinstance(k, str))
+        if key and isinstance(key[-1], int):
+            field += f"[{key[-1]}]"
+        source = self.locate(near if near is not None else key)
+        self.problems.append(make_problem(field, severity, text, source, self.base))
+
+
+def _age(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _check_file(
+    report: _Report, key: tuple[str | int, ...], path: Path, kinds: frozenset[str], what: str
+) -> None:
+    if not path.exists():
+        report.add(key, f"{what} {path.name} does not exist (looked for {path})")
+        return
+    if not path.is_file():
+        report.add(key, f"{what} {path} is a folder, not a file")
+        return
+    if not os.access(path, os.R_OK):
+        report.add(key, f"{what} {path.name} cannot be read (check its permissions)")
+        return
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        report.add(key, f"{what} {path.name} cannot be read: {exc.strerror}")
+        return
+    suffix = path.suffix.lower()
+    if suffix not in kinds:
+        wanted = (
+            "a PDF"
+            if kinds == {".pdf"}
+            else "a picture (JPEG, PNG, …)"
+            if ".pdf" not in kinds
+            else "a picture or a PDF"
+        )
+        report.add(key, f"{what} {path.name} should be {wanted}")
+    elif suffix == ".pdf" and not head.startswith(b"%PDF"):
+        report.add(key, f"{what} {path.name} is named .pdf but is not a PDF")
+    elif not head:
+        report.add(key, f"{what} {path.name} is empty")
+
+
+def _student(c: Candidate, report: _Report) -> None:
+    if c.category != CATEGORY_STUDENT:
+        return
+    why = "院校学生 fill 无工作单位, 0 years, post 无 and not dispatched (registration guide)"
+    if c.employer is not None:
+        report.add(("employer",), f"should be null (无工作单位): {why}")
+    if c.years_in_occupation != 0:
+        report.add(("years_in_occupation",), f"should be 0, not {c.years_in_occupation}: {why}")
+    if c.post != NO_POST:
+        report.add(("post",), f"should be 无, not {c.post!r}: {why}")
+    if c.dispatched:
+        report.add(("dispatched",), f"should be 否 (false): {why}")
+
+
+def _employer(c: Candidate, report: _Report) -> None:
+    if c.employer is not None and c.credit_code is None:
+        report.add(
+            ("credit_code",), f"missing: give the 统一社会信用代码 of {c.employer}", near=("employer",)
+        )
+    if c.employer is None and c.credit_code is not None:
+        report.add(
+            ("credit_code",), "given, but employer is null (无工作单位): remove it or name the employer"
+        )
+
+
+def _promotion(c: Candidate, report: _Report, plan: PlanSelector | None, today: date) -> None:
+    p = c.promotion
+    if p is None:
+        if 2 in c.eligibility:
+            report.add(
+                ("eligibility",),
+                "condition (2) needs a level-5 (五级/初级工) certificate: set promotion (是否晋级申报 = 是) "
+                "with its details, or choose another condition",
+            )
+        return
+    for key, label in PROMOTION_FIELDS.items():
+        if getattr(p, key) in (None, ""):
+            report.add(("promotion", key), f"missing: 是否晋级申报 = 是 needs {label} (promotion.{key})")
+    if p.issued_on is not None:
+        if p.issued_on > today:
+            report.add(("promotion", "issued_on"), f"{p.issued_on.isoformat()} is in the future")
+        elif c.birth_date is not None and p.issued_on <= c.birth_date:
+            report.add(("promotion", "issued_on"), f"{p.issued_on.isoformat()} is before the birth date")
+    if p.evidence is not None:
+        _check_file(report, ("promotion", "evidence"), p.evidence, frozenset({".pdf"}), "evidence")
+        if p.evidence.is_file() and p.evidence.stat().st_size >= MAX_PDF_BYTES:
+            report.add(
+                ("promotion", "evidence"), f"{p.evidence.name} is 20 MB or more; the site takes < 20 MB"
+            )
+    if p.level is not None and plan is not None and plan.level is not None:
+        if LEVEL_NUMBER[p.level] != LEVEL_NUMBER[plan.level] + 1:
+            report.add(
+                ("promotion", "level"),
+                f"a {p.level} certificate does not lead to a {plan.level} plan (one level below it does)",
+                "warning",
+            )
+
+
+def _eligibility(c: Candidate, report: _Report) -> None:
+    years = c.years_in_occupation
+    for number in c.eligibility:
+        need = ELIGIBILITY_YEARS.get(number)
+        if need is not None and years < need:
+            report.add(
+                ("eligibility",),
+                f"condition ({number}) needs at least {need} years in the occupation, "
+                f"years_in_occupation is {years}",
+            )
+    if 2 in c.eligibility and c.promotion is not None and c.promotion.level not in (None, LEVEL_5):
+        report.add(
+            ("eligibility",),
+            "condition (2) needs a level-5 (五级/初级工) certificate; "
+            f"promotion.level is {c.promotion.level}",
+        )
+    if c.category == CATEGORY_STUDENT and 3 not in c.eligibility:
+        report.add(
+            ("eligibility",),
+            "院校学生 apply under condition (3) (graduates and students of a related programme)",
+        )
+    if c.promotion is not None and 2 not in c.eligibility and 1 not in c.eligibility:
+        report.add(
+            ("eligibility",),
+            "晋级申报 = 是 usually goes with condition (2) (a level-5 certificate and 3 years)",
+            "warning",
+        )
+
+
+def _identity(c: Candidate, report: _Report, today: date) -> None:
+    if c.id_type not in GB11643_ID_TYPES:
+        if c.sex is None:
+            report.add(("sex",), f"missing: a {c.id_type} number does not say it, so give sex (男/女)")
+        if c.birth_date is None:
+            report.add(("birth_date",), f"missing: a {c.id_type} number does not say it, so give birth_date")
+    if c.birth_date is not None:
+        age = _age(c.birth_date, today)
+        if age < MIN_WORKING_AGE:
+            report.add(("birth_date",), f"the candidate is {age}, under {MIN_WORKING_AGE}", "warning")
+        elif c.years_in_occupation > age - MIN_WORKING_AGE:
+            report.add(
+                ("years_in_occupation",),
+                f"{c.years_in_occupation} years of work at age {age} is implausible",
+                "warning",
+            )
+
+
+def _files(c: Candidate, report: _Report) -> None:
+    if c.photo is None:
+        report.add(("photo",), "no photo: the site must then have collected the ID-card photo", "warning")
+    else:
+        _check_file(report, ("photo",), c.photo, IMAGE_SUFFIXES, "photo")
+    if not c.materials:
+        report.add(
+            ("materials",), "the site requires 其他材料: ID card front and back and proof of education"
+        )
+    for index, material in enumerate(c.materials):
+        _check_file(report, ("materials", index), material, MATERIAL_SUFFIXES, "material")
+
+
+def check_candidate(
+    candidate: Candidate,
+    locate: Locator,
+    *,
+    base: Path | None = None,
+    plan: PlanSelector | None = None,
+    today: date | None = None,
+) -> list[Problem]:
+    """Every cross-field and file rule for one candidate; empty when all is well."""
+    today = today or date.today()
+    report = _Report(locate, base)
+    _identity(candidate, report, today)
+    _student(candidate, report)
+    _employer(candidate, report)
+    _promotion(candidate, report, plan, today)
+    _eligibility(candidate, report)
+    _files(candidate, report)
+    return report.problems

@@ -1,0 +1,72 @@
+"""Checking a whole cohort: every candidate file, each on its own, plus the rules across them.
+
+A broken candidate file never stops the others being checked; a broken ``cohort.yaml`` raises
+ProfileError before any candidate is looked at. This module must never print or write files.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+from portal_bot.errors import ProfileError
+from portal_bot.profiles.loader import CandidateResult, Cohort, load_candidate, load_cohort, make_problem
+from portal_bot.profiles.rules import check_candidate
+from portal_bot.profiles.yamlsrc import Source
+
+
+def check_file(path: Path, cohort: Cohort | None = None, *, today: date | None = None) -> CandidateResult:
+    """Load one candidate file (with the cohort's defaults) and apply every rule to it."""
+    result, locate = load_candidate(path, cohort, today=today)
+    if result.candidate is not None and locate is not None:
+        result.problems.extend(
+            check_candidate(
+                result.candidate,
+                locate,
+                base=cohort.dir if cohort else result.file.parent,
+                plan=cohort.plan if cohort else None,
+                today=today,
+            )
+        )
+    return result
+
+
+def _duplicates(results: list[CandidateResult], base: Path) -> None:
+    """The same ID number in two files would register one person twice."""
+    by_id: dict[str, list[CandidateResult]] = defaultdict(list)
+    for result in results:
+        if result.candidate is not None:
+            by_id[result.candidate.id_number].append(result)
+    for same in by_id.values():
+        if len(same) < 2:
+            continue
+        for result in same:
+            others = ", ".join(r.file.name for r in same if r is not result)
+            result.problems.append(
+                make_problem(
+                    "id_number",
+                    "error",
+                    f"the same ID number as {others}: one person, one file",
+                    Source(result.file),
+                    base,
+                )
+            )
+
+
+def validate_cohort(cohort_dir: Path, *, today: date | None = None) -> list[CandidateResult]:
+    """Check every candidate of the cohort in ``cohort_dir``, in file-name order.
+
+    Raises:
+        ProfileError: ``cohort.yaml`` is missing or broken, or the folder has no candidate files.
+    """
+    cohort = load_cohort(cohort_dir)
+    if not cohort.candidate_files:
+        raise ProfileError(
+            "has no candidate files (*.yaml besides cohort.yaml)",
+            path=cohort.dir,
+            hint="import a roster with `portal-bot profiles import`",
+        )
+    results = [check_file(path, cohort, today=today) for path in cohort.candidate_files]
+    _duplicates(results, cohort.dir)
+    return results

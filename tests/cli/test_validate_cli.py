@@ -1,0 +1,125 @@
+"""``portal-bot validate``: the table (masked), --json's exact shape, exit codes, one-line cohort errors."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from portal_bot.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "profiles" / "sample-cohort"
+FIXTURES = ROOT / "fixtures" / "profiles"
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("PORTAL_BOT_UNMASK", raising=False)
+
+
+def test_sample_cohort_passes_with_masked_table() -> None:
+    result = runner.invoke(app, ["validate", str(SAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert "5 candidates: 5 ok, 0 with errors" in result.output
+    assert "王小明" in result.output
+    assert "3301**********0318" in result.output
+    assert "138****0001" in result.output
+    for path in SAMPLE.glob("*.yaml"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("id_number:"):
+                assert line.split("'")[1] not in result.output
+
+
+def test_json_has_exactly_the_documented_shape() -> None:
+    result = runner.invoke(app, ["validate", str(FIXTURES / "009_sex_differs_from_id"), "--json"])
+    assert result.exit_code == 1
+    payload = json.loads(result.stdout)
+    assert set(payload) == {"candidates"}
+    [candidate] = payload["candidates"]
+    assert set(candidate) == {"file", "name", "ok", "problems"}
+    assert candidate["file"] == "candidate.yaml"
+    assert candidate["name"] == "测试甲"
+    assert candidate["ok"] is False
+    [problem] = candidate["problems"]
+    assert set(problem) == {"field", "severity", "message"}
+    assert problem["field"] == "sex"
+    assert problem["severity"] == "error"
+    assert problem["message"].startswith("candidate.yaml:")
+    assert "女" in problem["message"] and "男" in problem["message"]
+
+
+def test_json_for_a_clean_cohort_exits_0() -> None:
+    result = runner.invoke(app, ["validate", str(SAMPLE), "--json"])
+    assert result.exit_code == 0
+    payload = json.loads(result.stdout)
+    assert [c["ok"] for c in payload["candidates"]] == [True] * 5
+    assert all(c["problems"] == [] for c in payload["candidates"])
+
+
+def test_warnings_alone_do_not_fail() -> None:
+    result = runner.invoke(app, ["validate", str(FIXTURES / "008_id_legacy_15_digits"), "--json"])
+    assert result.exit_code == 0
+    [candidate] = json.loads(result.stdout)["candidates"]
+    assert candidate["ok"] is True
+    assert [p["severity"] for p in candidate["problems"]] == ["warning"]
+
+
+def test_errors_are_listed_with_file_line_and_field() -> None:
+    result = runner.invoke(app, ["validate", str(FIXTURES / "022_condition_1_needs_5_years")])
+    assert result.exit_code == 1
+    assert "eligibility: candidate.yaml:" in result.output
+    assert "(1) needs at least 5 years" in result.output
+    assert "1 with errors" in result.output
+
+
+def test_a_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    cohort = tmp_path / "cohort"
+    shutil.copytree(SAMPLE, cohort)
+    (cohort / "000-bad.yaml").write_text("name: [broken\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(cohort), "--json"])
+    assert result.exit_code == 1
+    oks = [c["ok"] for c in json.loads(result.stdout)["candidates"]]
+    assert oks == [False, True, True, True, True, True]
+
+
+def test_bad_cohort_yaml_is_one_line_without_traceback() -> None:
+    result = runner.invoke(app, ["validate", str(FIXTURES / "039_cohort_unknown_plan_key")])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert "cohort.yaml:4:" in lines[0] and "did you mean 'level'" in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", str(tmp_path / "nope")])
+    assert result.exit_code == 1
+    assert "is not a folder" in result.output
+
+
+def test_unmask_shows_full_numbers_on_the_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTAL_BOT_UNMASK", "1")
+    result = runner.invoke(app, ["validate", str(SAMPLE)])
+    assert result.exit_code == 0
+    assert "13805710001" in result.output
+
+
+def test_messages_with_brackets_print_intact(tmp_path: Path) -> None:
+    cohort = tmp_path / "cohort"
+    shutil.copytree(SAMPLE, cohort)
+    path = cohort / "001-0318.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "eligibility: '[abc]'\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(cohort)])
+    assert result.exit_code == 1
+    assert "'[abc]' names no condition; write the numbers, e.g. [3]" in result.output
+
+
+def test_json_file_names_are_relative_to_a_relative_cohort_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(SAMPLE.parent)
+    result = runner.invoke(app, ["validate", SAMPLE.name, "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["candidates"][0]["file"] == "001-0318.yaml"
