@@ -290,7 +290,7 @@ def test_check_warns_about_looks(tmp_path: Path) -> None:
 def test_check_flags_exif_rotation(tmp_path: Path) -> None:
     src = f.exif_rotated(f.portrait((413, 579)), tmp_path / "rotated.jpg")
     report = check_photo(src)
-    assert any("sideways" in p for p in report.problems)
+    assert any("EXIF orientation 6" in p for p in report.problems)
 
 
 def test_plan_crop_without_room_to_enlarge_is_none() -> None:

@@ -124,7 +124,9 @@ def _check_data(data: bytes, *, path: Path, shown: str, face: Face | None | str 
     if not MIN_RATIO <= ratio <= MAX_RATIO:
         problems.append(f"width/height is {ratio:.3f}: the site needs {MIN_RATIO} to {MAX_RATIO}")
     if decoded.orientation != 1:
-        problems.append("is stored sideways with an EXIF rotation the site may ignore")
+        problems.append(
+            f"is stored turned or mirrored (EXIF orientation {decoded.orientation}); the site may ignore that"
+        )
     warnings.extend(decoded.warnings)
     if kind == "JPEG" and decoded.source_mode == "CMYK":
         warnings.append("is a CMYK JPEG: browsers and the site may show its colours wrong")
