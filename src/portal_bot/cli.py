@@ -30,7 +30,9 @@ EXIT_INTERRUPTED = 130
 
 def print_error(exc: PortalBotError) -> None:
     """The one-line message a user sees for a PortalBotError: no traceback."""
-    make_console(stderr=True).print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+    # soft_wrap: one line however narrow the terminal, so scripts and people can grep it.
+    console = make_console(stderr=True)
+    console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
 
 
 class _Group(TyperGroup):
@@ -87,6 +89,7 @@ _FEATURES = (
     "portal_bot.profiles.commands",
     "portal_bot.status.commands",
     "portal_bot.flows.commands",
+    "portal_bot.documents.commands",
 )
 
 for _name in _FEATURES:

@@ -1,0 +1,237 @@
+"""``portal-bot photo check|fix`` and ``portal-bot pdf bundle``: the documents commands.
+
+Pillow, pypdf and OpenCV are imported inside the command functions (through photo.py and bundle.py)
+so ``portal-bot --help`` stays instant. A bad file is one line naming it (the CLI's central handler
+prints DocumentError); these commands must never print a traceback or leave a half-written output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from portal_bot.console import make_console
+from portal_bot.documents.files import IMAGE_KINDS, sniff
+from portal_bot.errors import ConfigError, PortalBotError
+
+if TYPE_CHECKING:
+    from portal_bot.documents.photo import PhotoFixResult
+
+photo_app = typer.Typer(
+    help="Check and fix ID photos for the wizard's step 1 (上传证件照).",
+    no_args_is_help=True,
+)
+pdf_app = typer.Typer(
+    help="Bundle pictures and PDFs into one PDF under the site's 20 MB limit.",
+    no_args_is_help=True,
+)
+
+_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".bmp", ".tif", ".tiff", ".gif"}
+
+
+def _say(text: str, *, stderr: bool = False) -> None:
+    """One line of output (rich markup), never wrapped, so it can be grepped."""
+    make_console(stderr=stderr).print(text, markup=True, highlight=False, soft_wrap=True)
+
+
+def _pictures_in(folder: Path) -> list[Path]:
+    """Files in ``folder`` (not hidden) that are pictures by content, or named like one."""
+    found = []
+    for entry in sorted(folder.iterdir()):
+        if not entry.is_file() or entry.name.startswith("."):
+            continue
+        if entry.suffix.lower() in _IMAGE_SUFFIXES:
+            found.append(entry)
+            continue
+        with entry.open("rb") as handle:
+            if sniff(handle.read(32)) in IMAGE_KINDS:
+                found.append(entry)
+    return found
+
+
+def _expand(paths: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        files.extend(_pictures_in(path) if path.is_dir() else [path])
+    return files
+
+
+@photo_app.command("check")
+def check(
+    files: list[Path] = typer.Argument(..., help="Photos, or folders of photos, to check."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list, one object per file."),
+) -> None:
+    """Check photos against the site's rules: real JPEG, size, pixels, proportions; warn on looks.
+
+    Exit 0 when every file passes, 1 otherwise.
+    """
+    from portal_bot.documents.photo import check_photo
+
+    reports = [check_photo(path) for path in _expand(files)]
+    if as_json:
+        typer.echo(json.dumps([r.model_dump() for r in reports], ensure_ascii=False, indent=2))
+    else:
+        for report in reports:
+            if report.ok:
+                _say(f"[green]OK[/]   {report.path}  {report.width}×{report.height}, {report.bytes:,} bytes")
+            else:
+                _say(f"[red]FAIL[/] {report.path}: " + "; ".join(report.problems))
+            for warning in report.warnings:
+                _say(f"     [yellow]warning:[/] {warning}")
+        passed = sum(r.ok for r in reports)
+        _say(f"{passed} of {len(reports)} photos meet the site's rules")
+        if passed < len(reports):
+            _say("fix them with: portal-bot photo fix SRC --out DST.jpg")
+    if not reports or not all(r.ok for r in reports):
+        raise typer.Exit(1)
+
+
+def _fix_one(src: str, dst: str) -> tuple[str, str]:
+    """Worker for folder runs: ("ok", result JSON) or ("error", the one-line message)."""
+    from portal_bot.documents.photo import fix_photo
+
+    try:
+        return "ok", fix_photo(Path(src), Path(dst)).model_dump_json()
+    except PortalBotError as exc:
+        return "error", str(exc)
+
+
+def _print_fixed(result: PhotoFixResult) -> None:
+    report = result.report
+    _say(
+        f"[green]fixed[/] {result.src} → {result.dst}  {report.width}×{report.height}, {report.bytes:,} bytes"
+    )
+    for warning in result.warnings:
+        _say(f"      [yellow]warning:[/] {warning}")
+
+
+@photo_app.command("fix")
+def fix(
+    src: Path = typer.Argument(..., help="A photo, or a folder of photos."),
+    out: Path = typer.Option(..., "--out", "-o", help="The .jpg to write, or a folder for a folder."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Parallel workers for a folder (0: one per core)."),
+    as_json: bool = typer.Option(False, "--json", help="Print what was done as JSON."),
+) -> None:
+    """Make photos the site accepts: upright, cropped around the face, 413×579 or 295×413, 30 KB–1 MB.
+
+    Refuses, with a one-line reason, what cannot honestly be fixed (too small, not a picture,
+    truncated, too plain to reach 30 KB).
+    """
+    from portal_bot.documents.photo import PhotoFixResult, fix_photo
+
+    if not src.is_dir():
+        dst = out / f"{src.stem}.jpg" if out.is_dir() else out
+        result = fix_photo(src, dst)
+        if as_json:
+            typer.echo(result.model_dump_json(indent=2))
+        else:
+            _print_fixed(result)
+        return
+    pictures = _pictures_in(src)
+    if not pictures:
+        raise ConfigError("no pictures in this folder", path=src)
+    if out.exists() and not out.is_dir():
+        raise ConfigError("for a folder of photos, --out must be a folder", path=out)
+    targets: dict[Path, Path] = {}
+    for picture in pictures:
+        dst = out / f"{picture.stem}.jpg"
+        if dst in targets:
+            raise ConfigError(
+                f"{targets[dst].name} and {picture.name} would both be written as {dst.name}", path=src
+            )
+        targets[dst] = picture
+    outcomes = _run_folder([(p, d) for d, p in targets.items()], jobs)
+    failures = [message for status, message in outcomes if status == "error"]
+    results = [PhotoFixResult.model_validate_json(text) for status, text in outcomes if status == "ok"]
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"fixed": [r.model_dump() for r in results], "failed": failures},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for result in results:
+            _print_fixed(result)
+        for message in failures:
+            _say(f"[bold red]error:[/] {message}", stderr=True)
+        _say(f"{len(results)} fixed, {len(failures)} refused")
+    if failures:
+        raise typer.Exit(1)
+
+
+def _run_folder(pairs: list[tuple[Path, Path]], jobs: int) -> list[tuple[str, str]]:
+    """Fix every (src, dst) pair, in parallel processes when worthwhile, with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    workers = max(1, min(workers, len(pairs)))
+    console = make_console(stderr=True)
+    progress = Progress(
+        TextColumn("fixing photos"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    outcomes: list[tuple[str, str]] = [("error", "not run")] * len(pairs)
+    with progress:
+        task = progress.add_task("fix", total=len(pairs))
+        if workers == 1:
+            for index, (src, dst) in enumerate(pairs):
+                outcomes[index] = _fix_one(str(src), str(dst))
+                progress.advance(task)
+            return outcomes
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        # spawn, not fork: OpenCV's thread pool does not survive a fork, and Windows has only spawn.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {pool.submit(_fix_one, str(src), str(dst)): i for i, (src, dst) in enumerate(pairs)}
+            for future in as_completed(futures):
+                outcomes[futures[future]] = future.result()
+                progress.advance(task)
+    return outcomes
+
+
+@pdf_app.command("bundle")
+def bundle(
+    inputs: list[Path] = typer.Argument(..., help="Pictures and PDFs, in the order wanted."),
+    out: Path = typer.Option(..., "--out", "-o", help="The PDF to write."),
+    max_bytes: int = typer.Option(
+        19_000_000, "--max-bytes", help="Size budget in bytes (the site's limit is 20 MB)."
+    ),
+    id_pair: bool = typer.Option(
+        False, "--id-pair", help="Put the first two pictures (ID card front and back) on one page."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Bundle pictures (one A4 page each) and PDFs, in order, into one PDF under the budget.
+
+    Resolution and JPEG quality step down (pictures inside imported PDFs too) until it fits.
+    Encrypted, corrupt and empty inputs are refused, naming the file.
+    """
+    from portal_bot.documents.bundle import bundle_pdf
+
+    result = bundle_pdf(inputs, out, max_bytes=max_bytes, id_pair=id_pair)
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    _say(
+        f"[green]wrote[/] {result.path}: {result.pages} pages, {result.bytes:,} bytes "
+        f"({result.dpi} dpi, JPEG quality {result.quality}), sha256 {result.sha256[:16]}…"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(photo_app, name="photo")
+    app.add_typer(pdf_app, name="pdf")

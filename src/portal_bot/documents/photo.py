@@ -1,0 +1,389 @@
+"""ID photos for wizard step 1 (上传证件照): checking them against the site's rules, and fixing them.
+
+The site's rules (PRODUCT.md): JPG/JPEG; file > 30 KB and < 1 MB; more than 215×300 (w×h) pixels;
+0.65 ≤ w/h ≤ 0.8; a standard white-background ID photo. "KB" and "MB" are ambiguous, so both are
+read the strict way: more than 30,720 bytes and fewer than 1,000,000 bytes.
+
+``fix_photo`` turns a phone photo, scan or WeChat forward into a baseline JPEG without EXIF: upright,
+sRGB, cropped around the face to the standard ID-photo proportions (face centre near 45 % of the
+height, about 11 % margin above the head), resized to 2-inch 413×579 when the source has the
+pixels, else 1-inch 295×413, and encoded at a quality found by search so the size lands safely inside
+the range. The output is decoded again and checked against every rule before it is written.
+
+This module must never invent picture content: no added noise, no painted background, no enlarging
+beyond ``MAX_ENLARGE``. What cannot honestly be fixed is refused with a one-line DocumentError.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from loguru import logger
+from PIL import Image
+from pydantic import BaseModel, ConfigDict
+
+from portal_bot.documents.face import Face, find_face
+from portal_bot.documents.files import atomic_write, describe, read_input, sniff
+from portal_bot.documents.images import Decoded, decode, upright_size
+from portal_bot.errors import ConfigError, DocumentError
+
+# --- the site's rules --------------------------------------------------------------------------
+MIN_WIDTH = 215  # width must be more than this
+MIN_HEIGHT = 300  # height must be more than this
+MIN_RATIO = 0.65
+MAX_RATIO = 0.80
+MIN_BYTES = 30 * 1024  # "> 30 KB", read as 30,720 bytes (the stricter reading)
+MAX_BYTES = 1_000_000  # "< 1 MB", read as 1,000,000 bytes (the stricter reading)
+EXTENSIONS = (".jpg", ".jpeg")
+
+# --- what fix_photo aims for -------------------------------------------------------------------
+TWO_INCH = (413, 579)  # 35×49 mm at 300 dpi
+ONE_INCH = (295, 413)  # 25×35 mm at 300 dpi
+MAX_ENLARGE = 1.5
+TARGET_MIN_BYTES = 34_000  # ~10 % above 30,720
+TARGET_MAX_BYTES = 900_000  # 10 % below 1,000,000
+FACE_CENTRE = 0.45  # face centre at 45 % of the height
+TOP_MARGIN = 0.11  # 10–12 % of the height above the head
+HEAD_ABOVE_BOX = 0.45  # hair reaches ~0.45 face-box heights above a Haar face box
+_RATIO = TWO_INCH[0] / TWO_INCH[1]
+_MIN_CROP_H = ONE_INCH[1] / MAX_ENLARGE
+ANALYSIS_SIDE = 480  # pixels on the long side for the background/face/greyscale checks
+
+
+class PhotoReport(BaseModel):
+    """The verdict on one file; ``ok`` means the site's rules are met (warnings aside)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    ok: bool
+    problems: list[str]
+    warnings: list[str]
+    width: int | None = None
+    height: int | None = None
+    bytes: int | None = None
+
+
+class PhotoFixResult(BaseModel):
+    """What ``fix_photo`` wrote and did."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    src: str
+    dst: str
+    report: PhotoReport
+    size_name: str
+    quality: int
+    subsampling: str
+    face: tuple[int, int, int, int] | None  # x, y, w, h in the output picture
+    actions: list[str]
+    warnings: list[str]
+
+
+# --- checking ----------------------------------------------------------------------------------
+
+
+def check_photo(path: Path) -> PhotoReport:
+    """Check one file against the site's photo rules; never raises for a bad file."""
+    try:
+        data = read_input(path)
+    except DocumentError as exc:
+        return PhotoReport(path=str(path), ok=False, problems=[exc.message], warnings=[])
+    return _check_data(data, path=path, shown=str(path))
+
+
+def _check_data(data: bytes, *, path: Path, shown: str, face: Face | None | str = "detect") -> PhotoReport:
+    problems: list[str] = []
+    warnings: list[str] = []
+    size = len(data)
+    if size <= MIN_BYTES:
+        problems.append(f"{size:,} bytes: the site needs more than 30 KB (30,720 bytes to be safe)")
+    elif size >= MAX_BYTES:
+        problems.append(f"{size:,} bytes: the site needs less than 1 MB (1,000,000 bytes to be safe)")
+    if path.suffix.lower() not in EXTENSIONS:
+        problems.append(f"the name ends in '{path.suffix or '(nothing)'}'; the site accepts .jpg/.jpeg only")
+    kind = sniff(data[:1024])
+    if kind is None or kind == "PDF":
+        problems.append(f"is {describe(data[:16])}" if kind is None else "is a PDF, not a photo")
+        return PhotoReport(path=shown, ok=False, problems=problems, warnings=warnings, bytes=size)
+    if kind != "JPEG":
+        problems.append(f"is really a {kind} picture, not a JPEG (the site accepts JPG/JPEG only)")
+    try:
+        decoded = decode(data, kind, path, min_long_side=ANALYSIS_SIDE)
+    except DocumentError as exc:
+        problems.append(exc.message)
+        return PhotoReport(path=shown, ok=False, problems=problems, warnings=warnings, bytes=size)
+    width, height = decoded.full_size
+    if width <= MIN_WIDTH or height <= MIN_HEIGHT:
+        problems.append(f"{width}×{height} pixels: the site needs more than {MIN_WIDTH}×{MIN_HEIGHT}")
+    ratio = width / height
+    if not MIN_RATIO <= ratio <= MAX_RATIO:
+        problems.append(f"width/height is {ratio:.3f}: the site needs {MIN_RATIO} to {MAX_RATIO}")
+    if decoded.orientation != 1:
+        problems.append(
+            f"is stored turned or mirrored (EXIF orientation {decoded.orientation}); the site may ignore that"
+        )
+    warnings.extend(decoded.warnings)
+    if kind == "JPEG" and decoded.source_mode == "CMYK":
+        warnings.append("is a CMYK JPEG: browsers and the site may show its colours wrong")
+    if decoded.progressive:
+        warnings.append("is a progressive JPEG: some upload checks want a baseline JPEG")
+    warnings.extend(_look(decoded, face))
+    return PhotoReport(
+        path=shown,
+        ok=not problems,
+        problems=problems,
+        warnings=warnings,
+        width=width,
+        height=height,
+        bytes=size,
+    )
+
+
+def _look(decoded: Decoded, known: Face | None | str = "detect") -> list[str]:
+    """Warnings about what the picture shows: colour, background, face.
+
+    ``known`` is the face box when the caller already knows it (full-resolution coordinates),
+    None when it knows there is none, "detect" to search.
+    """
+    image = decoded.image
+    notes: list[str] = []
+    arr = np.asarray(image.convert("RGB").reduce(max(1, min(image.size) // 128)), dtype=np.int16)
+    spread = np.abs(arr[..., 0] - arr[..., 1]).mean() + np.abs(arr[..., 1] - arr[..., 2]).mean()
+    if decoded.grey or float(spread) < 3:
+        notes.append("is greyscale: the site expects a colour ID photo")
+    if isinstance(known, str):
+        face = find_face(image)
+    else:
+        face = known.scaled(decoded.scale) if known is not None else None
+    background = _background(image, face)
+    if background is not None:
+        notes.append(
+            f"the background is not near-white (about RGB {background}): the site asks for a white background"
+        )
+    w, h = image.size
+    if face is None:
+        notes.append("no face found: the site needs a frontal ID photo")
+        return notes
+    share = face.w / w
+    # With the standard framing a Haar face box spans about half the width.
+    if share < 0.35:
+        notes.append(f"the face is small ({share:.0%} of the width; about 50% is standard)")
+    elif share > 0.8:
+        notes.append(f"the face is too close ({share:.0%} of the width; about 50% is standard)")
+    if abs(face.cx / w - 0.5) > 0.1:
+        notes.append(f"the face is off-centre (its centre is at {face.cx / w:.0%} of the width)")
+    if not 0.3 <= face.cy / h <= 0.6:
+        where = "high" if face.cy / h < 0.3 else "low"
+        notes.append(f"the face is too {where} ({face.cy / h:.0%} of the height)")
+    return notes
+
+
+def _background(image: Image.Image, face: Face | None) -> str | None:
+    """The mean colour of the top corners when it is not near-white, else None."""
+    w, h = image.size
+    cw, chh = max(1, int(w * 0.15)), max(1, int(h * 0.25))
+    regions = [(0, 0, cw, chh), (w - cw, 0, w, chh)]
+    if face is not None:
+        # Keep only corner strips clear of the face box.
+        regions = [r for r in regions if r[2] <= face.x or r[0] >= face.x + face.w or r[3] <= face.y]
+        if not regions:
+            return None
+    pixels = np.concatenate(
+        [np.asarray(image.crop(r).convert("RGB"), dtype=np.float64).reshape(-1, 3) for r in regions]
+    )
+    mean = pixels.mean(axis=0)
+    if mean.min() >= 200 and mean.max() - mean.min() <= 30:
+        return None
+    return ",".join(str(round(v)) for v in mean)
+
+
+# --- fixing ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CropPlan:
+    """Where to cut (in full-resolution pixels of the upright picture) and what size to make."""
+
+    box: tuple[float, float, float, float]  # left, top, right, bottom
+    out_size: tuple[int, int]
+    size_name: str
+    notes: tuple[str, ...]
+
+    @property
+    def enlarge(self) -> float:
+        return self.out_size[1] / (self.box[3] - self.box[1])
+
+
+def plan_crop(size: tuple[int, int], face: Face | None) -> CropPlan | None:
+    """The ID-photo crop for a picture of ``size`` with ``face`` (full-resolution coordinates).
+
+    Returns None when even the largest crop would need enlarging by more than MAX_ENLARGE.
+    """
+    width, height = size
+    largest = min(height, width / _RATIO)
+    if largest < _MIN_CROP_H - 1e-6:
+        return None
+    notes: list[str] = []
+    if face is None:
+        crop_h = largest
+        notes.append("no face found: used a centred crop; check the result by eye")
+    else:
+        ideal = (0.5 + HEAD_ABOVE_BOX) * face.h / (FACE_CENTRE - TOP_MARGIN)
+        crop_h = min(max(ideal, _MIN_CROP_H), largest)
+        # Near an edge of the picture, frame a little tighter (down to 3/4 of the standard) rather
+        # than let the face slide away from its standard place.
+        room = min(
+            face.cy / FACE_CENTRE,
+            (height - face.cy) / (1 - FACE_CENTRE),
+            2 * face.cx / _RATIO,
+            2 * (width - face.cx) / _RATIO,
+        )
+        if room < crop_h:
+            crop_h = min(crop_h, max(room, _MIN_CROP_H, 0.75 * ideal))
+        if ideal > largest * 1.05:
+            notes.append("the face fills the picture: less room around the head than a standard ID photo")
+    if crop_h >= TWO_INCH[1]:
+        out_size, name = TWO_INCH, "2-inch 413×579"
+    else:
+        out_size, name = ONE_INCH, "1-inch 295×413"
+    crop_w = crop_h * out_size[0] / out_size[1]
+    if crop_w > width:
+        crop_w = float(width)
+        crop_h = crop_w * out_size[1] / out_size[0]
+    if face is None:
+        left, top = (width - crop_w) / 2, (height - crop_h) / 2
+    else:
+        left = min(max(face.cx - crop_w / 2, 0.0), width - crop_w)
+        top = min(max(face.cy - FACE_CENTRE * crop_h, 0.0), height - crop_h)
+        if abs((face.cy - top) / crop_h - FACE_CENTRE) > 0.05 or abs((face.cx - left) / crop_w - 0.5) > 0.05:
+            notes.append("the face is near the edge of the picture, so it cannot be centred in the crop")
+    return CropPlan((left, top, left + crop_w, top + crop_h), out_size, name, tuple(notes))
+
+
+def fix_photo(src: Path, dst: Path) -> PhotoFixResult:
+    """Make ``src`` into an ID photo the site accepts and write it to ``dst`` (a .jpg/.jpeg path).
+
+    Raises:
+        DocumentError: ``src`` is not a picture, is truncated or corrupt, is too small, or is too plain
+            to reach the 30 KB minimum without adding invented detail. The message is one line.
+        ConfigError: ``dst`` does not end in .jpg or .jpeg.
+    """
+    if dst.suffix.lower() not in EXTENSIONS:
+        raise ConfigError("the output must end in .jpg or .jpeg", path=dst)
+    data = read_input(src)
+    kind = sniff(data[:1024])
+    if kind is None:
+        raise DocumentError(f"is {describe(data[:16])}", path=src, hint="send a photo (JPG, PNG, WebP, HEIC)")
+    if kind == "PDF":
+        raise DocumentError("is a PDF, not a photo", path=src, hint="export the photo itself as JPG")
+    # One decode serves face detection and the crop whenever the crop is at least half the
+    # largest possible one; JPEG DCT scaling makes that decode cheap for big phone photos.
+    width, height = upright_size(data, kind, src)
+    largest = min(height, width / _RATIO)
+    first = decode(data, kind, src, min_scale=min(1.0, 2 * TWO_INCH[1] / max(largest, 1)))
+    face_small = find_face(first.image)
+    face = face_small.scaled(1 / first.scale) if face_small else None
+    plan = plan_crop(first.full_size, face)
+    if plan is None:
+        w, h = first.full_size
+        need_h = math.ceil(_MIN_CROP_H)
+        raise DocumentError(
+            f"too small: {w}×{h} pixels; an ID photo needs at least {math.ceil(need_h * _RATIO)}×{need_h} "
+            f"(enlarged at most {MAX_ENLARGE}× to {ONE_INCH[0]}×{ONE_INCH[1]})",
+            path=src,
+            hint="use the original photo, not a thumbnail",
+        )
+    needed_scale = min(1.0, plan.out_size[1] / (plan.box[3] - plan.box[1]))
+    decoded = first
+    if first.scale < needed_scale * 0.999:
+        decoded = decode(data, kind, src, min_scale=needed_scale)
+    s = decoded.scale
+    iw, ih = decoded.image.size  # clamp: float rounding must never reach past the decoded pixels
+    left_s, top_s, right_s, bottom_s = (v * s for v in plan.box)
+    box = (max(0.0, left_s), max(0.0, top_s), min(float(iw), right_s), min(float(ih), bottom_s))
+    out = decoded.image.resize(plan.out_size, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+    if out.mode != "RGB":
+        out = out.convert("RGB")
+    out.info = {}
+    actions = list(decoded.actions)
+    left, top, right, bottom = (round(v) for v in plan.box)
+    where = "around the face" if face else "from the centre"
+    actions.append(f"cropped {right - left}×{bottom - top} at ({left}, {top}) {where}")
+    enlarge = plan.enlarge
+    notes = list(decoded.warnings) + list(plan.notes)
+    if enlarge > 1.01:
+        actions.append(f"enlarged {enlarge:.2f}× to {plan.size_name}")
+        notes.append(f"the source is small: enlarged {enlarge:.2f}×; a larger original is sharper")
+    else:
+        actions.append(f"resized to {plan.size_name}")
+    encoded, quality, subsampling = _encode(out, src)
+    actions.append(f"wrote a baseline JPEG, no EXIF, quality {quality} {subsampling}, {len(encoded):,} bytes")
+    placed = None
+    if face is not None:
+        k = plan.out_size[1] / (plan.box[3] - plan.box[1])
+        placed = Face((face.x - plan.box[0]) * k, (face.y - plan.box[1]) * k, face.w * k, face.h * k)
+    # The output is decoded again and checked against every rule; the face is where the crop put
+    # it, so it is not searched for a second time.
+    report = _check_data(encoded, path=dst, shown=str(dst), face=placed)
+    if not report.ok:
+        raise DocumentError(f"the fixed photo still fails: {'; '.join(report.problems)}", path=src)
+    atomic_write(dst, encoded)
+    out_face = None
+    if placed is not None:
+        out_face = (round(placed.x), round(placed.y), round(placed.w), round(placed.h))
+    warnings = list(dict.fromkeys(notes + report.warnings))
+    logger.debug("fixed {} → {}: {}", src, dst, "; ".join(actions))
+    return PhotoFixResult(
+        src=str(src),
+        dst=str(dst),
+        report=report,
+        size_name=plan.size_name,
+        quality=quality,
+        subsampling=subsampling,
+        face=out_face,
+        actions=actions,
+        warnings=warnings,
+    )
+
+
+def _save(image: Image.Image, quality: int, subsampling: int) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=quality, subsampling=subsampling, progressive=False, optimize=False)
+    return buf.getvalue()
+
+
+def _encode(image: Image.Image, src: Path) -> tuple[bytes, int, str]:
+    """JPEG bytes safely inside the size range, the quality used and the chroma subsampling."""
+    data = _save(image, 92, 2)
+    if TARGET_MIN_BYTES <= len(data) <= TARGET_MAX_BYTES:
+        return data, 92, "4:2:0"
+    if len(data) > TARGET_MAX_BYTES:
+        low, high, best = 20, 91, None
+        while low <= high:  # the highest quality that still fits
+            mid = (low + high) // 2
+            attempt = _save(image, mid, 2)
+            if len(attempt) <= TARGET_MAX_BYTES:
+                best, low = (attempt, mid), mid + 1
+            else:
+                high = mid - 1
+        if best is None or len(best[0]) < TARGET_MIN_BYTES:
+            raise DocumentError("cannot be compressed under 1 MB at an acceptable quality", path=src)
+        return best[0], best[1], "4:2:0"
+    # Too small: keep full colour resolution and raise the quality. Never add noise.
+    largest = data
+    for quality in (95, 98, 100):
+        attempt = _save(image, quality, 0)
+        largest = max(largest, attempt, key=len)
+        if TARGET_MIN_BYTES <= len(attempt) <= TARGET_MAX_BYTES:
+            return attempt, quality, "4:4:4"
+    raise DocumentError(
+        f"is too plain to reach the site's 30 KB minimum honestly: even JPEG quality 100 gives "
+        f"{len(largest):,} bytes, and portal-bot does not add fake detail",
+        path=src,
+        hint="use the original camera photo rather than a compressed or drawn copy",
+    )
