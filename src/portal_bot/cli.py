@@ -82,7 +82,7 @@ def _root(
 
 
 # Feature modules that contribute commands; each has ``register(app: typer.Typer) -> None``.
-_FEATURES = ("portal_bot.doctor",)
+_FEATURES = ("portal_bot.doctor", "portal_bot.mock_portal.commands")
 
 for _name in _FEATURES:
     importlib.import_module(_name).register(app)
