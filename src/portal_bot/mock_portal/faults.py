@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from starlette.requests import Request
@@ -43,7 +43,7 @@ class Faults:
         self.configure(latency_ms=0, error_rate=0.0, seed=0, upload_latency_ms=0)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+        return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
 
     def roll_error(self) -> bool:
         with self._lock:

@@ -143,3 +143,21 @@ async def application(request: Request, app_id: int, notice: str = "") -> Respon
     return render(
         request, "application.html", app=app, plan=plan, notice=shown, **preview_context(portal, app, plan)
     )
+
+
+@router.get("/user/app/{app_id}/photo.jpg")
+async def photo(request: Request, app_id: int) -> Response:
+    return _stored(request, app_id, "photo", "image/jpeg")
+
+
+@router.get("/user/app/{app_id}/signature.png")
+async def signature(request: Request, app_id: int) -> Response:
+    return _stored(request, app_id, "signature", "image/png")
+
+
+def _stored(request: Request, app_id: int, kind: str, media_type: str) -> Response:
+    _, app, _ = own_application(request, app_id)
+    stored = portal_of(request).store.file(app.id, kind)
+    if stored is None:
+        raise IllegalRequest()
+    return Response(stored.content, media_type=media_type, headers={"Cache-Control": "private, no-store"})
