@@ -188,3 +188,14 @@ def submitted_application(
     done = browser.post(f"/user/app/{app_id}/step4")
     assert "待审核" in done.text
     return browser, app_id
+
+
+def portrait() -> bytes:
+    """A real face (fixtures/images/astronaut.png) cut to a compliant 3:4 ID photo."""
+    from pathlib import Path
+
+    source = Image.open(Path(__file__).resolve().parents[2] / "fixtures" / "images" / "astronaut.png")
+    face = source.convert("RGB").crop((96, 0, 480, 512)).resize((384, 512))
+    out = io.BytesIO()
+    face.save(out, format="JPEG", quality=95)
+    return out.getvalue()

@@ -53,7 +53,8 @@ class _BaseUrl:
     """Registered in pytest_configure, after pytest-playwright's own fallback, so it takes precedence."""
 
     @pytest.fixture(scope="session")
-    def base_url(self, pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> str | None:
+    @classmethod
+    def base_url(cls, pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> str | None:
         configured = _configured_base_url(pytestconfig)
         if configured:
             return configured
