@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from portal_bot.mock_portal import form, rules
 from portal_bot.mock_portal.seed import load_plans
@@ -79,7 +83,7 @@ def test_credit_code_check_character() -> None:
 
 
 def test_field_names_differ_between_plans_and_variants_and_both_layouts_are_used() -> None:
-    plans = {p.id: p for p in load_plans(__import__("datetime").date(2026, 1, 1))}
+    plans = {p.id: p for p in load_plans(date(2026, 1, 1))}
     a = form.columns(plans[911], 0)
     assert a != form.columns(plans[937], 0)
     assert a != form.columns(plans[911], 1)
@@ -89,3 +93,18 @@ def test_field_names_differ_between_plans_and_variants_and_both_layouts_are_used
     for variant in (0, 1):
         assert {form.layout(s, variant) for s in form.SECTIONS} == {"table", "div"}
     assert form.layout("person", 0) != form.layout("person", 1)
+
+
+@given(
+    st.dates(min_value=date(1930, 1, 1), max_value=date(2015, 12, 31)),
+    st.from_regex(r"\d{6}", fullmatch=True),
+    st.from_regex(r"\d{3}", fullmatch=True),
+)
+def test_any_id_number_with_its_check_digit_is_accepted_and_any_other_digit_refused(
+    born: date, area: str, seq: str
+) -> None:
+    number = h.id_number(birth=born.strftime("%Y%m%d"), seq=seq, area=area)
+    assert rules.check_id_number(number) == (born, "男" if int(seq[-1]) % 2 else "女")
+    wrong = next(c for c in "0123456789X" if c != number[-1])
+    with pytest.raises(rules.RuleError, match="校验位不正确"):
+        rules.check_id_number(number[:17] + wrong)

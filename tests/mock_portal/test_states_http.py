@@ -90,6 +90,8 @@ def test_accounts_cannot_see_or_touch_each_others_applications(mock_portal: Runn
         f"/user/app/{app_id}/step3/refresh",
     ):
         assert other.post(path, data={"x": "1"}).status_code == 404, path
+    malformed = other.get("/user/app/not-a-number")
+    assert malformed.status_code == 404 and malformed.text == "非法请求 404！"
     assert "张三" not in other.get("/user/applications").text
     assert "2024-S-000911" not in other.get("/user/applications").text
     [app] = mock_portal.qa.applications("zhangsan")

@@ -16,7 +16,9 @@ from typing import Any
 
 import segno
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -137,9 +139,14 @@ def create_app(portal: Portal) -> FastAPI:
     @app.exception_handler(404)
     async def _not_found(request: Request, exc: HTTPException) -> Response:
         if request.url.path.startswith("/__qa/"):
-            from fastapi.responses import JSONResponse
-
             return JSONResponse({"detail": exc.detail}, status_code=404)
+        return HTMLResponse(ILLEGAL, status_code=404)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # The QA API explains bad JSON; the portal's pages answer like the real site.
+        if request.url.path.startswith("/__qa/"):
+            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
         return HTMLResponse(ILLEGAL, status_code=404)
 
     app.add_middleware(FaultMiddleware, faults=portal.faults)
