@@ -115,6 +115,19 @@ def test_forced_session_expiry_answers_illegal_request(mock_portal: RunningPorta
     assert gone.status_code == 404 and gone.text == "非法请求 404！"
 
 
+def test_idle_sessions_expire_when_configured(mock_portal: RunningPortal) -> None:
+    h.make_account(mock_portal, info_confirmed=True)
+    browser = h.login(mock_portal)
+    mock_portal.qa.configure(session_idle_seconds=600)
+    mock_portal.qa.set_clock(advance_seconds=590)
+    assert browser.get("/user/applications").status_code == 200, "each request keeps the session alive"
+    mock_portal.qa.set_clock(advance_seconds=590)
+    assert browser.get("/user/applications").status_code == 200
+    mock_portal.qa.set_clock(advance_seconds=601)
+    gone = browser.get("/user/applications")
+    assert gone.status_code == 404 and gone.text == "非法请求 404！"
+
+
 def test_reset_forgets_everything_and_restores_the_clock(mock_portal: RunningPortal) -> None:
     h.submitted_application(mock_portal)
     mock_portal.qa.set_clock(advance_seconds=86400 * 400)

@@ -57,6 +57,8 @@ class Portal:
         self.faults = Faults()
         self.sign_ttl_seconds = sign_ttl_seconds
         self.login_qr_ttl_seconds = login_qr_ttl_seconds
+        self.session_idle_seconds: int | None = None
+        """Sessions idle for longer are gone (非法请求 404！); None = never, like a patient server."""
         self._plans: tuple[str, list[Plan]] | None = None
 
     def now(self) -> datetime:
@@ -72,6 +74,7 @@ class Portal:
         return next((p for p in self.plans() if p.id == plan_id), None)
 
     def reset(self) -> None:
+        self.session_idle_seconds = None
         self.store.reset()
         self.clock.reset()
         self.faults.clear()
@@ -98,7 +101,8 @@ def optional_account(request: Request) -> Account | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    return portal_of(request).store.session_account(token)
+    portal = portal_of(request)
+    return portal.store.session_account(token, portal.now(), portal.session_idle_seconds)
 
 
 def require_account(request: Request) -> Account:

@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
             None, "--qa-token", envvar="PORTAL_BOT_MOCK_QA_TOKEN", help="Token for /__qa/ (random if unset)."
         ),
         sign_ttl: int = typer.Option(300, min=1, help="Seconds before a signing QR code expires."),
+        session_idle: int = typer.Option(0, min=0, help="Drop sessions idle this many seconds (0 = never)."),
     ) -> None:
         """Serve the mock portal until Ctrl+C."""
         from portal_bot.mock_portal.clock import Clock
@@ -57,6 +58,7 @@ def register(app: typer.Typer) -> None:
             raise ConfigError(
                 f"cannot listen on {host}:{port}: {exc.strerror}", hint="pick another --port"
             ) from exc
+        portal.session_idle_seconds = session_idle or None
         bound = sock.getsockname()
         typer.echo(f"mock portal on http://{bound[0]}:{bound[1]}  (variant {variant})")
         typer.echo(f"QA API: http://{bound[0]}:{bound[1]}/__qa/  header X-QA-Token: {portal.qa_token}")

@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS accounts (
     email TEXT NOT NULL DEFAULT '', info_confirmed INTEGER NOT NULL DEFAULT 0,
     id_photo INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
-    token TEXT PRIMARY KEY, account_id INTEGER NOT NULL, created_at TEXT NOT NULL);
+    token TEXT PRIMARY KEY, account_id INTEGER NOT NULL, created_at TEXT NOT NULL, last_seen TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tickets (
     ticket TEXT PRIMARY KEY, account_id INTEGER NOT NULL, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS login_qr (
@@ -241,16 +241,25 @@ class Store:
     def new_session(self, account_id: int, now: datetime) -> str:
         token = secrets.token_hex(16).upper()
         with self._tx() as db:
-            db.execute("INSERT INTO sessions VALUES (?, ?, ?)", (token, account_id, _iso(now)))
+            db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?)", (token, account_id, _iso(now), _iso(now)))
         return token
 
-    def session_account(self, token: str) -> Account | None:
+    def session_account(self, token: str, now: datetime, idle_seconds: int | None = None) -> Account | None:
+        """The session's account; a session idle for longer than ``idle_seconds`` is dropped."""
         with self._tx() as db:
             row = db.execute(
-                "SELECT a.* FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token = ?",
+                "SELECT a.*, s.last_seen AS s_last_seen FROM sessions s"
+                " JOIN accounts a ON a.id = s.account_id WHERE s.token = ?",
                 (token,),
             ).fetchone()
-        return None if row is None else _account(row)
+            if row is None:
+                return None
+            idle = (now - datetime.fromisoformat(row["s_last_seen"])).total_seconds()
+            if idle_seconds is not None and idle > idle_seconds:
+                db.execute("DELETE FROM sessions WHERE token = ?", (token,))
+                return None
+            db.execute("UPDATE sessions SET last_seen = ? WHERE token = ?", (_iso(now), token))
+        return _account(row)
 
     def drop_session(self, token: str) -> None:
         with self._tx() as db:

@@ -95,6 +95,8 @@ class Config(_Model):
     sign_ttl_seconds: int | None = Field(default=None, ge=1)
     login_qr_ttl_seconds: int | None = Field(default=None, ge=1)
     variant: int | None = Field(default=None, ge=0)
+    session_idle_seconds: int | None = Field(default=None, ge=0)
+    """0 turns the idle timeout off again."""
 
 
 def _account_json(a: Account) -> dict[str, Any]:
@@ -351,10 +353,13 @@ def config(request: Request, body: Config) -> dict[str, Any]:
         portal.login_qr_ttl_seconds = body.login_qr_ttl_seconds
     if body.variant is not None:
         portal.variant = body.variant
+    if body.session_idle_seconds is not None:
+        portal.session_idle_seconds = body.session_idle_seconds or None
     return {
         "sign_ttl_seconds": portal.sign_ttl_seconds,
         "login_qr_ttl_seconds": portal.login_qr_ttl_seconds,
         "variant": portal.variant,
+        "session_idle_seconds": portal.session_idle_seconds,
     }
 
 

@@ -327,4 +327,4 @@ async def step4_post(request: Request, app_id: int) -> Response:
     return RedirectResponse(f"/user/app/{app.id}?notice=submitted", status_code=303)
 
 
-__all__ = ["router", "sign", "new_sign_token", "IllegalRequest"]
+__all__ = ["router", "sign", "new_sign_token"]
