@@ -167,7 +167,7 @@ def test_variants_change_field_names_and_swap_table_and_div_layouts(variant: int
         h.upload_photo(browser, portal, app_id, h.GUIDE_PLAN, h.photo())
         page = browser.get(f"/user/app/{app_id}/step2").text
         col = form.columns(h.plan(portal, h.GUIDE_PLAN), variant)
-        table = form.layout("person", variant) == "table"
+        table = form.layout("person", variant, h.plan(portal, h.GUIDE_PLAN)) == "table"
         name = col["phone"]
         control = f'<input type="text" name="{name}"'
         if table:

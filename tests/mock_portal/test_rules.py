@@ -91,8 +91,10 @@ def test_field_names_differ_between_plans_and_variants_and_both_layouts_are_used
     assert all(name.startswith("column") for name in a.values())
     assert len(set(a.values())) == len(a)
     for variant in (0, 1):
-        assert {form.layout(s, variant) for s in form.SECTIONS} == {"table", "div"}
-    assert form.layout("person", 0) != form.layout("person", 1)
+        for plan in plans.values():
+            assert {form.layout(s, variant, plan) for s in form.SECTIONS} == {"table", "div"}
+    assert form.layout("person", 0, plans[911]) != form.layout("person", 1, plans[911])
+    assert len({form.layout("person", 0, p) for p in plans.values()}) == 2, "plans differ too"
 
 
 @given(

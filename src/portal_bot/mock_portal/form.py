@@ -119,9 +119,11 @@ def columns(plan: Plan, variant: int) -> dict[str, str]:
     return {key: f"column{n}" for key, n in zip(NAMES, numbers, strict=True)}
 
 
-def layout(section: str, variant: int) -> str:
-    """``table`` or ``div`` for a section; both are always in use on one page."""
-    return "table" if (SECTIONS.index(section) + variant) % 2 == 0 else "div"
+def layout(section: str, variant: int, plan: Plan) -> str:
+    """``table`` or ``div`` for a section; both are always in use on one page, and which section
+    gets which differs between plans and flips with every variant."""
+    flip = random.Random(plan.plan_no).randrange(2)
+    return "table" if (SECTIONS.index(section) + variant + flip) % 2 == 0 else "div"
 
 
 def text_of(options: Options, value: str) -> str:

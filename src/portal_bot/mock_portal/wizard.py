@@ -95,7 +95,7 @@ def _step2(
     stored = portal.store.files(app.id)
     files = {field: stored[kind] for field, kind in form.FILE_KINDS.items() if kind in stored}
     sections = [(s, _TITLES[s], [f for f in form.FIELDS if f.section == s]) for s in form.SECTIONS]
-    layouts = {s: form.layout(s, portal.variant) for s in form.SECTIONS}
+    layouts = {s: form.layout(s, portal.variant, plan) for s in form.SECTIONS}
     return _page(
         request,
         "step2.html",
