@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
-from portal_bot.mock_portal.server import RunningPortal
+from portal_bot.mock_portal.server import RunningPortal, serve_in_thread
 from tests.mock_portal import helpers as h
 
 pytestmark = pytest.mark.browser
@@ -214,3 +214,32 @@ def test_form_behaviour_custom_dropdowns_employer_and_promotion(person: RunningP
     radio(page, "原证书类型", "技能等级认定证书")
     choose(page, "原证书等级", "五级/初级工")
     expect(control(page, "原证书等级").locator("input[type=hidden]")).to_have_value("5")
+
+
+@pytest.mark.parametrize("variant", [1, 2])
+def test_labels_find_every_field_in_other_variants_and_plans(
+    page: Page, tmp_path: Path, variant: int
+) -> None:
+    with serve_in_thread(variant=variant) as other:
+        h.make_account(other, info_confirmed=True)
+        page.set_default_timeout(10_000)
+        page.goto(f"{other.url}/sso/login")
+        page.get_by_placeholder("请输入政务服务网账号/手机号").fill("zhangsan")
+        page.get_by_placeholder("请输入密码").fill(h.PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.goto(f"{other.url}/pj/plan/{h.OTHER_MONTH_PLAN}/apply")
+        photo = tmp_path / "photo.jpg"
+        photo.write_bytes(h.portrait())
+        page.locator("input[type=file]").set_input_files(photo)
+        page.get_by_role("link", name="上传照片").click()
+        page.get_by_role("link", name="下一步").click()
+        _fill_step2(page, phone="13800138000")
+        materials = tmp_path / "m.pdf"
+        materials.write_bytes(h.pdf(1))
+        control(page, "其他材料PDF扫描件").locator("input[type=file]").set_input_files(materials)
+        page.get_by_role("link", name="下一步").click()
+        expect(page.locator(".step.current")).to_contain_text("扫码在线签名")
+        [app] = other.qa.applications("zhangsan")
+        assert app["plan_no"] == "2024-S-000937"
+        assert app["values"]["education"] == "大学" and app["values"]["eligibility"] == [1]
+        page.context.clear_cookies()

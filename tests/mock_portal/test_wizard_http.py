@@ -294,3 +294,60 @@ def test_a_draft_continues_where_it_stopped_and_another_month_is_a_separate_appl
         "2024-S-000911",
         "2024-S-000937",
     ]
+
+
+PRODUCT_LABELS = (
+    "报考职业名称",
+    "报考工种名称",
+    "报考职业工种编码",
+    "报考职业等级",
+    "申报科目",
+    "考生类别",
+    "姓名",
+    "性别",
+    "身份证件类型",
+    "身份证件号码",
+    "出生日期",
+    "文化程度",
+    "通讯地址",
+    "手机号码",
+    "所在单位",
+    "统一社会信用代码",
+    "本职业工作年限",
+    "从事岗位",
+    "是否人力资源派遣员工",
+    "是否省内技工学校在籍生",
+    "是否晋级申报",
+    "原证书类型",
+    "原职业(工种)",
+    "原证书编号",
+    "原证书等级",
+    "原证书取得时间",
+    "原证书发证机构",
+    "原证书佐证材料",
+    "专业技术职称证书",
+    "申报方式",
+    "符合申报条件",
+    "其他材料PDF扫描件",
+)
+
+
+def test_step2_has_every_label_of_product_md_in_a_table_or_div_row(mock_portal: RunningPortal) -> None:
+    browser, app_id = _at_step2(mock_portal)
+    page = browser.get(f"/user/app/{app_id}/step2").text
+    for label in PRODUCT_LABELS:
+        escaped = re.escape(label)
+        table = rf'<td class="tit">(<span class="red">\*</span> )?{escaped}</td>'
+        div = rf'<div class="form-lbl">(<i>\*</i>)?{escaped}：</div>'
+        assert len(re.findall(f"{table}|{div}", page)) == 1, label
+    for text in (
+        "理论考试",
+        "实操考试",
+        "社会人员",
+        "院校学生",
+        "无工作单位",
+        "职业资格证书",
+        "技能等级认定证书",
+        "常规申报",
+    ):
+        assert text in page
