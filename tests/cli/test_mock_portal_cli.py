@@ -31,10 +31,11 @@ def test_serve_prints_its_url_and_token_and_keeps_state_under_data(tmp_path: Pat
     proc, url, token = _start("--data", str(tmp_path), "--qa-token", "t0k3n", "--variant", "1")
     try:
         assert token == "t0k3n"
-        assert "浙江省职业能力一体化工作平台" in httpx.get(url).text
+        assert "浙江省职业能力一体化工作平台" in httpx.get(url, timeout=30).text
         created = httpx.post(
             f"{url}/__qa/accounts",
             headers={"X-QA-Token": token},
+            timeout=30,
             json={
                 "username": "u",
                 "password": "p",
@@ -44,18 +45,20 @@ def test_serve_prints_its_url_and_token_and_keeps_state_under_data(tmp_path: Pat
             },
         )
         assert created.status_code == 201
-        assert httpx.get(f"{url}/__qa/health", headers={"X-QA-Token": token}).json()["variant"] == 1
+        assert (
+            httpx.get(f"{url}/__qa/health", headers={"X-QA-Token": token}, timeout=30).json()["variant"] == 1
+        )
     finally:
         proc.terminate()
-        proc.communicate(timeout=10)
+        proc.communicate(timeout=60)
     assert (tmp_path / "mock-portal.sqlite3").exists()
     proc, url, token = _start("--data", str(tmp_path), "--qa-token", "t0k3n")
     try:
-        accounts = httpx.get(f"{url}/__qa/accounts", headers={"X-QA-Token": token}).json()
+        accounts = httpx.get(f"{url}/__qa/accounts", headers={"X-QA-Token": token}, timeout=30).json()
         assert [a["name"] for a in accounts] == ["王五"]
     finally:
         proc.terminate()
-        proc.communicate(timeout=10)
+        proc.communicate(timeout=60)
 
 
 def test_bad_options_are_one_line_errors() -> None:

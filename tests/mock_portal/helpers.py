@@ -199,3 +199,8 @@ def portrait() -> bytes:
     out = io.BytesIO()
     face.save(out, format="JPEG", quality=95)
     return out.getvalue()
+
+
+def get(url: str, **kwargs: Any) -> httpx.Response:
+    """A one-off GET (a phone opening a QR, a forged cookie), patient on a busy CI machine."""
+    return httpx.get(url, timeout=30, **kwargs)

@@ -63,7 +63,7 @@ def test_login_qr_is_a_real_qr_and_a_phone_get_completes_it(mock_portal: Running
     assert image.headers["content-type"] == "image/png" and image.content.startswith(b"\x89PNG")
     status = f"/sso/qr/{token.group(1)}/status"
     assert browser.get(status).json() == {"status": "pending"}
-    phone = httpx.get(f"{mock_portal.url}/sso/qr/{token.group(1)}")  # the only account: no question asked
+    phone = h.get(f"{mock_portal.url}/sso/qr/{token.group(1)}")  # the only account: no question asked
     assert "登录成功" in phone.text
     answer = browser.get(status).json()
     assert answer["status"] == "scanned"
@@ -79,7 +79,7 @@ def test_login_qr_with_several_accounts_asks_the_phone_which_and_qa_scan_picks_b
     browser = h.client(mock_portal)
     token = re.search(r"/sso/qr/([^\".]+)\.png", browser.get("/sso/login").text)
     assert token is not None
-    phone = httpx.get(f"{mock_portal.url}/sso/qr/{token.group(1)}")
+    phone = h.get(f"{mock_portal.url}/sso/qr/{token.group(1)}")
     assert "确认登录" in phone.text
     mock_portal.qa.scan_login("lisi", token.group(1))
     answer = browser.get(f"/sso/qr/{token.group(1)}/status").json()
@@ -95,7 +95,7 @@ def test_login_qr_expires(mock_portal: RunningPortal) -> None:
     assert token is not None
     mock_portal.qa.set_clock(advance_seconds=301)
     assert browser.get(f"/sso/qr/{token.group(1)}/status").json()["status"] == "expired"
-    assert "二维码已过期" in httpx.get(f"{mock_portal.url}/sso/qr/{token.group(1)}").text
+    assert "二维码已过期" in h.get(f"{mock_portal.url}/sso/qr/{token.group(1)}").text
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,7 @@ def test_pages_behind_login_answer_illegal_request_without_a_session(
 ) -> None:
     answer = h.client(mock_portal).get(path)
     assert answer.status_code == 404 and answer.text == "非法请求 404！"
-    forged = httpx.get(f"{mock_portal.url}{path}", cookies={"JSESSIONID": "0" * 32})
+    forged = h.get(f"{mock_portal.url}{path}", cookies={"JSESSIONID": "0" * 32})
     assert forged.status_code == 404 and forged.text == "非法请求 404！"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import cv2
-import httpx
 import numpy as np
 
 from portal_bot.mock_portal.server import RunningPortal
@@ -26,7 +25,7 @@ def test_login_and_signature_qr_codes_decode_to_urls_a_phone_can_open(mock_porta
     assert token is not None
     url = _decode(browser.get(f"/sso/qr/{token.group(1)}.png").content)
     assert url == f"{mock_portal.url}/sso/qr/{token.group(1)}"
-    assert "登录成功" in httpx.get(url).text
+    assert "登录成功" in h.get(url).text
     answer = browser.get(f"/sso/qr/{token.group(1)}/status").json()
     browser.get(answer["redirect"])
 
@@ -40,5 +39,5 @@ def test_login_and_signature_qr_codes_decode_to_urls_a_phone_can_open(mock_porta
     assert image is not None
     sign_url = _decode(browser.get(image.group(0)).content)
     assert sign_url.startswith(f"{mock_portal.url}/sign/")
-    assert "签名成功" in httpx.get(sign_url).text
+    assert "签名成功" in h.get(sign_url).text
     assert browser.get(f"/user/app/{app_id}/sign/status").json() == {"status": "signed"}

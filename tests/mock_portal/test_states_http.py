@@ -107,5 +107,5 @@ def test_logout_ends_the_session(mock_portal: RunningPortal) -> None:
     browser = h.login(mock_portal)
     token = browser.cookies["JSESSIONID"]
     browser.get("/sso/logout")
-    stale = httpx.get(f"{mock_portal.url}/user/applications", cookies={"JSESSIONID": token})
+    stale = h.get(f"{mock_portal.url}/user/applications", cookies={"JSESSIONID": token})
     assert stale.status_code == 404 and stale.text == "非法请求 404！"

@@ -248,11 +248,11 @@ def test_signature_qr_expires_refreshes_and_is_signed_by_a_phone_get(mock_portal
     assert browser.get(f"/user/app/{app_id}/sign/{token.group(1)}.png").content.startswith(b"\x89PNG")
     mock_portal.qa.set_clock(advance_seconds=301)
     assert browser.get(f"/user/app/{app_id}/sign/status").json() == {"status": "expired"}
-    assert "二维码已过期" in httpx.get(f"{mock_portal.url}/sign/{token.group(1)}").text
+    assert "二维码已过期" in h.get(f"{mock_portal.url}/sign/{token.group(1)}").text
     refreshed = browser.post(f"/user/app/{app_id}/step3/refresh").text
     new = re.search(rf"/user/app/{app_id}/sign/([^\".]+)\.png", refreshed)
     assert new is not None and new.group(1) != token.group(1)
-    phone = httpx.get(f"{mock_portal.url}/sign/{new.group(1)}")
+    phone = h.get(f"{mock_portal.url}/sign/{new.group(1)}")
     assert "签名成功" in phone.text
     assert browser.get(f"/user/app/{app_id}/sign/status").json() == {"status": "signed"}
     assert "已签名" in browser.get(f"/user/app/{app_id}/step3").text
