@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from portal_bot.mock_portal import form
+from portal_bot.mock_portal.clock import CST, Clock
 from portal_bot.mock_portal.server import RunningPortal, serve_in_thread
 from tests.mock_portal import helpers as h
 
@@ -138,6 +140,25 @@ def test_reset_forgets_everything_and_restores_the_clock(mock_portal: RunningPor
     assert mock_portal.qa.get("/accounts").json() == []
     assert mock_portal.qa.get("/clock").json()["real"] is True
     assert mock_portal.qa.get("/faults").json()["latency_ms"] == 0
+
+
+def test_setting_the_clock_right_after_a_reset_moves_now_not_the_windows(mock_portal: RunningPortal) -> None:
+    guide = next(p for p in mock_portal.qa.plans() if p["plan_no"] == "2024-S-000911")
+    mock_portal.qa.reset()
+    mock_portal.qa.set_clock(datetime.fromisoformat(guide["end"]) + timedelta(days=1))
+    after = next(p for p in mock_portal.qa.plans() if p["plan_no"] == "2024-S-000911")
+    assert after["end"] == guide["end"] and after["window"] == "closed"
+
+
+def test_a_start_clock_anchors_the_windows() -> None:
+    start = datetime(2026, 3, 15, 9, 0, tzinfo=CST)
+    with serve_in_thread(clock=Clock(start, frozen=True)) as portal:
+        guide = next(p for p in portal.qa.plans() if p["plan_no"] == "2024-S-000911")
+        assert guide["start"] == "2026-03-05T00:00:00+08:00" and guide["window"] == "open"
+        assert portal.qa.pending_login_qrs() == []
+        page = h.client(portal).get("/sso/login").text
+        [pending] = portal.qa.pending_login_qrs()
+        assert f'data-token="{pending["token"]}"' in page
 
 
 def test_plans_list_windows(mock_portal: RunningPortal) -> None:

@@ -60,6 +60,7 @@ class Portal:
         self.session_idle_seconds: int | None = None
         """Sessions idle for longer are gone (非法请求 404！); None = never, like a patient server."""
         self._plans: tuple[str, list[Plan]] | None = None
+        self.plans()  # fix the windows' anchor day now, so a later clock change moves "now", not them
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -79,6 +80,7 @@ class Portal:
         self.clock.reset()
         self.faults.clear()
         self._plans = None
+        self.plans()
 
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))

@@ -107,6 +107,15 @@ class QAClient(httpx.Client):
         result: list[dict[str, Any]] = self._json("GET", "/plans")
         return result
 
+    def application(self, app_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("GET", f"/applications/{app_id}")
+        return result
+
+    def pending_login_qrs(self) -> list[dict[str, Any]]:
+        """Login QR codes shown and not yet scanned, newest first: ``[{token, created_at}]``."""
+        result: list[dict[str, Any]] = self._json("GET", "/login-qr")
+        return result
+
 
 @dataclass
 class RunningPortal:
