@@ -28,7 +28,7 @@ def _guard(request: Request) -> Portal:
     if SESSION_COOKIE in request.cookies:
         raise HTTPException(403, "the QA API is not for portal sessions")
     given = request.headers.get(QA_HEADER, "")
-    if not secrets.compare_digest(given, portal.qa_token):
+    if not secrets.compare_digest(given.encode("utf-8"), portal.qa_token.encode("utf-8")):
         raise HTTPException(403, f"missing or wrong {QA_HEADER} header")
     return portal
 
