@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup browser lint typecheck test unit demo bench clean
+.PHONY: help setup browser lint typecheck test unit demo bench clean screenshots
 
 help:
 	@echo "make demo | make test | make setup | make browser | make lint | make typecheck | make bench"
@@ -43,6 +43,10 @@ demo: setup browser
 
 bench: setup browser
 	$(BIN)/python -m bench
+
+# Screenshots of every mock-portal page for docs/mock-portal.md (a browser test writes them).
+screenshots: setup browser
+	PORTAL_BOT_SCREENSHOTS_DIR=docs/mock-portal $(BIN)/python -m pytest -q tests/browser/test_mock_portal_walk.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -90,7 +90,9 @@ _FEATURES = (
     "portal_bot.status.commands",
     "portal_bot.flows.commands",
     "portal_bot.documents.commands",
+    "portal_bot.mock_portal.commands",
 )
+
 
 for _name in _FEATURES:
     importlib.import_module(_name).register(app)

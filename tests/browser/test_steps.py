@@ -388,7 +388,7 @@ def test_field_map_states_the_whole_value_and_errors_point_into_it(
     write(
         tmp_path, "- {label: 申报科目, value: [理论考试], kind: check}\n- {label: 学历, value: x}\n", "m.yaml"
     )
-    flow = write(tmp_path, "name: f\ntimeout: 0.5\nsteps:\n  - goto: form_div.html\n  - fill_form: m.yaml\n")
+    flow = write(tmp_path, "name: f\ntimeout: 3\nsteps:\n  - goto: form_div.html\n  - fill_form: m.yaml\n")
     aio.run(apage.goto(site + "form_div.html"))
     with pytest.raises(FlowError) as err:
         run(aio, apage, site, flow)

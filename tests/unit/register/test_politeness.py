@@ -4,6 +4,7 @@ import time
 import pytest
 
 from portal_bot.register.politeness import HostLimiter, Politeness, effective_concurrency, is_loopback
+from tests.asyncutil import run_async
 
 
 @pytest.mark.parametrize(
@@ -39,7 +40,7 @@ def test_page_loads_are_spaced_across_tasks() -> None:
     async def main() -> None:
         await asyncio.gather(*(load() for _ in range(4)))
 
-    asyncio.run(main())
+    run_async(main)
     gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
     assert len(gaps) == 3
     assert min(gaps) >= 0.045

@@ -8,6 +8,7 @@ from rich.console import Console
 
 from portal_bot.register.desk import Desk, serve_desk
 from portal_bot.register.relay import HumanTask, Relay, qr_svg, qr_text
+from tests.asyncutil import run_async
 
 
 def test_terminal_qr_is_drawn_and_url_printed() -> None:
@@ -47,7 +48,7 @@ def test_terminal_confirmations_are_asked_one_at_a_time() -> None:
             relay.confirm(HumanTask("李四", "confirm"), ask=ask),
         )
 
-    assert asyncio.run(main()) == [False, True]
+    assert run_async(main) == [False, True]
     assert peak == 1
     assert relay.open == {}
 
@@ -58,7 +59,7 @@ def test_confirmation_times_out_as_no() -> None:
     async def main() -> bool:
         return await relay.confirm(HumanTask("张三", "confirm"), timeout=0.05)
 
-    assert asyncio.run(main()) is False
+    assert run_async(main) is False
 
 
 def _get(url: str) -> dict[str, object]:
@@ -92,7 +93,7 @@ def test_desk_lists_tasks_and_takes_a_confirmation_with_the_token() -> None:
             assert ok == 200
             return await waiting, state, forbidden
 
-    approved, state, forbidden = asyncio.run(main())
+    approved, state, forbidden = run_async(main)
     assert approved is True
     assert forbidden == 403
     tasks = state["tasks"]

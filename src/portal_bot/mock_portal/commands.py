@@ -1,0 +1,71 @@
+"""``portal-bot mock-portal serve``: run the replica in the foreground for QA engineers and demos.
+
+FastAPI and uvicorn are imported inside the command so ``portal-bot --help`` stays fast. The
+server binds 127.0.0.1 unless told otherwise and prints the QA token its ``/__qa/`` API expects.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from portal_bot.errors import ConfigError
+
+
+def register(app: typer.Typer) -> None:
+    mock = typer.Typer(help="The mock portal: a local replica of the registration site for tests and demos.")
+
+    @mock.command("serve")
+    def serve(
+        host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+        port: int = typer.Option(8000, help="Port (0 = any free port)."),
+        data: Path | None = typer.Option(
+            None, "--data", help="Keep state in SQLite under DIR (else in memory)."
+        ),
+        variant: int = typer.Option(0, min=0, help="Markup variant: field numbering and table/div layout."),
+        now: str | None = typer.Option(None, "--now", help="Start the clock at this time (ISO 8601, CST)."),
+        qa_token: str | None = typer.Option(
+            None, "--qa-token", envvar="PORTAL_BOT_MOCK_QA_TOKEN", help="Token for /__qa/ (random if unset)."
+        ),
+        sign_ttl: int = typer.Option(300, min=1, help="Seconds before a signing QR code expires."),
+        session_idle: int = typer.Option(0, min=0, help="Drop sessions idle this many seconds (0 = never)."),
+    ) -> None:
+        """Serve the mock portal until Ctrl+C."""
+        from portal_bot.mock_portal.clock import Clock
+        from portal_bot.mock_portal.server import serve_forever
+
+        clock = Clock()
+        if now:
+            try:
+                clock.set(datetime.fromisoformat(now))
+            except ValueError as exc:
+                raise ConfigError(
+                    f"not an ISO date-time: {now!r}", field="--now", hint="e.g. 2026-03-15T09:00"
+                ) from exc
+        try:
+            portal, server, sock = serve_forever(
+                host=host,
+                port=port,
+                data_dir=data,
+                variant=variant,
+                clock=clock,
+                qa_token=qa_token,
+                sign_ttl_seconds=sign_ttl,
+            )
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot listen on {host}:{port}: {exc.strerror}", hint="pick another --port"
+            ) from exc
+        portal.session_idle_seconds = session_idle or None
+        bound = sock.getsockname()
+        typer.echo(f"mock portal on http://{bound[0]}:{bound[1]}  (variant {variant})")
+        typer.echo(f"QA API: http://{bound[0]}:{bound[1]}/__qa/  header X-QA-Token: {portal.qa_token}")
+        try:
+            server.run(sockets=[sock])
+        finally:
+            sock.close()
+            portal.store.close()
+
+    app.add_typer(mock, name="mock-portal")

@@ -1,0 +1,78 @@
+"""Fault injection for the mock portal: added latency, a seeded share of 5xx answers, slow uploads.
+
+Set through the QA API; applies to the portal's pages only (never to ``/__qa/`` or ``/static/``),
+so a test can always reach the backdoor that turns the faults off again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+
+@dataclass
+class Faults:
+    latency_ms: int = 0
+    """Added to every page answer."""
+    error_rate: float = 0.0
+    """Share (0..1) of page answers replaced by a 503; deterministic for a given seed."""
+    seed: int = 0
+    upload_latency_ms: int = 0
+    """Added to every multipart (upload) request, on top of latency_ms."""
+    _rng: random.Random = field(default_factory=random.Random, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def configure(self, **values: Any) -> None:
+        with self._lock:
+            for key, value in values.items():
+                if key.startswith("_") or not hasattr(self, key):
+                    raise ValueError(f"unknown fault {key!r}")
+                setattr(self, key, type(getattr(self, key))(value))
+            if not 0.0 <= self.error_rate <= 1.0:
+                raise ValueError("error_rate must be between 0 and 1")
+            self._rng = random.Random(self.seed)
+
+    def clear(self) -> None:
+        self.configure(latency_ms=0, error_rate=0.0, seed=0, upload_latency_ms=0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
+
+    def roll_error(self) -> bool:
+        with self._lock:
+            return self.error_rate > 0 and self._rng.random() < self.error_rate
+
+
+class FaultMiddleware:
+    """Pure ASGI middleware (no response buffering) applying :class:`Faults` to page requests."""
+
+    def __init__(self, app: ASGIApp, faults: Faults) -> None:
+        self.app = app
+        self.faults = faults
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path.startswith(("/__qa/", "/static/")):
+            await self.app(scope, receive, send)
+            return
+        delay = self.faults.latency_ms
+        request = Request(scope)
+        if request.method == "POST" and "multipart/" in request.headers.get("content-type", ""):
+            delay += self.faults.upload_latency_ms
+        if delay:
+            await asyncio.sleep(delay / 1000)
+        if self.faults.roll_error():
+            response: Response = HTMLResponse(
+                "<html><body><h1>503 Service Unavailable</h1><p>系统繁忙，请稍后再试</p></body></html>",
+                status_code=503,
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
