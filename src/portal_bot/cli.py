@@ -90,6 +90,7 @@ _FEATURES = (
     "portal_bot.status.commands",
     "portal_bot.flows.commands",
     "portal_bot.documents.commands",
+    "portal_bot.prepare.commands",
 )
 
 for _name in _FEATURES:
