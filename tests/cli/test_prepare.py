@@ -193,7 +193,7 @@ def test_bad_profiles_are_skipped_and_a_missing_photo_is_a_warning(cohort: Path)
     (cohort / "prepared" / "007-bad" / "photo.jpg").parent.mkdir(parents=True)
     (cohort / "prepared" / "007-bad" / "photo.jpg").write_bytes(b"left over from an earlier run")
     add_candidate(cohort, "007-bad.yaml", phone="'12345'")
-    nophoto = add_candidate(cohort, "008-nophoto.yaml", photo="")
+    nophoto = add_candidate(cohort, "001-0318.yml", photo="")  # its stem clashes with Wang's file
     payload = prepare(cohort, "-j", "1", code=1)
     bad = entries(payload)["007-bad.yaml"]
     assert not bad["ok"] and bad["outputs"] == {} and bad["key"] is None
@@ -201,6 +201,8 @@ def test_bad_profiles_are_skipped_and_a_missing_photo_is_a_warning(cohort: Path)
     assert not (cohort / "prepared" / "007-bad").exists()  # no documents for bad data
     entry = entries(payload)[nophoto]
     assert entry["ok"] and set(entry["outputs"]) == {"materials"}
+    assert entry["outputs"]["materials"]["path"] == "001-0318.yml/materials.pdf"
+    assert entries(payload)[WANG]["outputs"]["photo"]["path"] == "001-0318.yaml/photo.jpg"
     assert any("no photo" in w for w in entry["warnings"])
     assert "007-bad.yaml" not in payload["redone"]
 

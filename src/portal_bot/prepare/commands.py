@@ -23,7 +23,9 @@ def prepare(
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Where to write (default: COHORT_DIR/prepared)."
     ),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: one per core; 1: no workers)."),
+    jobs: int = typer.Option(
+        0, "--jobs", "-j", help="Worker processes (0: one per core when 8+ candidates need work; 1: none)."
+    ),
     force: bool = typer.Option(False, "--force", help="Redo every candidate, even unchanged ones."),
     max_bytes: int = typer.Option(
         19_000_000, "--max-bytes", help="Size budget of each PDF in bytes (the site's limit is 20 MB)."

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,8 @@ from portal_bot.privacy import mask_id, mask_text
 
 DEFAULT_MAX_BYTES = 19_000_000
 CONTACT_SHEET_NAME = "contact-sheet.html"
+#: With jobs left to prepare_cohort, fewer candidates than this to redo are done in this process.
+PARALLEL_FROM = 8
 # The ID-pair rule: the first material's name says "front" and the second's "back".
 _FRONT = re.compile(r"front|正面|人像", re.IGNORECASE)
 _BACK = re.compile(r"back|反面|背面|国徽", re.IGNORECASE)
@@ -210,6 +213,13 @@ def _run(jobs: list[Job], workers: int, tell: Callable[[str], None]) -> dict[str
     return outcomes
 
 
+def _folders(files: list[Path]) -> dict[Path, str]:
+    """Each candidate's output folder: its file's stem, or its whole name when two stems clash
+    (``a.yaml`` beside ``a.yml``)."""
+    stems = Counter(f.stem for f in files)
+    return {f: f.stem if stems[f.stem] == 1 else f.name for f in files}
+
+
 def _clean(out_dir: Path, keep: set[Kind]) -> None:
     """Remove outputs of an earlier run that this run does not stand behind."""
     for kind in KINDS:
@@ -234,7 +244,8 @@ def prepare_cohort(
     Args:
         cohort_dir: the cohort folder (cohort.yaml and the candidate files).
         out: where to write; default ``cohort_dir/prepared``.
-        jobs: worker processes; None or 0 for one per core, 1 to work in this process.
+        jobs: worker processes; 1 works in this process; None or 0 means one per core when at
+            least ``PARALLEL_FROM`` candidates need work, else in this process.
         force: redo every candidate even when nothing changed.
         progress: called with one line per candidate as it is done (skipped, unchanged, prepared).
         max_bytes: the size budget of each PDF (the site's limit is 20 MB).
@@ -258,10 +269,11 @@ def prepare_cohort(
     previous = _load_previous(manifest_path)
     entries: dict[str, PreparedEntry] = {}
     pending: list[Job] = []
+    folders = _folders([r.file for r in results])
     for result in results:
         file = relative_to(result.file, cohort_dir)
         candidate = result.candidate
-        out_dir = out / result.file.stem
+        out_dir = out / folders[result.file]
         entry = PreparedEntry(
             file=file,
             name=result.name,
@@ -314,7 +326,10 @@ def prepare_cohort(
             tell(f"{file}: unchanged")
         else:
             pending.append(job)
-    workers = jobs or os.cpu_count() or 1
+    if jobs:
+        workers = jobs
+    else:  # a worker costs about a second of start-up (Python, OpenCV, pypdf); a candidate ~0.1 s
+        workers = (os.cpu_count() or 1) if len(pending) >= PARALLEL_FROM else 1
     outcomes = _run(pending, workers, tell)
     for file, outcome in outcomes.items():
         entries[file].outputs = outcome.outputs
@@ -332,7 +347,7 @@ def prepare_cohort(
                 entry.warnings.append("no materials in the profile: no 其他材料 PDF was made")
         for kind, output in entry.outputs.items():
             entry.warnings.extend(f"{kind}: {w}" for w in output.warnings)
-        _clean(out / result.file.stem, set(entry.outputs))
+        _clean(out / folders[result.file], set(entry.outputs))
     manifest = Manifest(
         document_code_version=_code_version(),
         cohort=relative_to(cohort_dir, out),
