@@ -169,7 +169,8 @@ def test_unchanged_is_not_redone_and_every_change_is(cohort: Path, monkeypatch: 
 
 
 def test_bad_photo_fails_only_its_candidate_and_workers_agree(cohort: Path, tmp_path: Path) -> None:
-    bad = add_candidate(cohort, "006-small.yaml", photo=TOO_SMALL.as_posix(), name="钱小小")
+    shutil.copy(TOO_SMALL, cohort / "photos" / "qian.jpg")
+    bad = add_candidate(cohort, "006-small.yaml", photo="photos/qian.jpg", name="钱小小")
     parallel = prepare(cohort, "-j", "2", "--out", str(tmp_path / "a"), code=1)
     serial = prepare(cohort, "-j", "1", "--out", str(tmp_path / "b"), code=1)
     text_a = (tmp_path / "a" / "manifest.json").read_text(encoding="utf-8")
@@ -178,14 +179,14 @@ def test_bad_photo_fails_only_its_candidate_and_workers_agree(cohort: Path, tmp_
     entry = entries(parallel)[bad]
     assert not entry["ok"] and "photo" not in entry["outputs"] and "materials" in entry["outputs"]
     [problem] = entry["problems"]
-    assert problem.startswith("photo: ") and "too-small.jpg" in problem and "too small: 180×240" in problem
+    assert problem.startswith("photo: photos/qian.jpg: too small: 180×240 pixels")
     assert "\n" not in problem
     assert entries(parallel)[WANG]["ok"] and entries(parallel)[SUN]["ok"]
 
     result = runner.invoke(app, ["prepare", str(cohort), "-j", "1"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     [line] = [x for x in result.output.splitlines() if x.startswith("error")]
-    assert "006-small.yaml" in line and "too-small.jpg" in line
+    assert "006-small.yaml" in line and "photos/qian.jpg" in line
     assert "3 candidates: 2 ready" in result.output
 
 

@@ -97,9 +97,9 @@ class Outcome:
 
 
 def _one_line(exc: PortalBotError, cohort_dir: Path) -> str:
-    """The error's line, naming the file relative to the cohort folder."""
-    if exc.path is not None and exc.path.is_absolute():
-        shown = relative_to(exc.path, cohort_dir)
+    """The error's line, naming a file inside the cohort folder relative to it."""
+    if exc.path is not None and exc.path.is_relative_to(cohort_dir):
+        shown = exc.path.relative_to(cohort_dir)
         exc = type(exc)(exc.message, path=shown, line=exc.line, row=exc.row, field=exc.field, hint=exc.hint)
     return mask_text(str(exc))
 
@@ -207,7 +207,12 @@ def _run(jobs: list[Job], workers: int, tell: Callable[[str], None]) -> dict[str
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
         futures = {pool.submit(make_documents, job): job.file for job in jobs}
         for future in as_completed(futures):
-            outcome = future.result()
+            try:
+                outcome = future.result()
+            except Exception as exc:  # a worker died (out of memory, killed): that candidate fails
+                logger.opt(exception=exc).debug("worker for {} failed", futures[future])
+                stopped = f"the worker stopped: {type(exc).__name__}: {exc}"
+                outcome = Outcome(futures[future], problems=[stopped])
             outcomes[outcome.file] = outcome
             tell(f"{outcome.file}: {'prepared' if not outcome.problems else 'failed'}")
     return outcomes
