@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 import portal_bot.documents
 from portal_bot.cli import app
 from portal_bot.errors import StateError
-from portal_bot.prepare import Manifest
+from portal_bot.prepare import Manifest, prepare_cohort
 from portal_bot.profiles.idcard import check_char
 from tests.conftest import REPO_ROOT
 
@@ -135,6 +136,9 @@ def test_unchanged_is_not_redone_and_every_change_is(cohort: Path, monkeypatch: 
     before = output_mtimes(cohort)
     again = prepare(cohort, "-j", "1")
     assert again["redone"] == [] and output_mtimes(cohort) == before
+    # contents count, not dates
+    os.utime(cohort / "photos" / "wang-xiaoming.jpg", ns=(1, 1))
+    assert prepare(cohort, "-j", "1")["redone"] == []
 
     # a changed input: only its candidate is redone
     card = cohort / "materials" / "wang-xiaoming-student-card.jpg"
@@ -236,3 +240,15 @@ def test_manifest_load_refuses_what_it_cannot_read(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text('{"format": 0}', encoding="utf-8")
     with pytest.raises(StateError, match="format 1"):
         Manifest.load(tmp_path / "manifest.json")
+
+
+def test_python_api_reports_progress_per_candidate(cohort: Path) -> None:
+    lines: list[str] = []
+    manifest = prepare_cohort(cohort, jobs=1, progress=lines.append)
+    assert lines == [f"{WANG}: prepared", f"{SUN}: prepared"] and manifest.redone == [WANG, SUN]
+    assert manifest.path == cohort / "prepared" / "manifest.json" and manifest.ok
+    lines.clear()
+    again = prepare_cohort(cohort, out=cohort / "prepared", progress=lines.append)
+    assert lines == [f"{WANG}: unchanged", f"{SUN}: unchanged"] and again.redone == []
+    entry = again.entry_for(cohort / SUN)
+    assert entry is not None and entry.evidence == cohort / "prepared" / "005-0118" / "evidence.pdf"
