@@ -3,7 +3,7 @@
 Run: ``python scripts/make_sample_cohort.py`` (needs Pillow and a CJK font such as Noto Sans CJK).
 Every person, number and organisation here is invented; the ID numbers and the credit code only carry
 valid check characters. The photos are crops of the public-domain NASA portrait in fixtures/images,
-saved as a phone would (some deliberately non-compliant, for the photo step to fix); the ID cards,
+saved as a phone would (most deliberately non-compliant, for the prepare step to fix); the ID cards,
 student cards, diploma and certificate are drawn and stamped 样本 SAMPLE.
 """
 
@@ -88,7 +88,7 @@ PEOPLE = [
         "id": id_number("33021119950218011"),
         "phone": "135 0571 0005",
         "address": "浙江省宁波市镇海区样例路5号",
-        "photo": "too-small",
+        "photo": "landscape",
     },
 ]
 EMPLOYER_CODE = credit_code("91330106MA2H3K5L7")
@@ -151,10 +151,11 @@ def make_photo(kind: str, folder: Path, slug: str) -> str:
         img = tint(src, (150, 190, 255), 0.15).resize((600, 600))
         name = f"{slug}.jpg"
         img.save(folder / name, "JPEG", quality=85, exif=exif)
-    else:  # too small: under 215×300 pixels
-        img = ImageOps.grayscale(src.crop((96, 0, 416, 427))).convert("RGB").resize((180, 240))
+    else:  # landscape: large enough, but 4:3 across instead of ~5:7 upright (a too-small photo is a
+        # test fixture, fixtures/images/too-small.jpg, so the sample cohort prepares clean)
+        img = src.crop((0, 0, 512, 384)).resize((1200, 900), Image.Resampling.LANCZOS)
         name = f"{slug}.jpg"
-        img.save(folder / name, "JPEG", quality=90, exif=exif)
+        img.save(folder / name, "JPEG", quality=88, exif=exif)
     return f"photos/{name}"
 
 

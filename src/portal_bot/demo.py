@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 SAMPLE = "profiles/sample-cohort"
-STEPS: list[list[str]] = [["doctor"], ["validate", SAMPLE]]
+STEPS: list[list[str]] = [["doctor"], ["validate", SAMPLE], ["prepare", SAMPLE]]
 
 
 def main() -> int:

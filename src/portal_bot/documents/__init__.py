@@ -10,3 +10,7 @@
 Pillow, pypdf and OpenCV are imported only inside this package. Nothing here invents picture
 content: a file that cannot honestly be made compliant is refused with a DocumentError.
 """
+
+#: Bump whenever ``fix_photo`` or ``bundle_pdf`` would write different bytes for the same input:
+#: ``portal-bot prepare`` keys its outputs on it and redoes every document when it changes.
+DOCUMENT_CODE_VERSION = 1

@@ -1,0 +1,90 @@
+"""``prepared/contact-sheet.html``: every prepared photo on one page, for a coordinator to check a cohort.
+
+One card per candidate: the fixed photo as a thumbnail (a relative link, so the folder can be moved
+or zipped), the name, the masked ID number, the photo's size in pixels and KB, and every warning and
+problem. Every value goes through Jinja2's autoescape; the page has no external assets (no CDN, no
+fonts, no scripts). This module must never show an unmasked ID number or embed a picture's bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from portal_bot.fileio import atomic_write_text
+from portal_bot.prepare.manifest import Manifest, relative_to
+
+_TEMPLATE = Path(__file__).with_name("contact_sheet.html.j2")
+
+
+@dataclass
+class Card:
+    file: str
+    name: str
+    id_masked: str
+    ok: bool
+    photo: str | None  # link relative to the page
+    size: str  # "413×579 px · 62 KB"
+    pages: str  # "materials 2 pages · evidence 1 page"
+    problems: list[str]
+    warnings: list[str]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def cards(manifest: Manifest, page_dir: Path) -> list[Card]:
+    """What the page shows for each candidate, in manifest order."""
+    found: list[Card] = []
+    for entry in manifest.candidates:
+        photo = entry.outputs.get("photo")
+        link = None
+        size = "no photo"
+        if photo is not None and entry.photo is not None:
+            link = relative_to(entry.photo, page_dir)
+            size = f"{photo.width}×{photo.height} px · {photo.bytes / 1024:.0f} KB"
+        pages = " · ".join(
+            f"{kind} {_plural(out.pages or 0, 'page')}"
+            for kind, out in entry.outputs.items()
+            if kind != "photo"
+        )
+        found.append(
+            Card(
+                file=entry.file,
+                name=entry.name,
+                id_masked=entry.id_masked or "–",
+                ok=entry.ok,
+                photo=link,
+                size=size,
+                pages=pages,
+                problems=entry.problems,
+                warnings=entry.warnings,
+            )
+        )
+    return found
+
+
+def render(manifest: Manifest, page: Path) -> str:
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    template = env.from_string(_TEMPLATE.read_text(encoding="utf-8"))
+    shown = cards(manifest, page.parent.absolute())
+    return template.render(
+        cohort=manifest.cohort_dir.name,
+        cards=shown,
+        failed=sum(not c.ok for c in shown),
+        warned=sum(bool(c.warnings) and c.ok for c in shown),
+    )
+
+
+def write_contact_sheet(manifest: Manifest, page: Path) -> None:
+    """Write the page atomically (only when it changed, so an unchanged cohort leaves it alone)."""
+    html = render(manifest, page)
+    try:
+        if page.read_text(encoding="utf-8") == html:
+            return
+    except OSError:
+        pass
+    atomic_write_text(page, html)
