@@ -92,6 +92,7 @@ _FEATURES = (
     "portal_bot.documents.commands",
     "portal_bot.mock_portal.commands",
     "portal_bot.prepare.commands",
+    "portal_bot.register.commands",
 )
 
 

@@ -5,9 +5,15 @@ Values here are already safe to show: ID numbers masked, no phone numbers, no co
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
+
+from portal_bot.errors import ConfigError
+from portal_bot.fileio import atomic_write_text
 
 
 class Outcome(StrEnum):
@@ -19,7 +25,8 @@ class Outcome(StrEnum):
     DATA_ERROR = "data error"  # the candidate's data or files are wrong: fix, then rerun
     PORTAL_ERROR = "portal error"  # the site misbehaved past our retries: rerun later
     MISMATCH = "preview mismatch"  # the preview read back differs from the profile: nothing submitted
-    SKIPPED = "skipped"  # not attempted (invalid profile, --only, declined confirmation)
+    FLOW_ERROR = "flow error"  # the page did not match the flow: the site may have changed
+    SKIPPED = "skipped"  # not attempted (declined confirmation)
 
 
 NEXT_STEP: dict[Outcome, str] = {
@@ -29,6 +36,7 @@ NEXT_STEP: dict[Outcome, str] = {
     Outcome.DATA_ERROR: "Fix the field named in the message, run `portal-bot validate`, then rerun.",
     Outcome.PORTAL_ERROR: "The site had trouble; rerun later (finished candidates are skipped).",
     Outcome.MISMATCH: "Check the differences below; correct the profile or the site's data, then rerun.",
+    Outcome.FLOW_ERROR: "The site may have changed: see the screenshot and trace, adapt flows/, rerun.",
     Outcome.SKIPPED: "See the reason; rerun when it is resolved.",
 }
 
@@ -58,3 +66,62 @@ class CandidateOutcome:
     @property
     def ok(self) -> bool:
         return self.outcome in (Outcome.SUBMITTED, Outcome.ALREADY_SUBMITTED)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (paths as strings) for the run's outcomes.json."""
+        data = asdict(self)
+        data["outcome"] = self.outcome.value
+        for key in ("preview", "failure_screenshot", "trace"):
+            data[key] = str(data[key]) if data[key] is not None else None
+        data["differences"] = [list(d) for d in self.differences]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CandidateOutcome:
+        values = dict(data)
+        values["outcome"] = Outcome(values["outcome"])
+        for key in ("preview", "failure_screenshot", "trace"):
+            values[key] = Path(values[key]) if values.get(key) else None
+        values["differences"] = [tuple(d) for d in values.get("differences", [])]
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: int
+    cohort: str
+    portal: str
+    started: datetime
+    finished: datetime | None
+
+
+def save_outcomes(
+    run_dir: Path, run_id: int, cohort: str, portal: str, started: datetime, outcomes: list[CandidateOutcome]
+) -> Path:
+    """outcomes.json: what `portal-bot report RUN` renders again (masked data only)."""
+    data = {
+        "run": run_id,
+        "cohort": cohort,
+        "portal": portal,
+        "started": started.isoformat(),
+        "finished": datetime.now().astimezone().isoformat(),
+        "outcomes": [o.to_json() for o in outcomes],
+    }
+    path = run_dir / "outcomes.json"
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2))
+    return path
+
+
+def load_outcomes(run_dir: Path) -> tuple[RunInfo, list[CandidateOutcome]]:
+    path = run_dir / "outcomes.json"
+    if not path.exists():
+        raise ConfigError(f"no outcomes in {run_dir}", hint="name a run folder made by `portal-bot register`")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    info = RunInfo(
+        data["run"],
+        data["cohort"],
+        data["portal"],
+        datetime.fromisoformat(data["started"]),
+        datetime.fromisoformat(data["finished"]) if data.get("finished") else None,
+    )
+    return info, [CandidateOutcome.from_json(o) for o in data["outcomes"]]

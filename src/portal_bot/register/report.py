@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import jinja2
@@ -19,7 +17,7 @@ from openpyxl.styles import Font, PatternFill
 
 from portal_bot.fileio import atomic_write_text
 from portal_bot.privacy import mask_text
-from portal_bot.register.outcome import CandidateOutcome, Outcome
+from portal_bot.register.outcome import CandidateOutcome, Outcome, RunInfo
 
 _TEMPLATE = Path(__file__).with_name("report.html.j2")
 
@@ -29,15 +27,6 @@ _COLOURS = {
     Outcome.WAITING: "FFF2CC",
     Outcome.SKIPPED: "EDEDED",
 }
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    run_id: int
-    cohort: str
-    portal: str
-    started: datetime
-    finished: datetime | None
 
 
 def _copy_asset(src: Path | None, assets: Path, name: str) -> str:

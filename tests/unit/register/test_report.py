@@ -4,8 +4,8 @@ from pathlib import Path
 from openpyxl import load_workbook
 from PIL import Image
 
-from portal_bot.register.outcome import CandidateOutcome, Outcome
-from portal_bot.register.report import RunInfo, write_report
+from portal_bot.register.outcome import CandidateOutcome, Outcome, RunInfo
+from portal_bot.register.report import write_report
 
 RUN = RunInfo(7, "profiles/sample-cohort", "http://127.0.0.1:8000", datetime(2026, 11, 26, 9, 0), None)
 

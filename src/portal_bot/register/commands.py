@@ -1,0 +1,137 @@
+"""`portal-bot register` and `portal-bot report`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Literal
+
+import typer
+from rich.table import Table
+
+from portal_bot.console import make_console
+from portal_bot.errors import ConfigError
+from portal_bot.settings import Settings
+
+_COLOURS = {
+    "submitted": "green",
+    "already submitted": "green",
+    "waiting on a person": "yellow",
+    "skipped": "yellow",
+}
+
+
+def register_command(
+    ctx: typer.Context,
+    cohort_dir: Path = typer.Argument(
+        ..., help="Cohort folder: cohort.yaml plus one YAML file per candidate."
+    ),
+    portal: str | None = typer.Option(
+        None, "--portal", help="Portal base URL (default: PORTAL_BOT_PORTAL_URL, else the real site)."
+    ),
+    concurrency: int = typer.Option(2, "--concurrency", "-c", min=1, help="Candidates worked on at once."),
+    headed: bool = typer.Option(False, "--headed", help="Show the browser windows."),
+    confirm: str = typer.Option(
+        "prompt", "--confirm", help="prompt: a person approves each 提交; auto: mock portal only."
+    ),
+    i_accept_auto_submit: bool = typer.Option(
+        False,
+        "--i-accept-auto-submit",
+        help="Allow --confirm auto against a real portal (you take responsibility).",
+    ),
+    only: list[str] = typer.Option(
+        [], "--only", help="Only these candidates (name or file name); repeatable."
+    ),
+    simulate_human: bool = typer.Option(
+        False, "--simulate-human", help="Mock portal only: complete QR steps through its QA API."
+    ),
+    qa_token: str | None = typer.Option(
+        None, "--qa-token", envvar="PORTAL_BOT_MOCK_QA_TOKEN", help="The mock portal's QA token."
+    ),
+    desk: bool = typer.Option(
+        False, "--desk", help="Serve a local page listing who waits on what, with QR codes."
+    ),
+    flows: Path | None = typer.Option(
+        None, "--flows", help="Folder with the flows (default: the shipped ones)."
+    ),
+    human_timeout: float = typer.Option(
+        600.0, "--human-timeout", help="Seconds to wait for a person per step."
+    ),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", help="Processes for preparing documents."),
+) -> None:
+    """Register every candidate of a cohort: validate, prepare documents, fill the site's wizard.
+
+    People log in, sign the pledge on their phone and approve each 提交; the rest is automatic. A rerun
+    continues where the last one stopped and never submits twice. Exit 0 when every candidate is
+    submitted (now or before), 1 otherwise; the report's path is printed at the end.
+    """
+    from portal_bot.register.run import RegisterOptions, register_cohort
+
+    settings: Settings = ctx.obj
+    if confirm not in ("prompt", "auto"):
+        raise ConfigError(f"--confirm must be prompt or auto, not {confirm!r}")
+    mode: Literal["prompt", "auto"] = "auto" if confirm == "auto" else "prompt"
+    options = RegisterOptions(
+        portal_url=(portal or settings.portal_url).rstrip("/"),
+        concurrency=concurrency,
+        headed=headed,
+        confirm=mode,
+        allow_auto_confirm_real=i_accept_auto_submit,
+        only=tuple(only),
+        simulate_human=simulate_human,
+        qa_token=qa_token,
+        desk=desk,
+        flows_dir=flows,
+        human_timeout=human_timeout,
+        jobs=jobs,
+    )
+    console = make_console()
+    result = register_cohort(cohort_dir, options, settings, console)
+    table = Table(title=f"run {result.run_id}")
+    for column in ("candidate", "ID", "outcome", "detail"):
+        table.add_column(column)
+    for o in result.outcomes:
+        colour = _COLOURS.get(o.outcome.value, "red")
+        table.add_row(o.name, o.id_masked, f"[{colour}]{o.outcome.value}[/]", o.message)
+    console.print(table)
+    counts = Counter(o.outcome.value for o in result.outcomes)
+    console.print(", ".join(f"{n} {k}" for k, n in counts.items()))
+    console.print(f"report: {result.report_html}")
+    console.print(f"        {result.report_xlsx}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def report_command(
+    ctx: typer.Context,
+    run: str = typer.Argument("latest", help="A run number, 'latest', or a run folder."),
+    out: Path | None = typer.Option(None, "--out", help="Where to write report.html and report.xlsx."),
+) -> None:
+    """Write the HTML and .xlsx report of a registration run (outcome, evidence, what to do next)."""
+    from portal_bot.register.outcome import load_outcomes
+    from portal_bot.register.report import write_report
+
+    settings: Settings = ctx.obj
+    run_dir = Path(run)
+    if not run_dir.is_dir():
+        runs = sorted((p for p in settings.runs_dir.glob("*") if p.name.isdigit()), key=lambda p: int(p.name))
+        if run == "latest":
+            if not runs:
+                raise ConfigError(
+                    f"no registration runs in {settings.runs_dir}", hint="run `portal-bot register` first"
+                )
+            run_dir = runs[-1]
+        elif run.isdigit():
+            run_dir = settings.runs_dir / run
+        else:
+            raise ConfigError(f"{run} is neither a run number nor a folder")
+    info, outcomes = load_outcomes(run_dir)
+    html, xlsx = write_report(info, outcomes, out or run_dir / "report")
+    console = make_console()
+    console.print(f"report: {html}")
+    console.print(f"        {xlsx}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("register")(register_command)
+    app.command("report")(report_command)

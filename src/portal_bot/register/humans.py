@@ -1,0 +1,86 @@
+"""Who completes the human steps of a registration: real people through the relay, or, against the
+mock portal only, a simulated person working through its QA API.
+
+Real people: the QR code is relayed (terminal, desk page) and we wait for the flow's own ``until:``
+expectation — portal-bot never presses a person's button. Simulation exists so `make demo` and the
+end-to-end tests run unattended; it refuses any portal that is not on this machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from portal_bot.errors import ConfigError, HumanStepTimeoutError
+from portal_bot.flows.human import HumanRequest
+from portal_bot.register.politeness import is_loopback
+from portal_bot.register.relay import HumanTask, Relay
+
+
+@dataclass
+class Person:
+    """The candidate as the human handlers see them: a display name and the portal account."""
+
+    name: str
+    username: str | None
+    plan_code: str
+
+
+class RelayedHumans:
+    """Shows the step (and its QR code) to people and waits until the page says it is done."""
+
+    def __init__(self, relay: Relay, person: Person) -> None:
+        self.relay = relay
+        self.person = person
+
+    async def __call__(self, request: HumanRequest) -> None:
+        task = HumanTask(
+            self.person.name,
+            request.kind,
+            qr_url=request.qr.text if request.qr else None,
+            detail=request.message or "",
+        )
+        self.relay.announce(task)
+        try:
+            await request.wait_until_done(request.timeout)
+        finally:
+            self.relay.close(task)
+
+
+def qr_token(text: str | None) -> str | None:
+    """The token at the end of a QR code's URL (``…/sso/qr/<token>``), if any."""
+    if not text:
+        return None
+    path = urlsplit(text).path.rstrip("/")
+    return path.rsplit("/", 1)[-1] or None
+
+
+class SimulatedHumans:
+    """Completes login and signature QR steps through the mock portal's QA API (mock portal only)."""
+
+    def __init__(self, qa: Any, portal_url: str, person: Person) -> None:
+        if not is_loopback(portal_url):
+            raise ConfigError(
+                "--simulate-human works only against the mock portal on this machine",
+                hint=f"{portal_url} is not a loopback address",
+            )
+        if not person.username:
+            raise ConfigError(f"{person.name}: a simulated login needs an account username")
+        self.qa = qa
+        self.person = person
+
+    async def __call__(self, request: HumanRequest) -> None:
+        username = self.person.username
+        assert username is not None
+        if request.kind == "login":
+            token = qr_token(request.qr.text if request.qr else None)
+            await asyncio.to_thread(self.qa.scan_login, username, token)
+        elif request.kind == "signature":
+            await asyncio.to_thread(self.qa.sign, account=username, plan_no=self.person.plan_code)
+        else:
+            raise HumanStepTimeoutError(
+                f"{self.person.name}: a simulated person does not confirm '{request.kind}'"
+            )
+        await request.wait_until_done(request.timeout)

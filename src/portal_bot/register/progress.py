@@ -1,0 +1,96 @@
+"""The live progress table of a registration run: candidate, step, state, elapsed."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from portal_bot.flows.runner import StepEvent
+
+_STYLE = {"working": "cyan", "waiting": "yellow", "done": "green", "failed": "red", "queued": "dim"}
+
+
+@dataclass
+class Row:
+    name: str
+    step: str = ""
+    state: str = "queued"
+    started: float | None = None
+    finished: float | None = None
+    note: str = ""
+
+    @property
+    def elapsed(self) -> float:
+        if self.started is None:
+            return 0.0
+        return (self.finished or time.monotonic()) - self.started
+
+
+@dataclass
+class Progress:
+    """One row per candidate, updated by the orchestrator and by flow step events."""
+
+    rows: list[Row] = field(default_factory=list)
+    _live: Live | None = None
+
+    def add(self, name: str) -> Row:
+        row = Row(name)
+        self.rows.append(row)
+        return row
+
+    def start(self, row: Row, step: str) -> None:
+        if row.started is None:
+            row.started = time.monotonic()
+        row.state, row.step = "working", step
+
+    def set(self, row: Row, state: str, step: str | None = None, note: str = "") -> None:
+        row.state = state
+        if step is not None:
+            row.step = step
+        row.note = note
+        if state in ("done", "failed"):
+            row.finished = time.monotonic()
+        self.refresh()
+
+    def observer(self, row: Row) -> StepObserver:
+        return StepObserver(self, row)
+
+    def table(self) -> Table:
+        table = Table(expand=False)
+        for column in ("candidate", "step", "state", "elapsed", ""):
+            table.add_column(column)
+        for r in self.rows:
+            style = _STYLE.get(r.state, "")
+            table.add_row(r.name, r.step, f"[{style}]{r.state}[/]", f"{r.elapsed:.0f}s", r.note)
+        return table
+
+    def desk_rows(self) -> list[dict[str, str]]:
+        return [
+            {"candidate": r.name, "step": r.step, "state": r.state, "elapsed": f"{r.elapsed:.0f}s"}
+            for r in self.rows
+        ]
+
+    def live(self, console: Console) -> Live:
+        self._live = Live(self.table(), console=console, refresh_per_second=4, transient=False)
+        return self._live
+
+    def refresh(self) -> None:
+        if self._live is not None:
+            self._live.update(self.table())
+
+
+class StepObserver:
+    """A flow-runner observer that shows the current step in the candidate's row."""
+
+    def __init__(self, progress: Progress, row: Row) -> None:
+        self.progress = progress
+        self.row = row
+
+    def __call__(self, event: StepEvent) -> None:
+        if event.status == "started":
+            self.row.step = f"{event.flow} · {event.description}"[:60]
+            self.progress.refresh()
