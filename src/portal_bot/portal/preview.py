@@ -1,0 +1,157 @@
+"""Step 4 of the wizard (预览确认提交): read what the site shows, derive what it must show, compare.
+
+The expectation comes from the SAME field map the form was filled from (``flows/fields/registration.yaml``),
+so a new field is one YAML entry and the preview check follows. Values are turned into the site's
+display form (是/否, 无工作单位, (1)(3), ``6 年``); comparing ignores whitespace and full-width forms.
+This module never clicks, fills or submits anything: reading the preview must not change it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from portal_bot.browser import AsyncPage
+from portal_bot.flows.steps import compile_field_map_for_check
+from portal_bot.flows.values import Context, Template
+from portal_bot.profiles.models import Candidate
+
+#: What compare_preview reports as "shown" for a label the page does not have.
+MISSING = "(not on the page)"
+
+#: Labels the site shows with a unit after the value (本职业工作年限: ``6 年``).
+UNITS: dict[str, str] = {"本职业工作年限": "年"}
+
+_NUMBERED = re.compile(r"(\(\d+\))+")
+
+# Rows of the preview table (the mock's and the real site's ``table.preview``), else every table row
+# or div row with a label cell and a value cell.
+_READ_JS = """
+() => {
+  const text = (el) => (el.innerText || el.textContent || '').trim();
+  const out = [];
+  let rows = [...document.querySelectorAll('table.preview tr')];
+  if (!rows.length) rows = [...document.querySelectorAll('tr')];
+  for (const tr of rows) {
+    const cells = [...tr.children].filter((c) => c.tagName === 'TH' || c.tagName === 'TD');
+    for (let i = 0; i + 1 < cells.length; i += 2) {
+      const label = cells[i];
+      if (label.tagName !== 'TH' && !label.classList.contains('tit')) continue;
+      if (label.offsetParent === null && getComputedStyle(label).position !== 'fixed') continue;
+      out.push([text(label), text(cells[i + 1])]);
+    }
+  }
+  for (const lbl of document.querySelectorAll('.form-lbl')) {
+    const ctl = lbl.nextElementSibling;
+    if (ctl && lbl.offsetParent !== null) out.push([text(lbl), text(ctl)]);
+  }
+  return out;
+}
+"""
+
+
+def normalize(text: str) -> str:
+    """Full-width → ASCII forms (NFKC), whitespace runs → one space, trimmed."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def normalize_label(text: str) -> str:
+    """A label as the flows find it: no ``*``, no spaces, no trailing colon."""
+    return re.sub(r"[\s*:]", "", normalize(text))
+
+
+async def read_preview(page: AsyncPage) -> dict[str, str]:
+    """Step 4 as shown: visible label → displayed value, both normalised (first occurrence wins)."""
+    rows: list[list[str]] = await page.evaluate(_READ_JS)
+    shown: dict[str, str] = {}
+    for label, value in rows:
+        key = normalize_label(label)
+        if key and key not in shown:
+            shown[key] = normalize(value)
+    return shown
+
+
+def _display(label: str, value: Any) -> str:
+    """A flow value in the site's display form."""
+    if value is None:
+        text = ""
+    elif isinstance(value, bool):
+        text = "是" if value else "否"
+    elif isinstance(value, date):
+        text = value.isoformat()
+    elif isinstance(value, list | tuple):
+        if value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            text = "".join(f"({v})" for v in value)  # 符合申报条件 [1, 3] → (1)(3)
+        else:
+            text = "、".join(_display(label, v) for v in value)
+    else:
+        text = str(value)
+    unit = UNITS.get(normalize_label(label))
+    if unit and text:
+        text = f"{text} {unit}"
+    return normalize(text)
+
+
+def _value(template: Template | tuple[Template, ...], ctx: Context) -> Any:
+    if isinstance(template, tuple):
+        return [t.value(ctx) for t in template]
+    return template.value(ctx)
+
+
+def expected_preview(candidate: Candidate, plan: Mapping[str, str], field_map: Path) -> dict[str, str]:
+    """What step 4 must show for ``candidate``: label → display text, from the field map's entries.
+
+    Entries whose ``when`` does not hold, uploads (the preview shows a file name, not a value) and
+    empty checkbox entries (they only clear a draft's ticks) are left out; for a label listed twice the
+    last entry that applies wins (所在单位: the 无工作单位 box or the employer's name).
+
+    Raises:
+        FlowError: the field map is broken, or a value names a key the candidate does not have.
+    """
+    entries, problems = compile_field_map_for_check(Path(field_map))
+    if problems:
+        raise problems[0]
+    ctx = Context(candidate=candidate, plan=dict(plan), prepared={})
+    expected: dict[str, str] = {}
+    for entry in entries:
+        if entry.kind == "upload":
+            continue
+        if entry.when is not None and not entry.when.holds(ctx):
+            continue
+        value = _value(entry.value, ctx)
+        if entry.kind == "check" and isinstance(value, list) and not value:
+            continue
+        expected[normalize_label(entry.label)] = _display(entry.label, value)
+    return expected
+
+
+def _numbers(text: str) -> list[int]:
+    """The item numbers a 符合申报条件 cell lists: ``(1) 累计…;(3) 取得…`` → [1, 3]."""
+    return [int(n) for n in re.findall(r"(?:^|[;；、])\s*\((\d+)\)", text)]
+
+
+def _same(expected: str, shown: str) -> bool:
+    e, s = "".join(normalize(expected).split()), "".join(normalize(shown).split())
+    if e == s:
+        return True
+    if _NUMBERED.fullmatch(e):
+        return [int(n) for n in re.findall(r"\d+", e)] == _numbers(normalize(shown))
+    return False
+
+
+def compare_preview(expected: Mapping[str, str], actual: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """(label, expected, shown) for every expected label the page shows differently or not at all
+    (shown is :data:`MISSING` then). Labels only on the page are not differences."""
+    shown_by_label = {normalize_label(k): v for k, v in actual.items()}
+    differences: list[tuple[str, str, str]] = []
+    for label, want in expected.items():
+        key = normalize_label(label)
+        if key not in shown_by_label:
+            differences.append((label, want, MISSING))
+        elif not _same(want, shown_by_label[key]):
+            differences.append((label, want, shown_by_label[key]))
+    return differences
