@@ -1,26 +1,62 @@
 """``make demo``: the main job of portal-bot on the bundled sample data, end to end on this machine.
 
-Each step is the command a user would type, run as a subprocess so the demo shows exactly what they
-would see. Never contacts the real site: only local files and the mock portal on 127.0.0.1.
+Starts the mock portal on 127.0.0.1 (in this process, in memory), then runs the commands a
+coordinator would type, each as a subprocess so the demo shows exactly what they would see:
+doctor, validate, prepare, and register with simulated people (``--simulate-human``, mock portal
+only) and automatic confirmation (``--confirm auto``, mock portal only). Never contacts the real
+site. Its state (ledger, sessions, reports) lives in ``.state/demo`` and starts fresh every time.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = "profiles/sample-cohort"
-STEPS: list[list[str]] = [["doctor"], ["validate", SAMPLE], ["prepare", SAMPLE]]
+
+
+def _run(args: list[str], env: dict[str, str]) -> int:
+    print(f"\n$ portal-bot {' '.join(args)}", flush=True)
+    return subprocess.run(
+        [sys.executable, "-m", "portal_bot", *args], check=False, env=env, cwd=ROOT
+    ).returncode
 
 
 def main() -> int:
-    for args in STEPS:
-        print(f"\n$ portal-bot {' '.join(args)}", flush=True)
-        code = subprocess.run([sys.executable, "-m", "portal_bot", *args], check=False).returncode
-        if code:
+    from portal_bot.mock_portal.server import serve_in_thread
+
+    state = ROOT / ".state" / "demo"
+    shutil.rmtree(state, ignore_errors=True)
+    token = secrets.token_urlsafe(16)
+    env = {**os.environ, "PORTAL_BOT_STATE_DIR": str(state), "PYTHONUTF8": "1"}
+    for args in (["doctor"], ["validate", SAMPLE], ["prepare", SAMPLE]):
+        if code := _run(args, env):
             print(f"demo stopped: `portal-bot {' '.join(args)}` exited {code}", file=sys.stderr)
             return code
-    return 0
+    with serve_in_thread(qa_token=token) as portal:
+        print(f"\nmock portal running at {portal.url} (in memory; stops with the demo)", flush=True)
+        args = [
+            "register",
+            SAMPLE,
+            "--portal",
+            portal.url,
+            "--simulate-human",
+            "--confirm",
+            "auto",
+            "--concurrency",
+            "2",
+        ]
+        code = _run(args, {**env, "PORTAL_BOT_MOCK_QA_TOKEN": token})
+        submitted = sum(1 for a in portal.qa.applications() if a["state"] == "待审核")
+        print(f"\nthe mock portal now holds {submitted} submitted application(s) (state 待审核)")
+    if code:
+        print(f"demo finished with exit code {code}: see the report above", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -452,3 +453,17 @@ def test_fixed_fields_that_already_say_so_are_left_alone(
     wrong = write(tmp_path, "name: f\nsteps:\n  - fill: {field: 报考职业名称, value: 电工}\n", "wrong.yaml")
     with pytest.raises(FlowError, match="read-only and shows '碳排放管理员', not '电工'"):
         run(aio, apage, site, wrong)
+
+
+def test_a_server_error_page_after_a_click_fails_the_step_at_once(
+    aio: Aio, apage: AsyncPage, site: str, tmp_path: Path, flaky_counter: dict[str, int]
+) -> None:
+    aio.run(apage.goto(site + "plan.html"))
+    aio.run(apage.set_content(f'<a href="{site}flaky">继续</a>'))
+    path = write(tmp_path, "name: f\nsteps:\n  - click: 继续\n  - expect: {visible: 提交成功, timeout: 20}\n")
+    started = time.monotonic()
+    with pytest.raises(PortalServerError) as err:
+        run(aio, apage, site, path)
+    assert time.monotonic() - started < 10  # not the expectation's 20 s
+    assert "503" in err.value.message
+    assert flaky_counter["flaky"] == 1

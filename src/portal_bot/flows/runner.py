@@ -132,7 +132,10 @@ class FlowRunner:
         self.sleep = sleep
         self._dialogs: list[str] = []
         self._submitted = False  # alert() texts count as rejections only after a submit click
+        self._server_error: str | None = None  # a 5xx page that arrived, not yet reported
+        self._server_error_seen = asyncio.Event()
         page.on("dialog", self._on_dialog)
+        page.on("response", self._on_response)
 
     async def _on_dialog(self, dialog: Any) -> None:
         # alert() texts are kept for the submit check; confirm() is accepted, as a person clicking
@@ -143,6 +146,43 @@ class FlowRunner:
         except Exception as exc:  # another listener handled it already
             logger.debug("dialog already handled: {}", exc)
 
+    def _on_response(self, response: Any) -> None:
+        # A 5xx page (after a click or a redirect, not only a goto) fails the running step at
+        # once instead of letting it wait out its timeout on an error page.
+        try:
+            if (
+                response.status >= 500
+                and response.request.resource_type == "document"
+                and response.frame == self.page.main_frame
+            ):
+                self._server_error = f"{response.url} answered {response.status}"
+                self._server_error_seen.set()
+        except Exception as exc:  # a response of a page being closed
+            logger.debug("ignoring a response: {}", exc)
+
+    def _take_server_error(self) -> str | None:
+        error, self._server_error = self._server_error, None
+        self._server_error_seen.clear()
+        return error
+
+    async def _race_server_error(self, action: Awaitable[None]) -> None:
+        """Run a step's action; a 5xx page arriving meanwhile fails it with PortalServerError."""
+        work = asyncio.ensure_future(action)
+        alarm = asyncio.ensure_future(self._server_error_seen.wait())
+        try:
+            await asyncio.wait({work, alarm}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            alarm.cancel()
+        if work.done():
+            work.result()
+            return
+        work.cancel()
+        try:
+            await work
+        except (asyncio.CancelledError, Exception) as exc:
+            logger.debug("step cancelled after a 5xx page: {!r}", exc)
+        raise PortalServerError(self._take_server_error() or "the site answered with a server error")
+
     def _timeout(self, flow: Flow) -> float:
         """Seconds per step: the flow's ``timeout:``, else the runner's, else 15."""
         return flow.timeout or self.timeout or DEFAULT_TIMEOUT
@@ -150,6 +190,7 @@ class FlowRunner:
     def detach(self) -> None:
         """Stop listening to the page (before handing the page to another runner)."""
         self.page.remove_listener("dialog", self._on_dialog)
+        self.page.remove_listener("response", self._on_response)
 
     async def run(
         self, flow: Flow, ctx: Context | None = None, env: Mapping[str, Any] | None = None
@@ -220,8 +261,13 @@ class FlowRunner:
         if step.kind in ("retry", "run_flow"):  # their inner steps map their own errors
             await getattr(self, f"_do_{step.kind}")(flow, step, ctx, timeout, index)
             return
+        action = getattr(self, f"_do_{step.kind}")(flow, step, ctx, timeout, index)
         try:
-            await getattr(self, f"_do_{step.kind}")(flow, step, ctx, timeout, index)
+            if step.kind == "goto":  # a new page: goto reads its own answer's status after it loaded
+                self._take_server_error()
+                await action
+            else:
+                await self._race_server_error(action)
         except locate.SessionGone:
             raise self._expired(step) from None
         except PlaywrightTimeoutError as exc:
@@ -298,6 +344,7 @@ class FlowRunner:
             url = urljoin(self.base_url, url)
         response = await self.page.goto(url, timeout=timeout * 1000)
         if response is not None and response.status >= 500:
+            self._take_server_error()
             raise PortalServerError(
                 f"{url} answered {response.status}", path=step.where.path, line=step.where.line
             )

@@ -57,6 +57,12 @@ def register_command(
     human_timeout: float = typer.Option(
         600.0, "--human-timeout", help="Seconds to wait for a person per step."
     ),
+    attempts: int = typer.Option(
+        3,
+        "--attempts",
+        min=1,
+        help="Tries per candidate when the site misbehaves (5xx, timeouts, lost session).",
+    ),
     jobs: int | None = typer.Option(None, "--jobs", "-j", help="Processes for preparing documents."),
 ) -> None:
     """Register every candidate of a cohort: validate, prepare documents, fill the site's wizard.
@@ -83,6 +89,7 @@ def register_command(
         desk=desk,
         flows_dir=flows,
         human_timeout=human_timeout,
+        attempts=attempts,
         jobs=jobs,
     )
     console = make_console()

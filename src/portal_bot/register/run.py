@@ -15,7 +15,9 @@ attempt resuming from the site's own state. This module never submits without st
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import signal
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -65,6 +67,19 @@ from portal_bot.sessions import session_file
 from portal_bot.settings import Settings
 
 ConfirmMode = Literal["prompt", "auto"]
+#: Fault injection for the crash tests: PORTAL_BOT_CRASH_AT=<point> kills this process (like kill -9)
+#: at that point. Points: logged-in, preview, submitted-before-ledger.
+CRASH_ENV = "PORTAL_BOT_CRASH_AT"
+
+
+def _crash_point(name: str) -> None:
+    if os.environ.get(CRASH_ENV) == name:
+        logger.warning("crash point {} reached: killing this process", name)
+        if hasattr(signal, "SIGKILL"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        os._exit(137)
+
+
 SUBMITTED_TEXTS = frozenset(
     {"待审核", "驳回修改", "审核不通过", "审核通过", "待缴费", "已缴费", "已生成准考证"}
 )
@@ -229,7 +244,7 @@ class Registration:
 
     def _context(self, job: Job, env: dict[str, str]) -> Context:
         return Context(
-            candidate=job.candidate.model_dump(mode="python"),
+            candidate=job.candidate,
             plan=dict(self.plan),
             prepared=dict(job.prepared),
             env=env,
@@ -348,10 +363,12 @@ class Registration:
             self.progress.set(row, "done", "list", existing.state_text)
             return
         ledger.mark_candidate(job.ledger_id, "in_progress", "logged_in", run_id=run_id)
+        _crash_point("logged-in")
         out.step = "register"
         await runner.run(self.flows["open-plan"], ctx=ctx, env=ctx.env)
         await runner.run(self.flows["register"], ctx=ctx, env=ctx.env)
         ledger.mark_candidate(job.ledger_id, "in_progress", "preview", run_id=run_id)
+        _crash_point("preview")
         out.step = "preview"
         self.progress.start(row, "preview check")
         shot = run_dir / f"{tag}-preview.png"
@@ -391,6 +408,7 @@ class Registration:
         out.step = "submit"
         ledger.mark_candidate(job.ledger_id, "submitting", "submitting", run_id=run_id)
         await runner.run(self.flows["submit"], ctx=ctx, env=ctx.env)
+        _crash_point("submitted-before-ledger")
         after = self._existing(await self._read_list(page))
         if after is None or after.state_text not in SUBMITTED_TEXTS:
             shown_state = after.state_text if after else "no application"
@@ -439,7 +457,7 @@ class Registration:
 
     async def _resolve_plan(self, browser: AsyncBrowser, selector: Any) -> dict[str, Any]:
         """The plan this cohort registers for; searched on the public pages when no plan_code is given."""
-        plan = {k: v for k, v in selector.model_dump(mode="json").items() if v is not None}
+        plan: dict[str, Any] = selector.model_dump(exclude_none=True)
         if plan.get("plan_code"):
             return plan
         from portal_bot.portal.plans import resolve_plan, search_plans
@@ -516,6 +534,7 @@ class Registration:
                             await asyncio.gather(
                                 *(self._candidate(j, browser, ledger, run_id, run_dir, slots) for j in todo)
                             )
+                        self.console.print()
                     finally:
                         await browser.close()
             outcomes = [j.outcome for j in jobs]
