@@ -91,6 +91,7 @@ _FEATURES = (
     "portal_bot.flows.commands",
     "portal_bot.documents.commands",
     "portal_bot.mock_portal.commands",
+    "portal_bot.portal.commands",
 )
 
 
