@@ -6,7 +6,6 @@ and prints each plan with its window (open now, closed, not open yet). It never 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime
 
@@ -16,6 +15,7 @@ from rich.table import Table
 
 from portal_bot.console import make_console
 from portal_bot.errors import BrowserUnavailableError
+from portal_bot.portal._sync import run_sync
 from portal_bot.settings import Settings
 
 plans_app = typer.Typer(help="The portal's evaluation plans (技能评价报名计划).", no_args_is_help=True)
@@ -76,7 +76,7 @@ def search(
             finally:
                 await browser.close()
 
-    rows = asyncio.run(run())
+    rows = run_sync(run)
     if org:
         from portal_bot.portal.plans import match_plans
 

@@ -18,12 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
 from portal_bot.errors import PortalBotError, ProfileError, SessionExpiredError
 from portal_bot.ledger import Ledger
+from portal_bot.portal._sync import run_sync
 from portal_bot.privacy import mask_text
 from portal_bot.profiles.loader import Cohort, load_candidate, load_cohort
 from portal_bot.register.politeness import HostLimiter, Politeness, effective_concurrency
@@ -35,7 +36,12 @@ from portal_bot.status.notify import Delivery, Notifier, send_all
 from portal_bot.status.report import write_html, write_xlsx
 from portal_bot.status.states import State, parse_state
 
+if TYPE_CHECKING:
+    from portal_bot.browser import BrowserChoice
+
 DEFAULT_CONCURRENCY = 4
+#: Resources a status read never needs: it reads the text of one table.
+_SKIPPED = frozenset({"image", "font", "media"})
 #: Attempts per candidate for transient portal errors (5xx, timeouts); an expired login is final.
 ATTEMPTS = 2
 
@@ -62,6 +68,7 @@ class StatusResult:
     plan_code: str | None
     deliveries: list[Delivery] = field(default_factory=list)
     reports: list[Path] = field(default_factory=list)
+    politeness_wait: float = 0.0  # seconds spent waiting between page loads
 
     @property
     def exit_code(self) -> int:
@@ -195,7 +202,11 @@ class _Reader:
         return self._obs(p, parse_state(row.state_text), row.state_text, row.reason or None)
 
     async def _polite(self, route: Any) -> None:
-        if route.request.resource_type == "document":
+        kind = route.request.resource_type
+        if kind in _SKIPPED:
+            await route.abort()
+            return
+        if kind == "document":
             await self.limiter.page_load()
         await route.continue_()
 
@@ -232,14 +243,11 @@ async def read_all(
     portal_url: str,
     concurrency: int,
     politeness: Politeness | None = None,
+    choice: BrowserChoice,
 ) -> tuple[str | None, list[Observation], HostLimiter]:
     """Resolve the plan (when needed) and read every candidate, ``concurrency`` at a time."""
-    from portal_bot.browser import async_playwright, find_browser, launch_options
-    from portal_bot.errors import BrowserUnavailableError
+    from portal_bot.browser import async_playwright, launch_options
 
-    choice = find_browser(settings.chromium)
-    if choice is None:
-        raise BrowserUnavailableError("no Chromium found", hint="run `portal-bot browser ensure`")
     politeness = politeness or Politeness.for_url(portal_url)
     limiter = HostLimiter(politeness)
     workers = max(1, min(effective_concurrency(concurrency, portal_url), politeness.max_concurrency))
@@ -282,8 +290,14 @@ def run_status(
         ProfileError: ``cohort.yaml`` is missing or broken, or its plan cannot be found.
         BrowserUnavailableError, StateError: no browser, or the ledger cannot be used.
     """
+    from portal_bot.browser import find_browser
+    from portal_bot.errors import BrowserUnavailableError
+
     cohort = load_cohort(cohort_dir)
     name = cohort.dir.name
+    choice = find_browser(settings.chromium)  # outside any event loop: it may ask sync Playwright
+    if choice is None:
+        raise BrowserUnavailableError("no Chromium found", hint="run `portal-bot browser ensure`")
     settings.ensure_state_dir()
     with Ledger.open(settings.ledger_path) as ledger:
         people, run_errors = _people(cohort, ledger, name)
@@ -291,8 +305,8 @@ def run_status(
         outcome = "failed"
         try:
             previous = baseline(_history(ledger, people, name, cohort.plan.plan_code))
-            plan_code, current, limiter = asyncio.run(
-                read_all(
+            plan_code, current, limiter = run_sync(
+                lambda: read_all(
                     settings,
                     ledger,
                     cohort,
@@ -300,6 +314,7 @@ def run_status(
                     portal_url=portal_url,
                     concurrency=concurrency,
                     politeness=politeness,
+                    choice=choice,
                 )
             )
             for person, obs in zip(people, current, strict=True):
@@ -308,6 +323,7 @@ def run_status(
             changes = diff(previous, {o.key: o for o in current})
             generated_at = datetime.now(UTC)
             result = StatusResult(name, generated_at, current, changes, run_errors, plan_code)
+            result.politeness_wait = limiter.waited
             if limiter.waited:
                 logger.info("politeness: waited {:.1f} s between page loads", limiter.waited)
             if notifiers and (changes or run_errors):
