@@ -93,6 +93,7 @@ _FEATURES = (
     "portal_bot.mock_portal.commands",
     "portal_bot.prepare.commands",
     "portal_bot.register.commands",
+    "portal_bot.portal.commands",
 )
 
 

@@ -1,0 +1,85 @@
+"""我的技能评价报名: reading a logged-in candidate's applications, their states and reasons.
+
+:func:`read_applications` opens ``/user/applications`` with the page's (saved) session and reads the
+list by its column headers. A session the site no longer accepts (``非法请求 404！`` or a redirect to
+the login page) raises :class:`SessionExpiredError`; this module never logs in, never guesses a state
+(the text is returned as shown: :func:`portal_bot.status.states.parse_state` decides) and never
+changes an application.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from portal_bot.browser import AsyncPage, PlaywrightTimeoutError
+from portal_bot.errors import PortalServerError, PortalTimeoutError, SessionExpiredError
+from portal_bot.portal._tables import find_grid, read_grids
+
+APPLICATIONS_PATH = "/user/applications"
+_CODE_RE = re.compile(r"[(（]\s*编号\s*[:：]\s*([^)）]+?)\s*[)）]")
+_EXPIRED_MARKERS = ("非法请求", "请登录", "登录已过期")
+_BUSY_MARKERS = ("系统繁忙",)
+
+
+@dataclass(frozen=True)
+class ApplicationRow:
+    """One row of 我的技能评价报名, as shown (``reason`` is empty when there is none)."""
+
+    plan_code: str
+    plan_name: str
+    state_text: str
+    reason: str
+    url: str
+
+
+async def read_applications(page: AsyncPage, base_url: str) -> list[ApplicationRow]:
+    """Every application on 我的技能评价报名 for the page's session.
+
+    Raises:
+        SessionExpiredError: the session is gone (非法请求 404！, or the site sends the login page).
+        PortalServerError: an error page (5xx, 系统繁忙) or a list with unexpected columns.
+        PortalTimeoutError: the page did not load in time.
+    """
+    url = base_url.rstrip("/") + APPLICATIONS_PATH
+    try:
+        response = await page.goto(url)
+        body = await page.locator("body").inner_text()
+        grids = await read_grids(page)
+    except PlaywrightTimeoutError as exc:
+        raise PortalTimeoutError(
+            "我的技能评价报名 did not load in time", hint="the next run retries"
+        ) from exc
+    status = response.status if response is not None else 200
+    if "/sso/login" in page.url or (status == 404 and any(m in body for m in _EXPIRED_MARKERS)):
+        raise SessionExpiredError("the saved login is no longer accepted", hint="log in again")
+    if status >= 500 or any(m in body for m in _BUSY_MARKERS):
+        raise PortalServerError(f"我的技能评价报名 answered HTTP {status}", hint="the next run retries")
+    if status >= 400:
+        raise PortalServerError(f"我的技能评价报名 answered HTTP {status}")
+    grid = find_grid(grids, "评价计划", "报名状态")
+    if grid is None:
+        if any(m in body for m in _EXPIRED_MARKERS):
+            raise SessionExpiredError("the saved login is no longer accepted", hint="log in again")
+        raise PortalServerError("我的技能评价报名 shows no application list portal-bot can read")
+    col_plan = grid.column("评价计划")
+    col_state = grid.column("报名状态")
+    col_reason = grid.column("审核意见", "驳回原因", "原因")
+    assert col_plan is not None and col_state is not None
+    rows: list[ApplicationRow] = []
+    for cells in grid.rows:
+        if len(cells) <= max(col_plan, col_state):
+            continue  # 暂无报名记录
+        plan_cell = " ".join(cells[col_plan].text.split())
+        code = _CODE_RE.search(plan_cell)
+        links = [c.href for c in cells if c.href and "/user/app/" in c.href]
+        rows.append(
+            ApplicationRow(
+                plan_code=code.group(1) if code else "",
+                plan_name=plan_cell[: code.start()].strip() if code else plan_cell,
+                state_text=" ".join(cells[col_state].text.split()),
+                reason=" ".join(cells[col_reason].text.split()) if col_reason is not None else "",
+                url=links[-1] if links else "",
+            )
+        )
+    return rows

@@ -1,0 +1,327 @@
+"""The public plan search (首页 > 技能评价报名计划): listing plans and choosing the cohort's one.
+
+:func:`search_plans` needs no login: it opens ``/pj/plans`` with the filters as query parameters,
+reads the result table by its column headers and walks the pages (第 x/y 页 → 下一页).
+:func:`resolve_plan` picks exactly one plan for a cohort's :class:`PlanSelector` and refuses, in one
+line naming the ``plan`` field, when none, several, a closed one or a not-yet-open one match.
+This module never logs in and never applies for anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Literal
+from urllib.parse import urlencode
+
+from loguru import logger
+
+from portal_bot.browser import AsyncPage, PlaywrightTimeoutError
+from portal_bot.errors import PortalServerError, PortalTimeoutError, ProfileError
+from portal_bot.portal._tables import Grid, clean, find_grid, read_grids
+from portal_bot.profiles.models import PlanSelector
+
+#: The portal shows Beijing time; China has no daylight saving time.
+PORTAL_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+SEARCH_PATH = "/pj/plans"
+PLAN_TYPES = ("职业技能等级认定", "专项职业能力考核")
+
+Window = Literal["open", "closed", "not_open"]
+
+_CODE_RE = re.compile(r"[(（]\s*编号\s*[:：]\s*([^)）]+?)\s*[)）]")
+_TIME_RE = {
+    "start": re.compile(r"报名开始时间\s*[:：]\s*(\d{4}-\d{2}-\d{2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)"),
+    "end": re.compile(r"报名结束时间\s*[:：]\s*(\d{4}-\d{2}-\d{2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)"),
+    "exam": re.compile(r"认定考试日期\s*[:：]\s*(\d{4}-\d{2}-\d{2})"),
+}
+_PAGE_RE = re.compile(r"第\s*(\d+)\s*/\s*(\d+)\s*页")
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One plan as the search list shows it.
+
+    ``work_type`` is the part of 职业(工种) in brackets (empty when the plan has none); ``city`` and
+    ``district`` are known only when the search was filtered by them (the list does not show them).
+    """
+
+    plan_code: str
+    name: str
+    organization: str
+    occupation: str
+    level: str
+    start: datetime
+    end: datetime
+    exam_date: date
+    url: str
+    work_type: str = ""
+    city: str | None = None
+    district: str | None = None
+
+    def window(self, now: datetime) -> Window:
+        """``open`` between 报名开始时间 and 报名结束时间, else ``not_open`` before, ``closed`` after."""
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=PORTAL_TZ)
+        if now < self.start:
+            return "not_open"
+        if now > self.end:
+            return "closed"
+        return "open"
+
+    def to_dict(self, now: datetime) -> dict[str, object]:
+        """JSON-ready, with the window at ``now``."""
+        return {
+            "plan_code": self.plan_code,
+            "name": self.name,
+            "organization": self.organization,
+            "occupation": self.occupation,
+            "work_type": self.work_type or None,
+            "level": self.level,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "exam_date": self.exam_date.isoformat(),
+            "window": self.window(now),
+            "url": self.url,
+        }
+
+
+def _when(text: str) -> datetime:
+    text = " ".join(text.split())
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=PORTAL_TZ)
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def split_occupation(label: str) -> tuple[str, str]:
+    """``碳排放管理员（碳排放核算员）`` → (``碳排放管理员``, ``碳排放核算员``); no brackets → (label, "")."""
+    label = label.strip()
+    m = re.fullmatch(r"(.+?)\s*[(（]([^()（）]+)[)）]", label)
+    return (m.group(1).strip(), m.group(2).strip()) if m else (label, "")
+
+
+def parse_plan_grid(grid: Grid, *, city: str | None = None, district: str | None = None) -> list[PlanRow]:
+    """The rows of a result table; rows that are not plans (暂无数据) are skipped."""
+    col_plan = grid.column("评价计划")
+    col_occ = grid.column("职业(工种)", "职业（工种）", "职业工种")
+    col_level = grid.column("等级")
+    col_time = grid.column("报名时间")
+    if None in (col_plan, col_occ, col_level, col_time):
+        raise PortalServerError(f"the plan list has unexpected columns: {', '.join(grid.headers)}")
+    assert col_plan is not None and col_occ is not None and col_level is not None and col_time is not None
+    rows: list[PlanRow] = []
+    for cells in grid.rows:
+        if len(cells) <= max(col_plan, col_occ, col_level, col_time):
+            continue  # 暂无数据
+        plan_cell = " ".join(cells[col_plan].text.split())
+        code = _CODE_RE.search(plan_cell)
+        times = {k: r.search(cells[col_time].text) for k, r in _TIME_RE.items()}
+        if code is None or not all(times.values()):
+            logger.debug("skipping a plan row that cannot be read: {}", plan_cell)
+            continue
+        name = plan_cell[: code.start()].strip()
+        rest = plan_cell[code.end() :].strip()
+        organization = re.sub(r"^[-—–\s]+", "", rest).strip()
+        occupation, work_type = split_occupation(" ".join(cells[col_occ].text.split()))
+        rows.append(
+            PlanRow(
+                plan_code=code.group(1),
+                name=name,
+                organization=organization,
+                occupation=occupation,
+                work_type=work_type,
+                level=clean(cells[col_level].text),
+                start=_when(times["start"].group(1)),  # type: ignore[union-attr]
+                end=_when(times["end"].group(1)),  # type: ignore[union-attr]
+                exam_date=date.fromisoformat(times["exam"].group(1)),  # type: ignore[union-attr]
+                url=cells[col_plan].href or "",
+                city=city,
+                district=district,
+            )
+        )
+    return rows
+
+
+def search_url(
+    base_url: str,
+    *,
+    keyword: str | None = None,
+    plan_type: str | None = None,
+    occupation: str | None = None,
+    work_type: str | None = None,
+    level: str | None = None,
+    city: str | None = None,
+    district: str | None = None,
+) -> str:
+    query = {
+        "keyword": keyword,
+        "type": plan_type,
+        "occupation": occupation,
+        "work_type": work_type,
+        "level": level,
+        "city": city,
+        "district": district,
+    }
+    kept = {k: v for k, v in query.items() if v}
+    return base_url.rstrip("/") + SEARCH_PATH + (f"?{urlencode(kept)}" if kept else "")
+
+
+async def search_plans(
+    page: AsyncPage,
+    base_url: str,
+    *,
+    keyword: str | None = None,
+    plan_type: str | None = None,
+    occupation: str | None = None,
+    work_type: str | None = None,
+    level: str | None = None,
+    city: str | None = None,
+    district: str | None = None,
+    max_pages: int = 50,
+) -> list[PlanRow]:
+    """Every plan the public search lists for these filters, walking up to ``max_pages`` pages.
+
+    Raises:
+        PortalTimeoutError: a page did not load in time.
+        PortalServerError: the site answered with an error or a list portal-bot cannot read.
+    """
+    url = search_url(
+        base_url,
+        keyword=keyword,
+        plan_type=plan_type,
+        occupation=occupation,
+        work_type=work_type,
+        level=level,
+        city=city,
+        district=district,
+    )
+    rows: list[PlanRow] = []
+    try:
+        response = await page.goto(url)
+        for _ in range(max_pages):
+            if response is not None and response.status >= 500:
+                raise PortalServerError(
+                    f"the plan search answered HTTP {response.status}", hint="retry later"
+                )
+            grid = find_grid(await read_grids(page), "评价计划", "报名时间")
+            if grid is None:
+                raise PortalServerError("the plan search page shows no plan list", hint="retry later")
+            rows.extend(parse_plan_grid(grid, city=city, district=district))
+            info = _PAGE_RE.search(await page.locator("body").inner_text())
+            if info is None or int(info.group(1)) >= int(info.group(2)):
+                break
+            link = page.get_by_role("link", name="下一页", exact=True)
+            if await link.count() == 0:
+                break
+            async with page.expect_navigation():
+                await link.first.click()
+            response = None
+        else:
+            logger.warning("plan search: stopped after {} pages", max_pages)
+    except PlaywrightTimeoutError as exc:
+        raise PortalTimeoutError("the plan search did not load in time", hint="retry later") from exc
+    unique = {row.plan_code: row for row in rows}
+    return list(unique.values())
+
+
+# -- choosing the cohort's plan --------------------------------------------------------------------
+
+
+def _same(a: str, b: str) -> bool:
+    return clean(a) == clean(b)
+
+
+def _matches(selector: PlanSelector, row: PlanRow) -> bool:
+    if selector.organization and not _same(selector.organization, row.organization):
+        return False
+    if selector.occupation and not (
+        _same(selector.occupation, row.occupation)
+        or _same(selector.occupation, f"{row.occupation}（{row.work_type}）")
+    ):
+        return False
+    if selector.work_type and not _same(selector.work_type, row.work_type):
+        return False
+    if selector.level and not _same(selector.level, row.level):
+        return False
+    if selector.exam_date and selector.exam_date != row.exam_date:
+        return False
+    # The list does not show the region: rows carry it only when the search was filtered by it.
+    if selector.city and row.city is not None and not _same(selector.city, row.city):
+        return False
+    return not (selector.district and row.district is not None and not _same(selector.district, row.district))
+
+
+def _describe(selector: PlanSelector) -> str:
+    data = selector.model_dump(exclude_none=True)
+    return ", ".join(f"{k}: {v}" for k, v in data.items())
+
+
+def match_plans(selector: PlanSelector, rows: Sequence[PlanRow]) -> list[PlanRow]:
+    """Every row the selector names: by ``plan_code`` when given, else by the other keys."""
+    if selector.plan_code:
+        return [r for r in rows if r.plan_code == selector.plan_code]
+    return [r for r in rows if _matches(selector, r)]
+
+
+def _fmt(at: datetime) -> str:
+    return at.astimezone(PORTAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def _distinguishing_key(selector: PlanSelector, found: Sequence[PlanRow]) -> str:
+    for key in ("exam_date", "occupation", "work_type", "level", "organization"):
+        if getattr(selector, key, None) is None and len({str(getattr(r, key)) for r in found}) > 1:
+            return key
+    return "plan_code"
+
+
+def only_plan(selector: PlanSelector, rows: Sequence[PlanRow]) -> PlanRow:
+    """The one row the selector names, whatever its window (a status run needs no open window).
+
+    Raises:
+        ProfileError(field="plan"): no row or several rows match.
+    """
+    found = match_plans(selector, rows)
+    if not found:
+        raise ProfileError(
+            f"no plan on the portal matches {_describe(selector)}",
+            field="plan",
+            hint="compare cohort.yaml plan: with `portal-bot plans search`",
+        )
+    if len(found) > 1:
+        listed = "; ".join(f"{r.plan_code} {r.name} (考试 {r.exam_date.isoformat()})" for r in found[:6])
+        more = f" and {len(found) - 6} more" if len(found) > 6 else ""
+        key = _distinguishing_key(selector, found)
+        raise ProfileError(
+            f"{len(found)} plans match {_describe(selector)}: {listed}{more}",
+            field="plan",
+            hint=f"add {key}: to cohort.yaml plan: to pick one (plan_code: always does)",
+        )
+    return found[0]
+
+
+def resolve_plan(selector: PlanSelector, rows: Sequence[PlanRow], now: datetime) -> PlanRow:
+    """The one plan to register for, open now.
+
+    Raises:
+        ProfileError(field="plan"): no match, several matches (lists them and names the key to add),
+            a closed window, or a window that has not opened yet (says when it opens).
+    """
+    row = only_plan(selector, rows)
+    window = row.window(now)
+    if window == "closed":
+        raise ProfileError(
+            f"plan {row.plan_code} {row.name} closed for applications on {_fmt(row.end)}",
+            field="plan",
+            hint="choose another plan (`portal-bot plans search`)",
+        )
+    if window == "not_open":
+        raise ProfileError(
+            f"plan {row.plan_code} {row.name} opens for applications on {_fmt(row.start)}",
+            field="plan",
+            hint="run register again after it opens",
+        )
+    return row

@@ -1,0 +1,346 @@
+"""One status run for a cohort: read every candidate's application with their saved session, record
+it in the ledger, work out what changed, notify, and write the reports.
+
+The pieces it wires: profiles (who), sessions (the saved login of each), :mod:`portal_bot.portal`
+(reading 我的技能评价报名 and, when the cohort names no ``plan_code``, the plan search), the ledger
+(every observation), :mod:`.changes` (baseline, diff, exit code), :mod:`.notify` and :mod:`.report`.
+
+Rules this module keeps: one candidate never fails the run (a missing or expired login is
+``needs_login``, anything else that goes wrong is ``error`` with a note); the same politeness as
+``register`` (per-host concurrency cap, minimum gap between page loads); a state text it does not
+know stays ``unknown``. It never logs in, never submits and never changes an application.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+
+from portal_bot.errors import PortalBotError, ProfileError, SessionExpiredError
+from portal_bot.ledger import Ledger
+from portal_bot.portal._sync import run_sync
+from portal_bot.privacy import mask_text
+from portal_bot.profiles.loader import Cohort, load_candidate, load_cohort
+from portal_bot.register.politeness import HostLimiter, Politeness, effective_concurrency
+from portal_bot.sessions import session_file
+from portal_bot.settings import Settings
+from portal_bot.status.changes import Change, Observation, baseline, diff, exit_code, status_document
+from portal_bot.status.messages import StatusMessage
+from portal_bot.status.notify import Delivery, Notifier, send_all
+from portal_bot.status.report import write_html, write_xlsx
+from portal_bot.status.states import State, parse_state
+
+if TYPE_CHECKING:
+    from portal_bot.browser import BrowserChoice
+
+DEFAULT_CONCURRENCY = 4
+#: Resources a status read never needs: it reads the text of one table.
+_SKIPPED = frozenset({"image", "font", "media"})
+#: Attempts per candidate for transient portal errors (5xx, timeouts); an expired login is final.
+ATTEMPTS = 2
+
+
+@dataclass(frozen=True)
+class Person:
+    """A candidate of the cohort as a status run needs them: never more personal data than this."""
+
+    key: str  # the profile's file stem
+    name: str
+    id_number: str
+    ledger_id: int
+
+
+@dataclass
+class StatusResult:
+    """What one run found and did."""
+
+    cohort: str
+    generated_at: datetime
+    current: list[Observation]
+    changes: list[Change]
+    run_errors: list[str]
+    plan_code: str | None
+    deliveries: list[Delivery] = field(default_factory=list)
+    reports: list[Path] = field(default_factory=list)
+    politeness_wait: float = 0.0  # seconds spent waiting between page loads
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code(self.current, run_errors=len(self.run_errors))
+
+    def document(self) -> dict[str, Any]:
+        """The ``--json`` output (masked)."""
+        doc = status_document(
+            self.current,
+            self.changes,
+            generated_at=self.generated_at,
+            cohort=self.cohort,
+            run_errors=self.run_errors,
+        )
+        doc["plan_code"] = self.plan_code
+        doc["notifications"] = [
+            {"notifier": d.notifier, "ok": d.ok, "error": d.error} for d in self.deliveries
+        ]
+        doc["reports"] = [str(p) for p in self.reports]
+        return doc
+
+
+def _people(cohort: Cohort, ledger: Ledger, name: str) -> tuple[list[Person], list[str]]:
+    """The cohort's candidates (loaded without the registration rules: a status run needs only who
+    they are), and one masked line per file that cannot even say that."""
+    people: list[Person] = []
+    errors: list[str] = []
+    for path in cohort.candidate_files:
+        result, _ = load_candidate(path, cohort)
+        cand = result.candidate
+        if cand is None:
+            first = result.errors[0].message if result.errors else "cannot be read"
+            errors.append(mask_text(f"{path.name}: {first}"))
+            continue
+        ledger_id = ledger.ensure_candidate(name, cand.id_number, cand.name)
+        people.append(Person(path.stem, cand.name, cand.id_number, ledger_id))
+    if not cohort.candidate_files:
+        errors.append(f"{cohort.dir.name}: no candidate files beside cohort.yaml")
+    return people, errors
+
+
+def _history(
+    ledger: Ledger, people: Sequence[Person], cohort: str, plan_code: str | None
+) -> list[Observation]:
+    """Every recorded observation of the cohort's candidates, as Observations keyed like this run's."""
+    by_id = {p.ledger_id: p for p in people}
+    history: list[Observation] = []
+    for row in ledger.candidates(cohort):
+        person = by_id.get(row.id)
+        # A candidate whose file left the folder is still compared, under its masked name.
+        key, name = (person.key, person.name) if person else (f"ledger-{row.id}", row.name_masked)
+        for o in ledger.observations(row.id):
+            try:
+                state = State(o["state"])
+            except ValueError:
+                state = State.UNKNOWN
+            history.append(
+                Observation(
+                    key=key,
+                    name=name,
+                    plan_code=plan_code,
+                    state=state,
+                    state_text=o["state_text"] or "",
+                    reason=o["reason"] or None,
+                    observed_at=datetime.fromisoformat(o["observed_at"]),
+                )
+            )
+    return history
+
+
+class _Reader:
+    """Reads one candidate's application with their saved session (shared browser and limiter)."""
+
+    def __init__(
+        self,
+        browser: Any,
+        settings: Settings,
+        ledger: Ledger,
+        portal_url: str,
+        plan_code: str | None,
+        limiter: HostLimiter,
+    ) -> None:
+        self.browser = browser
+        self.settings = settings
+        self.ledger = ledger
+        self.portal_url = portal_url
+        self.plan_code = plan_code
+        self.limiter = limiter
+
+    def _obs(
+        self, p: Person, state: State, text: str = "", reason: str | None = None, note: str | None = None
+    ) -> Observation:
+        return Observation(p.key, p.name, self.plan_code, state, text, reason, datetime.now(UTC), note)
+
+    async def read(self, p: Person) -> Observation:
+        path = session_file(self.settings, self.ledger, self.portal_url, p.id_number)
+        if not path.exists():
+            return self._obs(
+                p, State.NEEDS_LOGIN, note="no saved login yet (register logs in once and keeps it)"
+            )
+        last_error = ""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await self._read_once(p, path)
+            except SessionExpiredError:
+                return self._obs(p, State.NEEDS_LOGIN, note="the saved login expired")
+            except PortalBotError as exc:
+                last_error = str(exc)
+            except Exception as exc:  # a browser crash must cost one candidate, never the run
+                last_error = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+            logger.warning("{}: attempt {} failed: {}", mask_text(p.key), attempt, mask_text(last_error))
+        return self._obs(p, State.ERROR, note=mask_text(last_error))
+
+    async def _read_once(self, p: Person, path: Path) -> Observation:
+        from portal_bot.browser import new_context
+        from portal_bot.portal.applications import read_applications
+
+        context = await new_context(self.browser, storage_state=path)
+        try:
+            await context.route("**/*", self._polite)
+            page = await context.new_page()
+            rows = await read_applications(page, self.portal_url)
+        finally:
+            await context.close()
+        mine = [r for r in rows if self.plan_code and r.plan_code == self.plan_code]
+        if not mine and self.plan_code is None and len(rows) == 1:
+            mine = rows
+        if not mine:
+            return self._obs(p, State.NOT_SUBMITTED)
+        row = mine[0]
+        return self._obs(p, parse_state(row.state_text), row.state_text, row.reason or None)
+
+    async def _polite(self, route: Any) -> None:
+        kind = route.request.resource_type
+        if kind in _SKIPPED:
+            await route.abort()
+            return
+        if kind == "document":
+            await self.limiter.page_load()
+        await route.continue_()
+
+
+async def _resolve_plan_code(browser: Any, cohort: Cohort, portal_url: str, limiter: HostLimiter) -> str:
+    from portal_bot.browser import new_context
+    from portal_bot.portal.plans import only_plan, search_plans
+
+    sel = cohort.plan
+    context = await new_context(browser)
+    try:
+        await limiter.page_load()
+        page = await context.new_page()
+        rows = await search_plans(
+            page,
+            portal_url,
+            keyword=sel.organization,
+            occupation=sel.occupation,
+            level=sel.level,
+            city=sel.city,
+            district=sel.district,
+        )
+    finally:
+        await context.close()
+    return only_plan(sel, rows).plan_code
+
+
+async def read_all(
+    settings: Settings,
+    ledger: Ledger,
+    cohort: Cohort,
+    people: Sequence[Person],
+    *,
+    portal_url: str,
+    concurrency: int,
+    politeness: Politeness | None = None,
+    choice: BrowserChoice,
+) -> tuple[str | None, list[Observation], HostLimiter]:
+    """Resolve the plan (when needed) and read every candidate, ``concurrency`` at a time."""
+    from portal_bot.browser import async_playwright, launch_options
+
+    politeness = politeness or Politeness.for_url(portal_url)
+    limiter = HostLimiter(politeness)
+    workers = max(1, min(effective_concurrency(concurrency, portal_url), politeness.max_concurrency))
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(**launch_options(choice))
+        try:
+            plan_code = cohort.plan.plan_code
+            if plan_code is None:
+                plan_code = await _resolve_plan_code(browser, cohort, portal_url, limiter)
+            reader = _Reader(browser, settings, ledger, portal_url, plan_code, limiter)
+            gate = asyncio.Semaphore(workers)
+
+            async def one(p: Person) -> Observation:
+                async with gate:
+                    return await reader.read(p)
+
+            current = await asyncio.gather(*(one(p) for p in people))
+        finally:
+            await browser.close()
+    return plan_code, list(current), limiter
+
+
+def default_report_dir(settings: Settings) -> Path:
+    return settings.state_dir / "reports"
+
+
+def run_status(
+    settings: Settings,
+    cohort_dir: Path,
+    *,
+    portal_url: str,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    notifiers: Sequence[Notifier] = (),
+    report_dir: Path | None = None,
+    politeness: Politeness | None = None,
+) -> StatusResult:
+    """One whole status run (the caller holds the status lock).
+
+    Raises:
+        ProfileError: ``cohort.yaml`` is missing or broken, or its plan cannot be found.
+        BrowserUnavailableError, StateError: no browser, or the ledger cannot be used.
+    """
+    from portal_bot.browser import find_browser
+    from portal_bot.errors import BrowserUnavailableError
+
+    cohort = load_cohort(cohort_dir)
+    name = cohort.dir.name
+    choice = find_browser(settings.chromium)  # outside any event loop: it may ask sync Playwright
+    if choice is None:
+        raise BrowserUnavailableError("no Chromium found", hint="run `portal-bot browser ensure`")
+    settings.ensure_state_dir()
+    with Ledger.open(settings.ledger_path) as ledger:
+        people, run_errors = _people(cohort, ledger, name)
+        run_id = ledger.start_run(name, portal_url, {"command": "status", "concurrency": concurrency})
+        outcome = "failed"
+        try:
+            previous = baseline(_history(ledger, people, name, cohort.plan.plan_code))
+            plan_code, current, limiter = run_sync(
+                lambda: read_all(
+                    settings,
+                    ledger,
+                    cohort,
+                    people,
+                    portal_url=portal_url,
+                    concurrency=concurrency,
+                    politeness=politeness,
+                    choice=choice,
+                )
+            )
+            for person, obs in zip(people, current, strict=True):
+                ledger.add_observation(person.ledger_id, obs.state_text, obs.state.value, obs.reason)
+            previous = {k: replace(o, plan_code=plan_code) for k, o in previous.items()}
+            changes = diff(previous, {o.key: o for o in current})
+            generated_at = datetime.now(UTC)
+            result = StatusResult(name, generated_at, current, changes, run_errors, plan_code)
+            result.politeness_wait = limiter.waited
+            if limiter.waited:
+                logger.info("politeness: waited {:.1f} s between page loads", limiter.waited)
+            if notifiers and (changes or run_errors):
+                message = StatusMessage.from_run(
+                    current, changes, generated_at=generated_at, cohort=name, run_errors=run_errors
+                )
+                result.deliveries = send_all(notifiers, message)
+            history = _history(ledger, people, name, plan_code)
+            out = report_dir or default_report_dir(settings)
+            result.reports = [
+                write_html(out / f"status-{name}.html", history, cohort=name, generated_at=generated_at),
+                write_xlsx(out / f"status-{name}.xlsx", history, generated_at=generated_at),
+            ]
+            outcome = f"exit {result.exit_code}"
+            return result
+        except ProfileError:
+            outcome = "plan not found"
+            raise
+        finally:
+            ledger.finish_run(run_id, outcome)

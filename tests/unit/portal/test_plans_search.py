@@ -1,0 +1,128 @@
+"""``portal-bot plans search`` and the page adapters against the mock portal (no login)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from portal_bot.cli import app
+from portal_bot.mock_portal.server import RunningPortal
+from tests.asyncutil import run_async
+
+pytestmark = pytest.mark.browser
+runner = CliRunner()
+
+
+def search(portal: RunningPortal, *args: str) -> dict[str, Any]:
+    result = runner.invoke(app, ["plans", "search", "--portal", portal.url, "--json", *args])
+    assert result.exit_code == 0, result.output
+    doc: dict[str, Any] = json.loads(result.stdout)
+    return doc
+
+
+def test_all_28_plans_over_three_pages_with_their_windows(mock_portal: RunningPortal) -> None:
+    doc = search(mock_portal)
+    assert doc["count"] == 28 == len({p["plan_code"] for p in doc["plans"]})
+    truth = {p["plan_no"]: p for p in mock_portal.qa.plans()}
+    for plan in doc["plans"]:
+        expected = truth[plan["plan_code"]]
+        assert plan["window"] == expected["window"], plan["plan_code"]
+        assert plan["exam_date"] == expected["exam"][:10]
+        assert plan["name"] == expected["name"]
+    guide = next(p for p in doc["plans"] if p["plan_code"] == "2024-S-000911")
+    assert guide["organization"] == "浙江省生态与环境修复技术协会"
+    assert (guide["occupation"], guide["work_type"], guide["level"]) == (
+        "碳排放管理员",
+        "碳排放核算员",
+        "中级工",
+    )
+    assert guide["url"].endswith("/pj/plan/911")
+    windows = {p["plan_code"]: p["window"] for p in doc["plans"]}
+    assert (windows["2024-S-000940"], windows["2024-S-000955"]) == ("closed", "not_open")
+
+
+def test_max_pages_stops_the_walk(mock_portal: RunningPortal) -> None:
+    assert search(mock_portal, "--max-pages", "1")["count"] == 10
+
+
+def test_filters_narrow_the_list(mock_portal: RunningPortal) -> None:
+    truth = mock_portal.qa.plans()
+    doc = search(
+        mock_portal, "--occupation", "碳排放管理员", "--work-type", "碳排放核算员", "--level", "中级工"
+    )
+    assert {p["plan_code"] for p in doc["plans"]} == {"2024-S-000911", "2024-S-000937"}
+    special = search(mock_portal, "--type", "专项职业能力考核")
+    assert {p["plan_code"] for p in special["plans"]} == {
+        t["plan_no"] for t in truth if t["plan_type"] == "专项职业能力考核"
+    }
+    assert special["count"] == 2
+    city, district = truth[0]["city"], truth[0]["district"]
+    in_city = search(mock_portal, "--city", city)
+    assert {p["plan_code"] for p in in_city["plans"]} == {t["plan_no"] for t in truth if t["city"] == city}
+    in_district = search(mock_portal, "--city", city, "--district", district)
+    assert {p["plan_code"] for p in in_district["plans"]} == {
+        t["plan_no"] for t in truth if (t["city"], t["district"]) == (city, district)
+    }
+    org = search(mock_portal, "--org", "浙江省生态与环境修复技术协会")
+    assert {p["plan_code"] for p in org["plans"]} == {
+        t["plan_no"] for t in truth if t["org"] == "浙江省生态与环境修复技术协会"
+    }
+    assert search(mock_portal, "--keyword", "没有这种计划")["count"] == 0
+
+
+def test_the_table_marks_windows(mock_portal: RunningPortal, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    result = runner.invoke(app, ["plans", "search", "--portal", mock_portal.url, "--level", "高级工"])
+    assert result.exit_code == 0, result.output
+    assert "2024-S-000955" in result.output and "未开始" in result.output
+
+
+def test_read_applications_knows_the_real_sites_expired_page_and_unknown_states() -> None:
+    from portal_bot.browser import async_playwright, find_browser, launch_options
+    from portal_bot.errors import SessionExpiredError
+    from portal_bot.portal.applications import read_applications
+    from portal_bot.status.states import State, parse_state
+
+    table = (
+        "<table><thead><tr><th>评价计划</th><th>报名状态</th><th>审核意见</th><th>操作</th></tr></thead>"
+        "<tbody><tr><td>某计划（编号：2024-S-000911）</td><td> 审核已完成 </td><td></td>"
+        "<td><a href='/user/app/7'>查看</a></td></tr></tbody></table>"
+    )
+
+    async def run() -> tuple[list[Any], str]:
+        choice = find_browser()
+        assert choice is not None
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(**launch_options(choice))
+            ctx = await browser.new_context()
+            pg = await ctx.new_page()
+
+            async def ok(route: Any) -> None:
+                await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=table)
+
+            await pg.route("http://127.0.0.1:9/**", ok)
+            rows = await read_applications(pg, "http://127.0.0.1:9")
+            await pg.unroute("http://127.0.0.1:9/**")
+
+            async def gone(route: Any) -> None:
+                await route.fulfill(
+                    status=404, content_type="text/html; charset=utf-8", body="非法请求 404！"
+                )
+
+            await pg.route("http://127.0.0.1:9/**", gone)
+            try:
+                await read_applications(pg, "http://127.0.0.1:9")
+                expired = "no"
+            except SessionExpiredError:
+                expired = "yes"
+            await browser.close()
+            return rows, expired
+
+    rows, expired = run_async(run)
+    assert [(r.plan_code, r.state_text, r.reason) for r in rows] == [("2024-S-000911", "审核已完成", "")]
+    assert rows[0].url == "http://127.0.0.1:9/user/app/7"
+    assert parse_state(rows[0].state_text) is State.UNKNOWN
+    assert expired == "yes"
