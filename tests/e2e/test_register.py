@@ -7,6 +7,7 @@ the site refuses is a data error with the site's message, and the portal's fault
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -58,6 +59,11 @@ def test_sample_cohort_registers_each_candidate_exactly_once(
     for profile in candidates.values():
         assert profile is not None
         assert profile.id_number not in first.stdout and profile.phone not in first.stdout
+
+    sessions = list((Path(os.environ["PORTAL_BOT_STATE_DIR"]) / "sessions").rglob("*.json"))
+    assert len(sessions) == 5
+    if os.name == "posix":
+        assert {f.stat().st_mode & 0o777 for f in sessions} == {0o600}
 
     again = register(cohort, fresh_portal)
     assert again.returncode == 0, again.stdout + again.stderr

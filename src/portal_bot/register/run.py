@@ -470,7 +470,10 @@ class Registration:
                 self.options.portal_url,
                 keyword=selector.organization,
                 occupation=selector.occupation,
+                work_type=selector.work_type,
                 level=selector.level,
+                city=selector.city,
+                district=selector.district,
             )
         finally:
             await context.close()
@@ -504,7 +507,7 @@ class Registration:
             todo: list[Job] = []
             for job in runnable:
                 job.ledger_id = ledger.ensure_candidate(
-                    str(self.cohort_dir), job.candidate.id_number, job.candidate.name
+                    cohort.dir.name, job.candidate.id_number, job.candidate.name
                 )
                 if ledger.is_finished(job.ledger_id):
                     job.outcome.outcome = Outcome.ALREADY_SUBMITTED
