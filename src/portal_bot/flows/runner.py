@@ -134,8 +134,8 @@ class FlowRunner:
         self._submitted = False  # alert() texts count as rejections only after a submit click
         self._server_error: str | None = None  # a 5xx page that arrived, not yet reported
         self._server_error_seen = asyncio.Event()
+        self._watching_responses = False  # subscribed in run(): the subscription needs the page's loop
         page.on("dialog", self._on_dialog)
-        page.on("response", self._on_response)
 
     async def _on_dialog(self, dialog: Any) -> None:
         # alert() texts are kept for the submit check; confirm() is accepted, as a person clicking
@@ -190,7 +190,9 @@ class FlowRunner:
     def detach(self) -> None:
         """Stop listening to the page (before handing the page to another runner)."""
         self.page.remove_listener("dialog", self._on_dialog)
-        self.page.remove_listener("response", self._on_response)
+        if self._watching_responses:
+            self.page.remove_listener("response", self._on_response)
+            self._watching_responses = False
 
     async def run(
         self, flow: Flow, ctx: Context | None = None, env: Mapping[str, Any] | None = None
@@ -204,6 +206,9 @@ class FlowRunner:
             FlowError: the flow cannot run as written (undefined variable, missing label, …).
         """
         ctx = ctx if ctx is not None else Context()
+        if not self._watching_responses:
+            self.page.on("response", self._on_response)
+            self._watching_responses = True
         await self._run_flow(flow, ctx.child(self._env(flow, ctx, dict(env or {}))), "")
         return ctx
 
@@ -342,7 +347,15 @@ class FlowRunner:
         url = _args(step, Goto).url.render(ctx)
         if self.base_url and not re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I):
             url = urljoin(self.base_url, url)
-        response = await self.page.goto(url, timeout=timeout * 1000)
+        try:
+            response = await self.page.goto(url, timeout=timeout * 1000)
+        except Exception as exc:
+            # Playwright's driver now and then loses the reply to a new context's first navigation
+            # ("Cannot find command to respond"); the navigation itself is a plain GET: do it again.
+            if "Cannot find command to respond" not in str(exc):
+                raise
+            logger.debug("goto {} lost its reply ({}); navigating again", url, exc)
+            response = await self.page.goto(url, timeout=timeout * 1000)
         if response is not None and response.status >= 500:
             self._take_server_error()
             raise PortalServerError(
