@@ -148,7 +148,7 @@ class _Reader:
         settings: Settings,
         ledger: Ledger,
         portal_url: str,
-        plan_code: str | None,
+        plan_code: str,
         limiter: HostLimiter,
     ) -> None:
         self.browser = browser
@@ -193,9 +193,7 @@ class _Reader:
             rows = await read_applications(page, self.portal_url)
         finally:
             await context.close()
-        mine = [r for r in rows if self.plan_code and r.plan_code == self.plan_code]
-        if not mine and self.plan_code is None and len(rows) == 1:
-            mine = rows
+        mine = [r for r in rows if r.plan_code == self.plan_code]
         if not mine:
             return self._obs(p, State.NOT_SUBMITTED)
         row = mine[0]
