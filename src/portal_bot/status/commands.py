@@ -53,6 +53,11 @@ def status(
     concurrency: int = typer.Option(
         4, "--concurrency", "-c", min=1, help="Candidates read at once (capped per host)."
     ),
+    interactive: bool = typer.Option(
+        False,
+        "--interactive",
+        help="Log in again where a login is missing or expired (QR in the terminal, or the password).",
+    ),
 ) -> None:
     """Check every candidate's application on the portal; exit 0 nothing to do, 3 action needed, 1 errors."""
     from portal_bot.status.lock import status_lock
@@ -76,6 +81,7 @@ def status(
                 concurrency=concurrency,
                 notifiers=notifiers,
                 report_dir=report,
+                interactive=interactive,
             )
         _show(result, as_json=as_json)
         return result.exit_code

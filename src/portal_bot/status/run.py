@@ -22,12 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from portal_bot.console import make_console
 from portal_bot.errors import PortalBotError, ProfileError, SessionExpiredError
 from portal_bot.ledger import Ledger
 from portal_bot.portal._sync import run_sync
 from portal_bot.privacy import mask_text
 from portal_bot.profiles.loader import Cohort, load_candidate, load_cohort
+from portal_bot.profiles.models import Candidate
 from portal_bot.register.politeness import HostLimiter, Politeness, effective_concurrency
+from portal_bot.register.relay import Relay
 from portal_bot.sessions import session_file
 from portal_bot.settings import Settings
 from portal_bot.status.changes import Change, Observation, baseline, diff, exit_code, status_document
@@ -54,6 +57,7 @@ class Person:
     name: str
     id_number: str
     ledger_id: int
+    candidate: Candidate | None = None  # for --interactive logins
 
 
 @dataclass
@@ -104,7 +108,7 @@ def _people(cohort: Cohort, ledger: Ledger, name: str) -> tuple[list[Person], li
             errors.append(mask_text(f"{path.name}: {first}"))
             continue
         ledger_id = ledger.ensure_candidate(name, cand.id_number, cand.name)
-        people.append(Person(path.stem, cand.name, cand.id_number, ledger_id))
+        people.append(Person(path.stem, cand.name, cand.id_number, ledger_id, cand))
     if not cohort.candidate_files:
         errors.append(f"{cohort.dir.name}: no candidate files beside cohort.yaml")
     return people, errors
@@ -150,7 +154,9 @@ class _Reader:
         portal_url: str,
         plan_code: str,
         limiter: HostLimiter,
+        relay: Relay | None = None,
     ) -> None:
+        self.relay = relay  # set with --interactive: logins are relayed to a person
         self.browser = browser
         self.settings = settings
         self.ledger = ledger
@@ -166,6 +172,8 @@ class _Reader:
     async def read(self, p: Person) -> Observation:
         path = session_file(self.settings, self.ledger, self.portal_url, p.id_number)
         if not path.exists():
+            if self.relay is not None and p.candidate is not None:
+                return await self._log_in_and_read(p, path)
             return self._obs(
                 p, State.NEEDS_LOGIN, note="no saved login yet (register logs in once and keeps it)"
             )
@@ -174,6 +182,8 @@ class _Reader:
             try:
                 return await self._read_once(p, path)
             except SessionExpiredError:
+                if self.relay is not None and p.candidate is not None:
+                    return await self._log_in_and_read(p, path)
                 return self._obs(p, State.NEEDS_LOGIN, note="the saved login expired")
             except PortalBotError as exc:
                 last_error = str(exc)
@@ -181,6 +191,37 @@ class _Reader:
                 last_error = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
             logger.warning("{}: attempt {} failed: {}", mask_text(p.key), attempt, mask_text(last_error))
         return self._obs(p, State.ERROR, note=mask_text(last_error))
+
+    async def _log_in_and_read(self, p: Person, path: Path) -> Observation:
+        """--interactive: run the shipped login flow (a person scans the QR, or the password from
+        the environment), save the new session, then read."""
+        from portal_bot.browser import new_context, save_storage_state
+        from portal_bot.flows.runner import FlowRunner
+        from portal_bot.flows.steps import load_flow
+        from portal_bot.flows.values import Context
+        from portal_bot.portal.flows import shipped_flows_dir
+        from portal_bot.register.accounts import password_for
+        from portal_bot.register.humans import Person as Human
+        from portal_bot.register.humans import RelayedHumans
+
+        assert self.relay is not None and p.candidate is not None
+        try:
+            password = password_for(p.candidate, p.key, simulate=False)
+            context = await new_context(self.browser)
+            try:
+                page = await context.new_page()
+                humans = RelayedHumans(self.relay, Human(p.name, None, self.plan_code))
+                runner = FlowRunner(page, human=humans, base_url=self.portal_url)
+                ctx = Context(candidate=p.candidate, plan={"plan_code": self.plan_code})
+                await runner.run(
+                    load_flow(shipped_flows_dir() / "login.yaml"), ctx, {"PASSWORD": password or ""}
+                )
+                await save_storage_state(context, path)
+            finally:
+                await context.close()
+            return await self._read_once(p, path)
+        except PortalBotError as exc:
+            return self._obs(p, State.NEEDS_LOGIN, note=mask_text(f"logging in again failed: {exc}"))
 
     async def _read_once(self, p: Person, path: Path) -> Observation:
         from portal_bot.browser import new_context
@@ -242,6 +283,7 @@ async def read_all(
     concurrency: int,
     politeness: Politeness | None = None,
     choice: BrowserChoice,
+    interactive: bool = False,
 ) -> tuple[str | None, list[Observation], HostLimiter]:
     """Resolve the plan (when needed) and read every candidate, ``concurrency`` at a time."""
     from portal_bot.browser import async_playwright, launch_options
@@ -255,7 +297,8 @@ async def read_all(
             plan_code = cohort.plan.plan_code
             if plan_code is None:
                 plan_code = await _resolve_plan_code(browser, cohort, portal_url, limiter)
-            reader = _Reader(browser, settings, ledger, portal_url, plan_code, limiter)
+            relay = Relay(make_console(stderr=True)) if interactive else None
+            reader = _Reader(browser, settings, ledger, portal_url, plan_code, limiter, relay)
             gate = asyncio.Semaphore(workers)
 
             async def one(p: Person) -> Observation:
@@ -281,6 +324,7 @@ def run_status(
     notifiers: Sequence[Notifier] = (),
     report_dir: Path | None = None,
     politeness: Politeness | None = None,
+    interactive: bool = False,
 ) -> StatusResult:
     """One whole status run (the caller holds the status lock).
 
@@ -313,6 +357,7 @@ def run_status(
                     concurrency=concurrency,
                     politeness=politeness,
                     choice=choice,
+                    interactive=interactive,
                 )
             )
             for person, obs in zip(people, current, strict=True):

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bench._status_cohort import PLAN_CODE, Member, enrol, write_cohort
+from bench._status_cohort import PASSWORD, PLAN_CODE, Member, enrol, write_cohort
 from typer.testing import CliRunner
 
 from portal_bot.cli import app
@@ -251,3 +251,29 @@ def test_the_plan_is_resolved_by_search_when_the_cohort_names_no_code(
     assert result.exit_code == 1
     assert "plan:" in result.output and "2024-S-000911" in result.output and "2024-S-000937" in result.output
     assert "Traceback" not in result.output
+
+
+def test_interactive_logs_in_again_and_reads(
+    tmp_path: Path, mock_portal: RunningPortal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, members = make(tmp_path, mock_portal, 2)
+    first = members[0]
+    assert first.app_id is not None
+    mock_portal.qa.set_state(first.app_id, "待缴费")
+    # the first candidate logs in with a password from the environment (no person needed here)
+    profile = folder / f"{first.key}.yaml"
+    profile.write_text(
+        profile.read_text(encoding="utf-8")
+        + f"account: {{method: password, username: {first.username}, password_env: PB_TEST_PASSWORD}}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PB_TEST_PASSWORD", PASSWORD)
+    assert mock_portal.qa.expire_sessions(first.username) == 1
+    code, doc = status_json(folder, mock_portal, "--interactive")
+    seen = by_key(doc)
+    assert seen[first.key]["state"] == "to_pay", seen[first.key]
+    assert seen[members[1].key]["state"] != "needs_login"  # its saved login still works
+    assert code == 3  # a fee to pay
+    # the new session was saved: a plain run reads it without logging in
+    code, doc = status_json(folder, mock_portal)
+    assert by_key(doc)[first.key]["state"] == "to_pay"
