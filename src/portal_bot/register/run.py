@@ -436,15 +436,15 @@ class Registration:
                 try:
                     await self._attempt(job, browser, ledger, run_id, run_dir)
                     break
-                except DataError as exc:
+                except (DataError, ConfigError) as exc:  # bad data, or a login set-up to fix
                     out.outcome, out.message = Outcome.DATA_ERROR, mask_text(str(exc))
                 except HumanStepTimeoutError as exc:
                     out.outcome, out.message = Outcome.WAITING, mask_text(str(exc))
                 except FlowError as exc:
                     out.outcome, out.message = Outcome.FLOW_ERROR, mask_text(str(exc))
-                except (PortalError, ConfigError) as exc:
+                except PortalError as exc:
                     out.outcome, out.message = Outcome.PORTAL_ERROR, mask_text(str(exc))
-                    if isinstance(exc, PortalError) and attempt < self.options.attempts:
+                    if attempt < self.options.attempts:
                         delay = min(30.0, 2.0**attempt) * (0.5 + random.random() / 2)
                         self.progress.set(job.row, "waiting", None, f"retry {attempt + 1} in {delay:.0f}s")
                         logger.info("{}: {} — retrying in {:.1f}s", job.candidate.name, exc, delay)
