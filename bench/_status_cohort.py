@@ -3,7 +3,7 @@
 Used by the status tests and ``bench/bench_status_run.py``. Accounts come from the QA API; each
 candidate logs in once with the password form (plain HTTP: the fastest honest way to a real session
 cookie), opens 马上报名 for the plan (a draft application) and the QA API moves it to the wanted
-state. The session cookie is saved where ``portal-bot register`` keeps it (``portal_bot.sessions``).
+state. The session cookie is saved where ``portal-bot register`` keeps it (``portal_bot.cohortrun.sessions``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from portal_bot.fileio import atomic_write_text
 from portal_bot.ledger import Ledger
 from portal_bot.mock_portal.rules import id_check_digit
 from portal_bot.mock_portal.server import RunningPortal
-from portal_bot.sessions import session_file
+from portal_bot.cohortrun.sessions import session_file
 from portal_bot.settings import Settings
 
 PLAN_ID = 911

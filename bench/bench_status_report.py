@@ -16,7 +16,7 @@ from pathlib import Path
 
 from portal_bot.status.changes import Observation, baseline, diff
 from portal_bot.status.report import render_html, write_xlsx
-from portal_bot.status.states import State
+from portal_bot.cohortrun.states import State
 
 CANDIDATES = 500
 RUNS = 60

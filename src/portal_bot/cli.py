@@ -21,10 +21,7 @@ from portal_bot.console import configure_logging, force_utf8, make_console
 from portal_bot.errors import PortalBotError
 from portal_bot.settings import Settings
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_ACTION_NEEDED = 3
+EXIT_ERROR = 1  # a PortalBotError; `status` has its own 0/1/3 (portal_bot.status.changes)
 EXIT_INTERRUPTED = 130
 
 

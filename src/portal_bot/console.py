@@ -52,8 +52,3 @@ def configure_logging(level: str = "INFO", *, verbose: bool = False) -> None:
         fmt = "<green>{time:HH:mm:ss.SSS}</green> <level>{level: <7}</level> {name}:{line} {message} {extra}"
     logger.add(sys.stderr, level="DEBUG" if verbose else level, format=fmt, colorize=None)
     logger.enable("portal_bot")
-
-
-def add_file_sink(path: str, level: str = "DEBUG") -> int:
-    """Add a JSON-lines log file (already masked by the patcher) and return its sink id."""
-    return logger.add(path, level=level, serialize=True, encoding="utf-8")

@@ -35,8 +35,9 @@ from typing import Any, Protocol
 from portal_bot.errors import StateError
 from portal_bot.privacy import mask_id, mask_text
 
-#: States after which a candidate must never be walked through the wizard again.
-FINISHED_STATES = frozenset({"submitted", "approved", "paid"})
+#: States after which a candidate must never be walked through the wizard again (``register`` writes
+#: "submitted"; what happens after, 审核 and payment, ``status`` records as observations).
+FINISHED_STATES = frozenset({"submitted"})
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -308,10 +309,6 @@ class Ledger:
             (cohort,),
         )
         return [CandidateRow(**dict(r)) for r in rows]
-
-    def last_safe_point(self, candidate: int) -> str | None:
-        """Where a rerun may continue for this candidate (None: from the start)."""
-        return self.candidate(candidate).safe_point
 
     def is_finished(self, candidate: int) -> bool:
         """True once the candidate's application was submitted (never walk them through again)."""

@@ -60,11 +60,11 @@ def test_resume_points_and_finished(ledger: Ledger) -> None:
     cand = ledger.ensure_candidate("2024-S-000911", ID, "张三")
     assert ledger.ensure_candidate("2024-S-000911", ID.lower(), "张三") == cand  # same person
     assert ledger.ensure_candidate("other-cohort", ID, "张三") != cand
-    assert ledger.last_safe_point(cand) is None
+    assert ledger.candidate(cand).safe_point is None
     assert not ledger.is_finished(cand)
     ledger.mark_candidate(cand, "in_progress", "photo_uploaded", run_id=run)
     ledger.mark_candidate(cand, "waiting_human")  # no safe point given: the last one stays
-    assert ledger.last_safe_point(cand) == "photo_uploaded"
+    assert ledger.candidate(cand).safe_point == "photo_uploaded"
     ledger.mark_candidate(cand, "submitted", "submitted", run_id=run)
     assert ledger.is_finished(cand)
     ledger.finish_run(run, "ok")

@@ -25,6 +25,7 @@ from urllib.parse import urljoin
 from loguru import logger
 
 from portal_bot.browser import AsyncPage, PlaywrightTimeoutError
+from portal_bot.cohortrun.retry import RetryPolicy
 from portal_bot.errors import (
     FlowError,
     HumanStepTimeoutError,
@@ -599,16 +600,16 @@ class FlowRunner:
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
         args = _args(step, Retry)
-        attempts, delay, cap = args.attempts, args.delay, args.max_delay
-        for attempt in range(1, attempts + 1):
+        policy = RetryPolicy(attempts=args.attempts, delay=args.delay, max_delay=args.max_delay)
+        for attempt in range(1, policy.attempts + 1):
             try:
                 await self._steps(flow, args.steps, ctx, f"{index}.")
                 return
             except PortalError as exc:
                 # an expired session needs a login, not patience: give it back at once
-                if attempt == attempts or isinstance(exc, SessionExpiredError):
+                if not policy.again(attempt) or isinstance(exc, SessionExpiredError):
                     raise
-                wait = min(cap, delay * 2 ** (attempt - 1)) * (0.5 + self.rng.random() / 2)
+                wait = policy.wait(attempt, self.rng)
                 self._emit(flow, index, step, "retrying", wait, f"attempt {attempt} failed: {exc}")
                 await self.sleep(wait)
 

@@ -138,7 +138,6 @@ class Tick:
 
     field: str | None
     options: Template | tuple[Template, ...] | None
-    checked: bool
 
 
 @dataclass(frozen=True)
@@ -361,7 +360,7 @@ class _Compiler:
                 opts = t(a.options, (*at, "options"))
             else:
                 opts = None
-            return Tick(a.field, opts, kind == "check")
+            return Tick(a.field, opts)
         if kind == "expect":
             return Expect(self.expectation(a, at))
         if kind == "extract":

@@ -1,10 +1,11 @@
 """我的技能评价报名: reading a logged-in candidate's applications, their states and reasons.
 
 :func:`read_applications` opens ``/user/applications`` with the page's (saved) session and reads the
-list by its column headers. A session the site no longer accepts (``非法请求 404！`` or a redirect to
-the login page) raises :class:`SessionExpiredError`; this module never logs in, never guesses a state
-(the text is returned as shown: :func:`portal_bot.status.states.parse_state` decides) and never
-changes an application.
+list by its column headers. A session the site no longer accepts (a redirect to the login page, or
+the site's bare ``非法请求 404！`` page, recognised by the flow engine's one detector
+:data:`portal_bot.flows.locate.EXPIRED_JS`) raises :class:`SessionExpiredError`; this module never
+logs in, never guesses a state (the text is returned as shown:
+:func:`portal_bot.cohortrun.states.parse_state` decides) and never changes an application.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from dataclasses import dataclass
 
 from portal_bot.browser import AsyncPage, PlaywrightTimeoutError
 from portal_bot.errors import PortalServerError, PortalTimeoutError, SessionExpiredError
+from portal_bot.flows.locate import EXPIRED_JS
 from portal_bot.portal._tables import find_grid, read_grids
 
 APPLICATIONS_PATH = "/user/applications"
 _CODE_RE = re.compile(r"[(（]\s*编号\s*[:：]\s*([^)）]+?)\s*[)）]")
-_EXPIRED_MARKERS = ("非法请求", "请登录", "登录已过期")
 _BUSY_MARKERS = ("系统繁忙",)
 
 
@@ -46,12 +47,13 @@ async def read_applications(page: AsyncPage, base_url: str) -> list[ApplicationR
         response = await page.goto(url)
         body = await page.locator("body").inner_text()
         grids = await read_grids(page)
+        gone = "/sso/login" in page.url or bool(await page.evaluate(EXPIRED_JS))
     except PlaywrightTimeoutError as exc:
         raise PortalTimeoutError(
             "我的技能评价报名 did not load in time", hint="the next run retries"
         ) from exc
     status = response.status if response is not None else 200
-    if "/sso/login" in page.url or (status == 404 and any(m in body for m in _EXPIRED_MARKERS)):
+    if gone:
         raise SessionExpiredError("the saved login is no longer accepted", hint="log in again")
     if status >= 500 or any(m in body for m in _BUSY_MARKERS):
         raise PortalServerError(f"我的技能评价报名 answered HTTP {status}", hint="the next run retries")
@@ -59,8 +61,6 @@ async def read_applications(page: AsyncPage, base_url: str) -> list[ApplicationR
         raise PortalServerError(f"我的技能评价报名 answered HTTP {status}")
     grid = find_grid(grids, "评价计划", "报名状态")
     if grid is None:
-        if any(m in body for m in _EXPIRED_MARKERS):
-            raise SessionExpiredError("the saved login is no longer accepted", hint="log in again")
         raise PortalServerError("我的技能评价报名 shows no application list portal-bot can read")
     col_plan = grid.column("评价计划")
     col_state = grid.column("报名状态")

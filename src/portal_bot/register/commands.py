@@ -71,14 +71,18 @@ def register_command(
     continues where the last one stopped and never submits twice. Exit 0 when every candidate is
     submitted (now or before), 1 otherwise; the report's path is printed at the end.
     """
-    from portal_bot.register.run import RegisterOptions, register_cohort
+    from portal_bot.register.progress import Progress
+    from portal_bot.register.run import register_cohort
 
     settings: Settings = ctx.obj
     if confirm not in ("prompt", "auto"):
         raise ConfigError(f"--confirm must be prompt or auto, not {confirm!r}")
     mode: Literal["prompt", "auto"] = "auto" if confirm == "auto" else "prompt"
-    options = RegisterOptions(
-        portal_url=(portal or settings.portal_url).rstrip("/"),
+    console = make_console()
+    result = register_cohort(
+        settings,
+        cohort_dir,
+        portal_url=portal or settings.portal_url,
         concurrency=concurrency,
         headed=headed,
         confirm=mode,
@@ -91,9 +95,10 @@ def register_command(
         human_timeout=human_timeout,
         attempts=attempts,
         jobs=jobs,
+        console=console,
+        ask=lambda question: typer.confirm(question, default=False),
+        progress=Progress(console),
     )
-    console = make_console()
-    result = register_cohort(cohort_dir, options, settings, console)
     table = Table(title=f"run {result.run_id}")
     for column in ("candidate", "ID", "outcome", "detail"):
         table.add_column(column)

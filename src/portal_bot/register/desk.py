@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from portal_bot.register.relay import KIND_TEXT, Relay, qr_svg
+from portal_bot.cohortrun.relay import KIND_TEXT, Relay, qr_svg
 
 ProgressRows = Callable[[], list[dict[str, str]]]
 

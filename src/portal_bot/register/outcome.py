@@ -27,6 +27,7 @@ class Outcome(StrEnum):
     MISMATCH = "preview mismatch"  # the preview read back differs from the profile: nothing submitted
     FLOW_ERROR = "flow error"  # the page did not match the flow: the site may have changed
     SKIPPED = "skipped"  # not attempted (declined confirmation)
+    ERROR = "error"  # something unexpected went wrong in portal-bot or the browser (never retried)
 
 
 NEXT_STEP: dict[Outcome, str] = {
@@ -38,6 +39,7 @@ NEXT_STEP: dict[Outcome, str] = {
     Outcome.MISMATCH: "Check the differences below; correct the profile or the site's data, then rerun.",
     Outcome.FLOW_ERROR: "The site may have changed: see the screenshot and trace, adapt flows/, rerun.",
     Outcome.SKIPPED: "See the reason; rerun when it is resolved.",
+    Outcome.ERROR: "Rerun; if it happens again, report it with the trace (the message says what failed).",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from rich.console import Console
@@ -32,8 +33,13 @@ class Row:
 
 @dataclass
 class Progress:
-    """One row per candidate, updated by the orchestrator and by flow step events."""
+    """One row per candidate, updated by the orchestrator and by flow step events.
 
+    Shown live on ``console`` while candidates are walked (:meth:`showing`) when the caller gives
+    one; without, the rows are only kept (for the desk page, or a program reading them).
+    """
+
+    console: Console | None = None
     rows: list[Row] = field(default_factory=list)
     _live: Live | None = None
 
@@ -74,8 +80,11 @@ class Progress:
             for r in self.rows
         ]
 
-    def live(self, console: Console) -> Live:
-        self._live = Live(self.table(), console=console, refresh_per_second=4, transient=False)
+    def showing(self) -> AbstractContextManager[object]:
+        """While inside, the table is redrawn on the console as rows change (no-op without one)."""
+        if self.console is None:
+            return nullcontext()
+        self._live = Live(self.table(), console=self.console, refresh_per_second=4, transient=False)
         return self._live
 
     def refresh(self) -> None:

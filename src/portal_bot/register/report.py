@@ -15,7 +15,7 @@ import jinja2
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from portal_bot.fileio import atomic_write_text
+from portal_bot.fileio import atomic_write, atomic_write_text
 from portal_bot.privacy import mask_text
 from portal_bot.register.outcome import CandidateOutcome, Outcome, RunInfo
 
@@ -111,12 +111,7 @@ def write_xlsx(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) ->
     info.append(["portal", run.portal])
     info.append(["started", run.started.isoformat(timespec="seconds")])
     info.append(["finished", run.finished.isoformat(timespec="seconds") if run.finished else ""])
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "report.xlsx"
-    tmp = out_dir / ".report.xlsx.tmp"
-    book.save(tmp)
-    tmp.replace(path)
-    return path
+    return atomic_write(out_dir / "report.xlsx", book.save)
 
 
 def write_report(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) -> tuple[Path, Path]:

@@ -21,8 +21,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from portal_bot.cohortrun.states import Action, State, action_for
 from portal_bot.privacy import mask_text
-from portal_bot.status.states import Action, State, action_for
 
 EXIT_NOTHING_TO_DO = 0
 EXIT_ERRORS = 1
@@ -41,7 +41,7 @@ class Observation:
         key: stable candidate key (the profile's file stem); never an ID number.
         name: display name; pass it masked where the cohort wants that.
         plan_code: the plan (计划编号) the application belongs to, when known.
-        state: the parsed state (see :func:`portal_bot.status.states.parse_state`).
+        state: the parsed state (see :func:`portal_bot.cohortrun.states.parse_state`).
         state_text: the site's own text, as read (empty for pseudo-states).
         reason: the site's reason (驳回/不通过 原因), when it shows one.
         observed_at: when it was seen; timezone-aware.

@@ -82,6 +82,7 @@ def status(
                 notifiers=notifiers,
                 report_dir=report,
                 interactive=interactive,
+                console=make_console(stderr=True),
             )
         _show(result, as_json=as_json)
         return result.exit_code

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from portal_bot.cohortrun.states import Action
 from portal_bot.privacy import mask_text
 from portal_bot.status.changes import Change, Observation, exit_code, summary
-from portal_bot.status.states import Action
 
 EVENT = "portal-bot.status"
 TITLE = "portal-bot 报名状态"

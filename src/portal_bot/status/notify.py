@@ -40,9 +40,10 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 import httpx
 from loguru import logger
 
+from portal_bot.cohortrun.politeness import is_loopback
+from portal_bot.cohortrun.retry import RetryPolicy
 from portal_bot.errors import ConfigError, NotificationError
 from portal_bot.status.messages import StatusMessage
-from portal_bot.status.schedule import is_local_portal
 
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_BACKOFF_S = 2.0
@@ -105,17 +106,23 @@ class HttpNotifier(Notifier):
         body = json.dumps(self.body(message), ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "portal-bot"}
         with httpx.Client(timeout=self.timeout) as client:
-            for attempt in (1, 2):
+            policy = _policy(self.backoff)
+            for attempt in range(1, policy.attempts + 1):
                 try:
                     response = client.post(self.target(), content=body, headers=headers)
                     self.check(response)
                     return
                 except (httpx.TransportError, _Transient) as exc:
                     detail = _describe(exc).replace(self.url, "<url>")
-                    if attempt == 2:
+                    if not policy.again(attempt):
                         raise self._fail(f"{detail} (after one retry)") from None
                     logger.warning("notifier {}: {}; retrying in {:.1f} s", self.name, detail, self.backoff)
-                    time.sleep(self.backoff)
+                    time.sleep(policy.wait(attempt))
+
+
+def _policy(backoff: float) -> RetryPolicy:
+    """One retry after a fixed ``backoff``: a notification is small, and the next run sends again."""
+    return RetryPolicy(attempts=2, delay=backoff, max_delay=backoff, jitter=False)
 
 
 def _describe(exc: Exception) -> str:
@@ -272,7 +279,8 @@ class SmtpNotifier(Notifier):
 
     def send(self, message: StatusMessage) -> None:
         mail = self.build(message)
-        for attempt in (1, 2):
+        policy = _policy(self.backoff)
+        for attempt in range(1, policy.attempts + 1):
             try:
                 with self._connect() as smtp:
                     if self.user and self.password is not None:
@@ -288,10 +296,10 @@ class SmtpNotifier(Notifier):
             except OSError as exc:  # connection refused, timeout, TLS failure
                 error = exc
             detail = str(error) or type(error).__name__
-            if attempt == 2:
+            if not policy.again(attempt):
                 raise self._fail(f"{detail} (after one retry)") from None
             logger.warning("notifier {}: {}; retrying in {:.1f} s", self.name, detail, self.backoff)
-            time.sleep(self.backoff)
+            time.sleep(policy.wait(attempt))
 
 
 # -- specs ------------------------------------------------------------------------------------
@@ -317,7 +325,7 @@ def _http_notifier(kind: str, rest: str, env: Mapping[str, str], **options: Any)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{kind}: expected an http(s) URL after '{kind}:'", field=_SPEC_FIELD, hint=_HINT)
     host = parts.hostname
-    if parts.scheme == "http" and not is_local_portal(url):
+    if parts.scheme == "http" and not is_loopback(url):
         logger.warning("notifier {} ({}) uses plain http: messages travel unencrypted", kind, host)
     if kind in ("webhook", "wecom") and fragment:
         raise ConfigError(f"{kind}: takes no '#secret'", field=_SPEC_FIELD, hint=_HINT)
@@ -374,7 +382,7 @@ def _smtp_notifier(spec: str, env: Mapping[str, str], **options: Any) -> Notifie
             )
         if not user:
             raise ConfigError("smtp: password_env given but no user (smtp://USER@host)", field=_SPEC_FIELD)
-        if not (starttls or implicit_tls or is_local_portal(f"smtp://{parts.hostname}")):
+        if not (starttls or implicit_tls or is_loopback(f"smtp://{parts.hostname}")):
             raise ConfigError(
                 f"smtp: refusing to send a password unencrypted to {parts.hostname}",
                 field=_SPEC_FIELD,

@@ -13,20 +13,18 @@ target and renames.
 
 from __future__ import annotations
 
-import contextlib
 import html
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from portal_bot.cohortrun.states import Action, State
 from portal_bot.errors import StateError
+from portal_bot.fileio import atomic_write
 from portal_bot.privacy import mask_text
 from portal_bot.status.changes import Observation, summary
-from portal_bot.status.states import Action, State
 
 MAX_POINTS = 60
 DEFAULT_TITLE = "报名状态报告 · Application status report"
@@ -265,24 +263,11 @@ def _note(obs: Observation, last_seen: dict[str, Observation]) -> str:
 
 
 def _atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
-    """Call ``write(temp)`` for a temporary file beside ``path``, then rename it over ``path``."""
-    path = Path(path)
+    """:func:`portal_bot.fileio.atomic_write`, with a failure said as a StateError naming the file."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        return atomic_write(Path(path), write)
     except OSError as exc:
         raise StateError(f"cannot write the report: {exc.strerror or exc}", path=path) from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise StateError(f"cannot write the report: {exc.strerror or exc}", path=path) from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    return path
 
 
 def write_html(path: Path, history: Iterable[Observation], **options: Any) -> Path:

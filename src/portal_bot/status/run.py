@@ -22,31 +22,34 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
-from portal_bot.console import make_console
+from portal_bot.cohortrun.each import describe, for_each
+from portal_bot.cohortrun.launch import choose_browser, launched
+from portal_bot.cohortrun.plans import cohort_plan
+from portal_bot.cohortrun.politeness import HostLimiter, Politeness, be_polite, effective_concurrency
+from portal_bot.cohortrun.relay import Relay
+from portal_bot.cohortrun.retry import STATUS_RETRY
+from portal_bot.cohortrun.sessions import session_file
+from portal_bot.cohortrun.states import State, parse_state
 from portal_bot.errors import PortalBotError, ProfileError, SessionExpiredError
 from portal_bot.ledger import Ledger
 from portal_bot.portal._sync import run_sync
 from portal_bot.privacy import mask_text
 from portal_bot.profiles.loader import Cohort, load_candidate, load_cohort
 from portal_bot.profiles.models import Candidate
-from portal_bot.register.politeness import HostLimiter, Politeness, effective_concurrency
-from portal_bot.register.relay import Relay
-from portal_bot.sessions import session_file
 from portal_bot.settings import Settings
 from portal_bot.status.changes import Change, Observation, baseline, diff, exit_code, status_document
 from portal_bot.status.messages import StatusMessage
 from portal_bot.status.notify import Delivery, Notifier, send_all
 from portal_bot.status.report import write_html, write_xlsx
-from portal_bot.status.states import State, parse_state
 
 if TYPE_CHECKING:
-    from portal_bot.browser import BrowserChoice
+    from rich.console import Console
+
+    from portal_bot.browser import AsyncBrowser, BrowserChoice
 
 DEFAULT_CONCURRENCY = 4
 #: Resources a status read never needs: it reads the text of one table.
 _SKIPPED = frozenset({"image", "font", "media"})
-#: Attempts per candidate for transient portal errors (5xx, timeouts); an expired login is final.
-ATTEMPTS = 2
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,7 @@ class _Reader:
                 p, State.NEEDS_LOGIN, note="no saved login yet (register logs in once and keeps it)"
             )
         last_error = ""
-        for attempt in range(1, ATTEMPTS + 1):
+        for attempt in range(1, STATUS_RETRY.attempts + 1):
             try:
                 return await self._read_once(p, path)
             except SessionExpiredError:
@@ -188,21 +191,27 @@ class _Reader:
             except PortalBotError as exc:
                 last_error = str(exc)
             except Exception as exc:  # a browser crash must cost one candidate, never the run
-                last_error = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+                last_error = describe(exc)
             logger.warning("{}: attempt {} failed: {}", mask_text(p.key), attempt, mask_text(last_error))
+            if STATUS_RETRY.again(attempt):
+                await asyncio.sleep(STATUS_RETRY.wait(attempt))
         return self._obs(p, State.ERROR, note=mask_text(last_error))
+
+    def crashed(self, p: Person, exc: Exception) -> Observation:
+        """The observation of a candidate whose read raised outside the retry loop (a login relay)."""
+        return self._obs(p, State.ERROR, note=describe(exc))
 
     async def _log_in_and_read(self, p: Person, path: Path) -> Observation:
         """--interactive: run the shipped login flow (a person scans the QR, or the password from
         the environment), save the new session, then read."""
         from portal_bot.browser import new_context, save_storage_state
+        from portal_bot.cohortrun.accounts import password_for
+        from portal_bot.cohortrun.humans import Person as Human
+        from portal_bot.cohortrun.humans import RelayedHumans
         from portal_bot.flows.runner import FlowRunner
         from portal_bot.flows.steps import load_flow
         from portal_bot.flows.values import Context
         from portal_bot.portal.flows import shipped_flows_dir
-        from portal_bot.register.accounts import password_for
-        from portal_bot.register.humans import Person as Human
-        from portal_bot.register.humans import RelayedHumans
 
         assert self.relay is not None and p.candidate is not None
         try:
@@ -229,7 +238,7 @@ class _Reader:
 
         context = await new_context(self.browser, storage_state=path)
         try:
-            await context.route("**/*", self._polite)
+            await be_polite(context, self.limiter, skip=_SKIPPED)
             page = await context.new_page()
             rows = await read_applications(page, self.portal_url)
         finally:
@@ -239,38 +248,6 @@ class _Reader:
             return self._obs(p, State.NOT_SUBMITTED)
         row = mine[0]
         return self._obs(p, parse_state(row.state_text), row.state_text, row.reason or None)
-
-    async def _polite(self, route: Any) -> None:
-        kind = route.request.resource_type
-        if kind in _SKIPPED:
-            await route.abort()
-            return
-        if kind == "document":
-            await self.limiter.page_load()
-        await route.continue_()
-
-
-async def _resolve_plan_code(browser: Any, cohort: Cohort, portal_url: str, limiter: HostLimiter) -> str:
-    from portal_bot.browser import new_context
-    from portal_bot.portal.plans import only_plan, search_plans
-
-    sel = cohort.plan
-    context = await new_context(browser)
-    try:
-        await limiter.page_load()
-        page = await context.new_page()
-        rows = await search_plans(
-            page,
-            portal_url,
-            keyword=sel.organization,
-            occupation=sel.occupation,
-            level=sel.level,
-            city=sel.city,
-            district=sel.district,
-        )
-    finally:
-        await context.close()
-    return only_plan(sel, rows).plan_code
 
 
 async def read_all(
@@ -283,32 +260,22 @@ async def read_all(
     concurrency: int,
     politeness: Politeness | None = None,
     choice: BrowserChoice,
-    interactive: bool = False,
+    relay: Relay | None = None,
 ) -> tuple[str | None, list[Observation], HostLimiter]:
     """Resolve the plan (when needed) and read every candidate, ``concurrency`` at a time."""
-    from portal_bot.browser import async_playwright, launch_options
-
     politeness = politeness or Politeness.for_url(portal_url)
     limiter = HostLimiter(politeness)
     workers = max(1, min(effective_concurrency(concurrency, portal_url), politeness.max_concurrency))
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(**launch_options(choice))
-        try:
-            plan_code = cohort.plan.plan_code
-            if plan_code is None:
-                plan_code = await _resolve_plan_code(browser, cohort, portal_url, limiter)
-            relay = Relay(make_console(stderr=True)) if interactive else None
-            reader = _Reader(browser, settings, ledger, portal_url, plan_code, limiter, relay)
-            gate = asyncio.Semaphore(workers)
+    async with launched(choice) as browser:
+        plan_code = await _plan_code(browser, cohort, portal_url, limiter)
+        reader = _Reader(browser, settings, ledger, portal_url, plan_code, limiter, relay)
+        current = await for_each(people, reader.read, concurrency=workers, crashed=reader.crashed)
+    return plan_code, current, limiter
 
-            async def one(p: Person) -> Observation:
-                async with gate:
-                    return await reader.read(p)
 
-            current = await asyncio.gather(*(one(p) for p in people))
-        finally:
-            await browser.close()
-    return plan_code, list(current), limiter
+async def _plan_code(browser: AsyncBrowser, cohort: Cohort, portal_url: str, limiter: HostLimiter) -> str:
+    plan = await cohort_plan(browser, cohort.plan, portal_url, limiter)
+    return str(plan["plan_code"])
 
 
 def default_report_dir(settings: Settings) -> Path:
@@ -325,21 +292,27 @@ def run_status(
     report_dir: Path | None = None,
     politeness: Politeness | None = None,
     interactive: bool = False,
+    console: Console | None = None,
 ) -> StatusResult:
-    """One whole status run (the caller holds the status lock).
+    """One whole status run: ``portal-bot status`` once (the caller holds the status lock).
+
+    Args:
+        settings: where the ledger, sessions and reports live, and which Chromium to prefer.
+        cohort_dir: ``cohort.yaml`` plus one YAML file per candidate.
+        portal_url, concurrency, notifiers, report_dir, interactive: as the command's options
+            (``--portal``, ``--concurrency``, ``--notify`` built with ``build_notifiers``, ``--report``,
+            ``--interactive``).
+        politeness: override the per-host limits (tests; default: :meth:`Politeness.for_url`).
+        console: where relayed logins (``interactive``) are shown; nothing else is printed.
 
     Raises:
         ProfileError: ``cohort.yaml`` is missing or broken, or its plan cannot be found.
         BrowserUnavailableError, StateError: no browser, or the ledger cannot be used.
     """
-    from portal_bot.browser import find_browser
-    from portal_bot.errors import BrowserUnavailableError
-
     cohort = load_cohort(cohort_dir)
     name = cohort.dir.name
-    choice = find_browser(settings.chromium)  # outside any event loop: it may ask sync Playwright
-    if choice is None:
-        raise BrowserUnavailableError("no Chromium found", hint="run `portal-bot browser ensure`")
+    choice = choose_browser(settings)  # outside the event loop: see cohortrun.launch
+    relay = Relay(console) if interactive else None
     settings.ensure_state_dir()
     with Ledger.open(settings.ledger_path) as ledger:
         people, run_errors = _people(cohort, ledger, name)
@@ -357,7 +330,7 @@ def run_status(
                     concurrency=concurrency,
                     politeness=politeness,
                     choice=choice,
-                    interactive=interactive,
+                    relay=relay,
                 )
             )
             for person, obs in zip(people, current, strict=True):

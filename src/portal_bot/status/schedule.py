@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from loguru import logger
 
+from portal_bot.cohortrun.politeness import is_loopback
 from portal_bot.errors import ConfigError, PortalBotError
 
 REAL_PORTAL_FLOOR = timedelta(minutes=15)
@@ -30,7 +31,6 @@ DEFAULT_JITTER = 0.1
 MAX_INTERVAL = timedelta(days=30)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _PART_RE = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
-_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def parse_interval(text: str) -> timedelta:
@@ -55,15 +55,9 @@ def parse_interval(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def is_local_portal(portal_url: str) -> bool:
-    """True for a portal on this machine (the mock portal), where the floor may be short."""
-    host = (urlsplit(portal_url).hostname or "").lower()
-    return host in _LOCAL_HOSTS
-
-
 def minimum_interval(portal_url: str) -> timedelta:
     """The shortest interval allowed between two runs against ``portal_url``."""
-    return LOCAL_PORTAL_FLOOR if is_local_portal(portal_url) else REAL_PORTAL_FLOOR
+    return LOCAL_PORTAL_FLOOR if is_loopback(portal_url) else REAL_PORTAL_FLOOR
 
 
 def check_interval(interval: timedelta, portal_url: str) -> timedelta:

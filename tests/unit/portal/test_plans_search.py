@@ -82,9 +82,9 @@ def test_the_table_marks_windows(mock_portal: RunningPortal, monkeypatch: pytest
 
 def test_read_applications_knows_the_real_sites_expired_page_and_unknown_states() -> None:
     from portal_bot.browser import async_playwright, find_browser, launch_options
+    from portal_bot.cohortrun.states import State, parse_state
     from portal_bot.errors import SessionExpiredError
     from portal_bot.portal.applications import read_applications
-    from portal_bot.status.states import State, parse_state
 
     table = (
         "<table><thead><tr><th>评价计划</th><th>报名状态</th><th>审核意见</th><th>操作</th></tr></thead>"

@@ -21,8 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from portal_bot.cohortrun.states import State
 from portal_bot.status.changes import Observation
-from portal_bot.status.states import State
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 

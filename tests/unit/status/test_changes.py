@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from portal_bot.cohortrun.states import Action, State
 from portal_bot.status.changes import (
     EXIT_ACTION_NEEDED,
     EXIT_ERRORS,
@@ -17,7 +18,6 @@ from portal_bot.status.changes import (
     status_document,
     summary,
 )
-from portal_bot.status.states import Action, State
 
 Obs = Callable[..., Observation]
 

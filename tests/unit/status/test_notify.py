@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from portal_bot.cohortrun.states import State
 from portal_bot.errors import ConfigError
 from portal_bot.status.changes import Observation, diff
 from portal_bot.status.messages import EVENT, StatusMessage
@@ -20,7 +21,6 @@ from portal_bot.status.notify import (
     parse_notify_spec,
     send_all,
 )
-from portal_bot.status.states import State
 
 from .conftest import HttpReceiver, SmtpServer
 

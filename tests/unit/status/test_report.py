@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from portal_bot.cohortrun.states import Action, State
 from portal_bot.errors import StateError
 from portal_bot.status import report
 from portal_bot.status.changes import Observation
 from portal_bot.status.report import current_states, render_html, timeline, write_html, write_xlsx
-from portal_bot.status.states import Action, State
 
 Obs = Callable[..., Observation]
 ID = "330102199001011234"

@@ -12,9 +12,9 @@ from bench._status_cohort import PASSWORD, PLAN_CODE, Member, enrol, write_cohor
 from typer.testing import CliRunner
 
 from portal_bot.cli import app
+from portal_bot.cohortrun.politeness import Politeness
 from portal_bot.ledger import Ledger
 from portal_bot.mock_portal.server import RunningPortal
-from portal_bot.register.politeness import Politeness
 from portal_bot.settings import Settings
 from portal_bot.status.lock import status_lock
 from portal_bot.status.run import run_status
@@ -143,7 +143,7 @@ def test_expired_and_missing_logins_need_login_and_the_run_goes_on(
         mock_portal.qa.set_state(m.app_id, "已缴费")
     assert mock_portal.qa.expire_sessions(members[0].username) == 1
     with Ledger.open(Settings().ledger_path) as ledger:
-        from portal_bot.sessions import session_file
+        from portal_bot.cohortrun.sessions import session_file
 
         session_file(Settings(), ledger, mock_portal.url, members[2].id_number).unlink()
     code, doc = status_json(folder, mock_portal)

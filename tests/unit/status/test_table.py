@@ -3,8 +3,8 @@ from datetime import datetime, timedelta
 
 from rich.console import Console
 
+from portal_bot.cohortrun.states import State
 from portal_bot.status.changes import Observation, diff
-from portal_bot.status.states import State
 from portal_bot.status.table import changes_view, status_table
 
 Obs = Callable[..., Observation]

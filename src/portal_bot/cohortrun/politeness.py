@@ -11,7 +11,11 @@ import asyncio
 import ipaddress
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from portal_bot.browser import AsyncBrowserContext
 
 
 @dataclass(frozen=True)
@@ -64,3 +68,28 @@ class HostLimiter:
 def effective_concurrency(requested: int, url: str) -> int:
     """The number of candidates worked on at once: the request, capped by the host's politeness."""
     return max(1, min(requested, Politeness.for_url(url).max_concurrency))
+
+
+async def be_polite(
+    context: AsyncBrowserContext, limiter: HostLimiter, *, skip: frozenset[str] = frozenset()
+) -> None:
+    """Route a browser context's requests through the limiter: every page load waits for its slot.
+
+    Args:
+        context: the candidate's browser context.
+        limiter: the run's limiter for this host (shared by all candidates).
+        skip: resource types never fetched at all (a status read needs no images or fonts).
+    """
+    if not skip and limiter.politeness.min_interval <= 0:
+        return  # nothing to space and nothing to skip: no routing overhead (the mock portal)
+
+    async def handle(route: Any) -> None:
+        kind = route.request.resource_type
+        if kind in skip:
+            await route.abort()
+            return
+        if kind == "document":
+            await limiter.page_load()
+        await route.continue_()
+
+    await context.route("**/*", handle)

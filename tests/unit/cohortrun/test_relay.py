@@ -6,8 +6,8 @@ import urllib.request
 import pytest
 from rich.console import Console
 
+from portal_bot.cohortrun.relay import HumanTask, Relay, qr_svg, qr_text
 from portal_bot.register.desk import Desk, serve_desk
-from portal_bot.register.relay import HumanTask, Relay, qr_svg, qr_text
 from tests.asyncutil import run_async
 
 

@@ -10,9 +10,9 @@ import os
 import secrets
 from typing import Any
 
+from portal_bot.cohortrun.politeness import is_loopback
 from portal_bot.errors import ConfigError, PortalError
 from portal_bot.profiles.models import Candidate
-from portal_bot.register.politeness import is_loopback
 
 
 def password_for(candidate: Candidate, file_name: str, *, simulate: bool) -> str | None:

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from portal_bot.register.politeness import HostLimiter, Politeness, effective_concurrency, is_loopback
+from portal_bot.cohortrun.politeness import HostLimiter, Politeness, effective_concurrency, is_loopback
 from tests.asyncutil import run_async
 
 

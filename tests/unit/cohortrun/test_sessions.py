@@ -1,7 +1,7 @@
 from pathlib import Path
 
+from portal_bot.cohortrun.sessions import session_file
 from portal_bot.ledger import Ledger
-from portal_bot.sessions import session_file
 from portal_bot.settings import Settings
 
 

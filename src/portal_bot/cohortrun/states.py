@@ -1,4 +1,5 @@
-"""Application states as the portal shows them in 我的技能评价报名, and what a coordinator must do.
+"""The one vocabulary of application states: what the portal shows in 我的技能评价报名, which of
+those mean "submitted" (``register`` never submits again), and what a coordinator must do.
 
 :func:`parse_state` maps the site's state text to a :class:`State` after normalising whitespace,
 full-width forms and wrapping punctuation. It maps only the exact known texts and the few aliases in
@@ -125,6 +126,26 @@ def parse_state(text: str | None) -> State:
     if key in ALIASES:
         return ALIASES[key][0]
     return State.UNKNOWN
+
+
+#: States of an application the candidate has submitted: ``register`` must never submit again.
+#: 驳回修改 is here too: a returned application is fixed and resubmitted on the site, never re-entered.
+SUBMITTED_STATES = frozenset(
+    {
+        State.PENDING_REVIEW,
+        State.RETURNED,
+        State.REJECTED,
+        State.APPROVED,
+        State.TO_PAY,
+        State.PAID,
+        State.TICKET_ISSUED,
+    }
+)
+
+
+def is_submitted(text: str | None) -> bool:
+    """True when the portal's state text says the application was submitted (see SUBMITTED_STATES)."""
+    return parse_state(text) in SUBMITTED_STATES
 
 
 class Action(StrEnum):

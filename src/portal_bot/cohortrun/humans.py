@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from portal_bot.cohortrun.politeness import is_loopback
+from portal_bot.cohortrun.relay import HumanTask, Relay
 from portal_bot.errors import ConfigError, HumanStepTimeoutError
 from portal_bot.flows.human import HumanRequest
-from portal_bot.register.politeness import is_loopback
-from portal_bot.register.relay import HumanTask, Relay
 
 
 @dataclass

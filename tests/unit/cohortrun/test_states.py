@@ -2,7 +2,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal_bot.status.states import ALIASES, KNOWN_TEXTS, Action, State, action_for, normalise, parse_state
+from portal_bot.cohortrun.states import (
+    ALIASES,
+    KNOWN_TEXTS,
+    Action,
+    State,
+    action_for,
+    normalise,
+    parse_state,
+)
 
 SITE_TEXTS = {
     "待审核": State.PENDING_REVIEW,

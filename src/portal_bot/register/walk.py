@@ -1,0 +1,330 @@
+"""One candidate's walk through the site, from the saved session to 提交 seen in the list.
+
+Order of work for one candidate (each point is a safe place to stop and rerun from):
+  1. the saved session, else the login flow (a person logs in; the session is saved 0600);
+  2. the site's own application list: an application already submitted for this plan ends here,
+     whatever the ledger says (a kill -9 between 提交 and the ledger write never causes a second one);
+  3. open-plan and register flows up to the preview (a draft on the site is continued, not duplicated);
+  4. the preview read back and compared with the profile: any difference stops this candidate;
+  5. a person approves (or --confirm auto, mock portal only unless explicitly allowed);
+  6. the list checked once more, then 提交, then the list read again to see it.
+Data errors are never retried; portal errors are retried (:data:`~portal_bot.cohortrun.retry.REGISTER_RETRY`),
+each attempt resuming from the site's own state. This module never submits without step 4 and 5.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+
+from portal_bot.browser import AsyncBrowser, AsyncBrowserContext, AsyncPage, new_context, save_storage_state
+from portal_bot.cohortrun.accounts import ensure_simulated_account, password_for
+from portal_bot.cohortrun.each import describe
+from portal_bot.cohortrun.humans import Person, RelayedHumans, SimulatedHumans
+from portal_bot.cohortrun.politeness import HostLimiter, be_polite
+from portal_bot.cohortrun.relay import HumanTask, Relay
+from portal_bot.cohortrun.retry import RetryPolicy
+from portal_bot.cohortrun.sessions import session_file
+from portal_bot.cohortrun.states import is_submitted
+from portal_bot.errors import (
+    ConfigError,
+    DataError,
+    FlowError,
+    HumanStepTimeoutError,
+    PortalError,
+    SessionExpiredError,
+)
+from portal_bot.flows.runner import FlowRunner, StepEvent
+from portal_bot.flows.steps import Flow
+from portal_bot.flows.values import Context
+from portal_bot.ledger import Ledger
+from portal_bot.privacy import mask_text
+from portal_bot.profiles import CandidateResult
+from portal_bot.profiles.models import Candidate
+from portal_bot.register.outcome import CandidateOutcome, Outcome
+from portal_bot.register.progress import Progress, Row
+from portal_bot.settings import Settings
+
+#: Fault injection for the crash tests: PORTAL_BOT_CRASH_AT=<point> kills this process (like kill -9)
+#: at that point. Points: logged-in, preview, submitted-before-ledger.
+CRASH_ENV = "PORTAL_BOT_CRASH_AT"
+
+#: A blocking yes/no question to a person (the CLI passes the terminal's prompt).
+Ask = Callable[[str], bool]
+
+
+def _crash_point(name: str) -> None:
+    if os.environ.get(CRASH_ENV) == name:
+        logger.warning("crash point {} reached: killing this process", name)
+        if hasattr(signal, "SIGKILL"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        os._exit(137)
+
+
+@dataclass
+class Job:
+    """One candidate's work in this run."""
+
+    result: CandidateResult
+    row: Row
+    outcome: CandidateOutcome
+    prepared: dict[str, str | None] = field(default_factory=dict)
+    ledger_id: int = 0
+
+    @property
+    def candidate(self) -> Candidate:
+        assert self.result.candidate is not None
+        return self.result.candidate
+
+
+@dataclass
+class Walker:
+    """Walks candidates through the site for one run: everything a walk needs, shared by all."""
+
+    browser: AsyncBrowser
+    settings: Settings
+    ledger: Ledger
+    run_id: int
+    run_dir: Path
+    portal_url: str
+    plan: Mapping[str, Any]
+    flows: Mapping[str, Flow]
+    field_map: Path
+    progress: Progress
+    relay: Relay
+    limiter: HostLimiter
+    retry: RetryPolicy
+    confirm_auto: bool = False
+    ask: Ask | None = None
+    simulate_human: bool = False
+    qa: Any = None
+    human_timeout: float = 600.0
+
+    # ------------------------------------------------------------------ one candidate, with retries
+
+    async def candidate(self, job: Job) -> CandidateOutcome:
+        """Walk one candidate, retrying portal errors; the outcome is also left in ``job.outcome``."""
+        out = job.outcome
+        started = time.monotonic()
+        try:
+            for attempt in range(1, self.retry.attempts + 1):
+                try:
+                    await self._attempt(job)
+                    return out
+                except (DataError, ConfigError) as exc:  # bad data, or a login set-up to fix
+                    out.outcome, out.message = Outcome.DATA_ERROR, mask_text(str(exc))
+                except HumanStepTimeoutError as exc:
+                    out.outcome, out.message = Outcome.WAITING, mask_text(str(exc))
+                except FlowError as exc:
+                    out.outcome, out.message = Outcome.FLOW_ERROR, mask_text(str(exc))
+                except PortalError as exc:
+                    out.outcome, out.message = Outcome.PORTAL_ERROR, mask_text(str(exc))
+                    if self.retry.again(attempt):
+                        delay = self.retry.wait(attempt)
+                        self.progress.set(job.row, "waiting", None, f"retry {attempt + 1} in {delay:.0f}s")
+                        logger.info("{}: {} — retrying in {:.1f}s", job.candidate.name, exc, delay)
+                        await asyncio.sleep(delay)
+                        continue
+                self.failed(job)
+                return out
+            return out
+        finally:
+            out.elapsed = time.monotonic() - started
+
+    def crashed(self, job: Job, exc: Exception) -> CandidateOutcome:
+        """The outcome of a candidate whose walk raised something no one expected (never retried)."""
+        job.outcome.outcome, job.outcome.message = Outcome.ERROR, describe(exc)
+        self.failed(job)
+        return job.outcome
+
+    def failed(self, job: Job) -> None:
+        out = job.outcome
+        self.ledger.mark_candidate(job.ledger_id, "failed", None, message=out.message, run_id=self.run_id)
+        self.progress.set(job.row, "failed", None, out.outcome.value)
+
+    # ------------------------------------------------------------------ one attempt
+
+    def _person(self, job: Job) -> Person:
+        account = job.candidate.account
+        username = account.username if account and account.username else None
+        if username is None and self.simulate_human:
+            username = "sim-" + self.ledger.candidate_key(job.candidate.id_number)[:12]
+        return Person(job.candidate.name, username, str(self.plan.get("plan_code", "")))
+
+    async def _attempt(self, job: Job) -> None:
+        person = self._person(job)
+        password = password_for(job.candidate, job.result.file.name, simulate=self.simulate_human)
+        if self.simulate_human:
+            assert person.username is not None
+            password = await asyncio.to_thread(
+                ensure_simulated_account, self.qa, job.candidate, person.username, password
+            )
+        humans = (
+            SimulatedHumans(self.qa, self.portal_url, person)
+            if self.simulate_human
+            else RelayedHumans(self.relay, person)
+        )
+        state_file = session_file(self.settings, self.ledger, self.portal_url, job.candidate.id_number)
+        context = await new_context(self.browser, storage_state=state_file)
+        await be_polite(context, self.limiter)
+        await context.tracing.start(screenshots=True, snapshots=True)
+        keep_trace = False
+        page = await context.new_page()
+        record = self.ledger.step_recorder(self.run_id, job.ledger_id)
+        show = self.progress.observer(job.row)
+
+        def observer(event: StepEvent) -> None:
+            record(event)
+            show(event)
+
+        runner = FlowRunner(page, human=humans, observer=observer, base_url=self.portal_url)
+        ctx = Context(
+            candidate=job.candidate,
+            plan=dict(self.plan),
+            prepared=dict(job.prepared),
+            env={"PASSWORD": password or ""},
+        )
+        tag = job.result.file.stem
+        try:
+            await self._walk(job, page, context, runner, ctx, state_file, tag)
+        except Exception:  # any failure keeps its evidence: a screenshot and the trace
+            keep_trace = True
+            shot = self.run_dir / f"{tag}-failure.png"
+            try:
+                await page.screenshot(path=str(shot), full_page=True)
+                job.outcome.failure_screenshot = shot
+            except Exception as exc:  # the page may be gone; the trace still tells
+                logger.debug("no failure screenshot: {}", exc)
+            raise
+        finally:
+            if keep_trace:
+                trace = self.run_dir / f"{tag}-trace.zip"
+                await context.tracing.stop(path=str(trace))
+                job.outcome.trace = trace
+                self.ledger.add_artifact(self.run_id, job.ledger_id, "trace", trace)
+            else:
+                await context.tracing.stop()
+            runner.detach()
+            await context.close()
+
+    async def _read_list(self, page: AsyncPage) -> list[Any]:
+        from portal_bot.portal.applications import read_applications
+
+        return await read_applications(page, self.portal_url)
+
+    def _existing(self, apps: list[Any]) -> Any | None:
+        code = self.plan.get("plan_code")
+        return next((a for a in apps if a.plan_code == code), None)
+
+    def _already(self, job: Job, app: Any) -> None:
+        self.ledger.mark_candidate(
+            job.ledger_id, "submitted", "submitted", message=app.state_text, run_id=self.run_id
+        )
+        job.outcome.outcome = Outcome.ALREADY_SUBMITTED
+        job.outcome.message = f"on the site: {app.state_text}"
+        self.progress.set(job.row, "done", "list", app.state_text)
+
+    async def _confirm(self, job: Job) -> bool:
+        if self.confirm_auto:
+            return True
+        task = HumanTask(job.candidate.name, "confirm", detail=f"plan {self.plan.get('plan_code', '')}")
+        if self.ask is None:  # the desk page decides
+            return await self.relay.confirm(task, timeout=self.human_timeout)
+        question = self.ask
+
+        async def ask(text: str) -> bool:
+            return await asyncio.to_thread(question, text)
+
+        return await self.relay.confirm(task, ask=ask, timeout=self.human_timeout)
+
+    async def _walk(
+        self,
+        job: Job,
+        page: AsyncPage,
+        context: AsyncBrowserContext,
+        runner: FlowRunner,
+        ctx: Context,
+        state_file: Path,
+        tag: str,
+    ) -> None:
+        from portal_bot.portal.preview import compare_preview, expected_preview, read_preview
+
+        row, out, ledger, run_id = job.row, job.outcome, self.ledger, self.run_id
+        apps: list[Any] | None = None
+        if state_file.exists():
+            self.progress.start(row, "session")
+            try:
+                apps = await self._read_list(page)
+            except SessionExpiredError:
+                apps = None
+        if apps is None:
+            self.progress.start(row, "login")
+            out.step = "login"
+            await runner.run(self.flows["login"], ctx=ctx, env=ctx.env)
+            await save_storage_state(context, state_file)
+            apps = await self._read_list(page)
+        existing = self._existing(apps)
+        if existing is not None and is_submitted(existing.state_text):
+            self._already(job, existing)
+            return
+        ledger.mark_candidate(job.ledger_id, "in_progress", "logged_in", run_id=run_id)
+        _crash_point("logged-in")
+        out.step = "register"
+        await runner.run(self.flows["open-plan"], ctx=ctx, env=ctx.env)
+        await runner.run(self.flows["register"], ctx=ctx, env=ctx.env)
+        ledger.mark_candidate(job.ledger_id, "in_progress", "preview", run_id=run_id)
+        _crash_point("preview")
+        out.step = "preview"
+        self.progress.start(row, "preview check")
+        shot = self.run_dir / f"{tag}-preview.png"
+        await page.screenshot(path=str(shot), full_page=True)
+        out.preview = shot
+        ledger.add_artifact(run_id, job.ledger_id, "preview", shot)
+        shown = await read_preview(page)
+        expected = expected_preview(job.candidate, dict(self.plan), self.field_map)
+        differences = compare_preview(expected, shown)
+        if differences:
+            out.outcome, out.differences = Outcome.MISMATCH, [tuple(map(str, d)) for d in differences]  # type: ignore[misc]
+            out.message = (
+                f"{len(differences)} value(s) on the preview differ from the profile; nothing submitted"
+            )
+            ledger.mark_candidate(job.ledger_id, "mismatch", "preview", message=out.message, run_id=run_id)
+            self.progress.set(row, "failed", "preview", "mismatch")
+            return
+        self.progress.set(row, "waiting", "confirm")
+        if not await self._confirm(job):
+            out.outcome, out.message = Outcome.SKIPPED, "not confirmed: nothing submitted (rerun to continue)"
+            ledger.mark_candidate(job.ledger_id, "waiting", "preview", message=out.message, run_id=run_id)
+            self.progress.set(row, "failed", "confirm", "not confirmed")
+            return
+        check = await context.new_page()
+        try:
+            again = self._existing(await self._read_list(check))
+        finally:
+            await check.close()
+        if again is not None and is_submitted(again.state_text):
+            self._already(job, again)
+            return
+        self.progress.start(row, "submit")
+        out.step = "submit"
+        ledger.mark_candidate(job.ledger_id, "submitting", "submitting", run_id=run_id)
+        await runner.run(self.flows["submit"], ctx=ctx, env=ctx.env)
+        _crash_point("submitted-before-ledger")
+        after = self._existing(await self._read_list(page))
+        if after is None or not is_submitted(after.state_text):
+            shown_state = after.state_text if after else "no application"
+            raise PortalError(f"提交 was clicked but the list shows {shown_state}")
+        ledger.mark_candidate(
+            job.ledger_id, "submitted", "submitted", message=after.state_text, run_id=run_id
+        )
+        await save_storage_state(context, state_file)
+        out.outcome, out.message = Outcome.SUBMITTED, f"on the site: {after.state_text}"
+        self.progress.set(row, "done", "submitted", after.state_text)
