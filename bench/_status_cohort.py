@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from portal_bot.cohortrun.sessions import session_file
 from portal_bot.fileio import atomic_write_text
 from portal_bot.ledger import Ledger
 from portal_bot.mock_portal.rules import id_check_digit
 from portal_bot.mock_portal.server import RunningPortal
-from portal_bot.cohortrun.sessions import session_file
 from portal_bot.settings import Settings
 
 PLAN_ID = 911

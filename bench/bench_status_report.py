@@ -14,9 +14,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from portal_bot.cohortrun.states import State
 from portal_bot.status.changes import Observation, baseline, diff
 from portal_bot.status.report import render_html, write_xlsx
-from portal_bot.cohortrun.states import State
 
 CANDIDATES = 500
 RUNS = 60

@@ -1,14 +1,15 @@
 """One status run for a cohort: read every candidate's application with their saved session, record
 it in the ledger, work out what changed, notify, and write the reports.
 
-The pieces it wires: profiles (who), sessions (the saved login of each), :mod:`portal_bot.portal`
-(reading 我的技能评价报名 and, when the cohort names no ``plan_code``, the plan search), the ledger
-(every observation), :mod:`.changes` (baseline, diff, exit code), :mod:`.notify` and :mod:`.report`.
+The pieces it wires: profiles (who), the run layer :mod:`portal_bot.cohortrun` (browser, sessions,
+the plan, politeness, each candidate isolated, states), :mod:`portal_bot.portal` (reading
+我的技能评价报名), the ledger (every observation), :mod:`.changes` (baseline, diff, exit code),
+:mod:`.notify` and :mod:`.report`. :func:`run_status` is ``portal-bot status`` once, as a function.
 
 Rules this module keeps: one candidate never fails the run (a missing or expired login is
 ``needs_login``, anything else that goes wrong is ``error`` with a note); the same politeness as
-``register`` (per-host concurrency cap, minimum gap between page loads); a state text it does not
-know stays ``unknown``. It never logs in, never submits and never changes an application.
+``register``; a state text it does not know stays ``unknown``. It never submits and never changes
+an application; it logs in only with ``interactive`` (a person scans, or the password is set).
 """
 
 from __future__ import annotations
