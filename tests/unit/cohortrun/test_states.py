@@ -135,3 +135,20 @@ def test_fix_and_resubmit_names_the_sites_button() -> None:
 def test_every_state_has_labels(state: State) -> None:
     assert state.label and state.english
     assert state.seen is (state not in (State.NEEDS_LOGIN, State.ERROR))
+
+
+def test_submitted_means_exactly_the_texts_register_stopped_at_before() -> None:
+    from portal_bot.cohortrun.states import is_submitted
+
+    before = {
+        "待审核",
+        "驳回修改",
+        "审核不通过",
+        "审核通过",
+        "待缴费",
+        "已缴费",
+        "已生成准考证",
+    }  # SUBMITTED_TEXTS
+    assert {t for t in KNOWN_TEXTS if is_submitted(t)} == before
+    assert not is_submitted("草稿") and not is_submitted("未提交") and not is_submitted(None)
+    assert not is_submitted("驳回")  # an unknown text is not "submitted", as before
