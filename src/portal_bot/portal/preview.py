@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from portal_bot.browser import AsyncPage
+from portal_bot.flows.labels import label_key
 from portal_bot.flows.steps import compile_field_map_for_check
 from portal_bot.flows.values import Context, Template
 from portal_bot.profiles.models import Candidate
@@ -59,9 +60,8 @@ def normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
-def normalize_label(text: str) -> str:
-    """A label as the flows find it: no ``*``, no spaces, no trailing colon."""
-    return re.sub(r"[\s*:]", "", normalize(text))
+normalize_label = label_key
+"""A label as the flows find it (one rule for the locator and the preview: flows/labels.py)."""
 
 
 async def read_preview(page: AsyncPage) -> dict[str, str]:
