@@ -56,6 +56,7 @@ __all__ = [
     "as_text",
     "compile_condition",
     "compile_field_map_for_check",
+    "fill_form_entries",
     "compile_for_check",
     "load_flow",
 ]
@@ -222,6 +223,28 @@ class Flow:
     timeout: float | None
     errors: schema.ErrorsSpec | None
     steps: tuple[RuntimeStep, ...]
+
+
+def fill_form_entries(flow: Flow) -> list[FormEntry]:
+    """The entries of every ``fill_form`` step of ``flow``, in order, inside ``retry`` and ``run_flow``.
+
+    What the flow types into the form is what its preview must show: the preview check reads its
+    expectations here, so pointing the flow at another field map moves the check with it.
+    """
+    entries: list[FormEntry] = []
+
+    def walk(steps: tuple[RuntimeStep, ...]) -> None:
+        for step in steps:
+            args = step.args
+            if isinstance(args, FillForm):
+                entries.extend(args.fields)
+            elif isinstance(args, Retry):
+                walk(args.steps)
+            elif isinstance(args, RunFlow) and args.flow is not None:
+                walk(args.flow.steps)
+
+    walk(flow.steps)
+    return entries
 
 
 class Problems:

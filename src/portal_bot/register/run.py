@@ -183,7 +183,6 @@ class Registration:
                     f"flow {path} is missing", hint="point --flows at a folder with the shipped flows"
                 )
             self.flows[name] = load_flow(path)
-        self.field_map = folder / "fields" / "registration.yaml"
 
     def _prepare(self, jobs: list[Job]) -> list[Job]:
         """Validate and prepare documents; returns the jobs that may open a browser."""
@@ -376,7 +375,7 @@ class Registration:
         out.preview = shot
         ledger.add_artifact(run_id, job.ledger_id, "preview", shot)
         shown = await read_preview(page)
-        expected = expected_preview(job.candidate, self.plan, self.field_map)
+        expected = expected_preview(job.candidate, self.plan, self.flows["register"])
         differences = compare_preview(expected, shown)
         if differences:
             out.outcome, out.differences = Outcome.MISMATCH, [tuple(map(str, d)) for d in differences]  # type: ignore[misc]
