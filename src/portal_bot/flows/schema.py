@@ -3,7 +3,9 @@
 A flow is a header (``name``, ``description``, ``env``, ``timeout``, ``errors``) and a list of
 steps. Each step is a one-key mapping naming its kind (``- fill: {field: 姓名, value: ...}``), many
 with a short form (``- click: 下一步``). The header and the steps may also be two YAML documents
-separated by ``---``, as in Maestro. Steps form a discriminated union keyed by that one key.
+separated by ``---``, as in Maestro. Steps form a discriminated union keyed by that one key, built
+from the step kinds' models registered here with ``@registry.syntax`` (see
+:mod:`portal_bot.flows.registry`).
 
 Every problem becomes a :class:`~portal_bot.errors.FlowError` pointing at ``path:line``. This module
 only parses and validates; it never touches a browser or resolves ``${...}`` variables (that is

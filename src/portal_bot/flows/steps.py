@@ -3,7 +3,8 @@
 Compiling turns :mod:`portal_bot.flows.schema` models into small frozen dataclasses the runner
 executes: ``${namespace.key}`` strings become :class:`Template` objects, ``when:`` conditions
 become :class:`Cond` trees, ``run_flow`` targets and ``fill_form`` maps are loaded (relative to the
-flow file) so a missing file is a load-time error at ``path:line``.
+flow file) so a missing file is a load-time error at ``path:line``. Each kind's compiler registers
+with ``@registry.compiler`` at the end of this module.
 
 Templates, the context and conditions live in :mod:`portal_bot.flows.values` (re-exported here).
 """
