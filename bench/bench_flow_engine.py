@@ -54,7 +54,7 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 async def by_engine(page: AsyncPage, site: str) -> None:
     runner = FlowRunner(page, base_url=site, timeout=10)
-    ctx = await runner.run(load_flow(FLOW), Context(candidate=CANDIDATE, prepared={"bundle": str(BUNDLE)}))
+    ctx = await runner.run(load_flow(FLOW), Context(candidate=CANDIDATE, prepared={"materials": str(BUNDLE)}))
     assert ctx.vars["plan_code"] == "2024-S-000911"
 
 

@@ -53,7 +53,7 @@ async def _run(
 
 def test_table_layout_one_step_per_field(aio: Aio, apage: AsyncPage, site: str) -> None:
     events: list[StepEvent] = []
-    ctx = Context(candidate=candidate(), prepared={"bundle": str(BUNDLE)})
+    ctx = Context(candidate=candidate(), prepared={"materials": str(BUNDLE)})
     values = aio.run(_run(apage, site, "register_table.yaml", ctx, events))
     assert ctx.vars["plan_code"] == "2024-S-000911"
     assert values == {
@@ -83,7 +83,9 @@ def test_table_layout_one_step_per_field(aio: Aio, apage: AsyncPage, site: str) 
 
 def test_table_layout_promotion_branch_reveals_fields(aio: Aio, apage: AsyncPage, site: str) -> None:
     promotion = {"number": "S000012345", "type": "技能等级认定证书"}
-    ctx = Context(candidate=candidate(promotion=promotion, dispatched=True), prepared={"bundle": str(BUNDLE)})
+    ctx = Context(
+        candidate=candidate(promotion=promotion, dispatched=True), prepared={"materials": str(BUNDLE)}
+    )
     values = aio.run(_run(apage, site, "register_table.yaml", ctx, []))
     assert values["是否晋级申报"] == "是"
     assert values["原证书编号"] == "S000012345"
@@ -98,7 +100,7 @@ def test_table_layout_promotion_branch_reveals_fields(aio: Aio, apage: AsyncPage
 def test_div_layout_from_a_field_map(
     aio: Aio, apage: AsyncPage, site: str, changes: dict[str, Any], employer_shown: str | None
 ) -> None:
-    ctx = Context(candidate=candidate(category="社会人员", **changes), prepared={"bundle": str(BUNDLE)})
+    ctx = Context(candidate=candidate(category="社会人员", **changes), prepared={"materials": str(BUNDLE)})
     values = aio.run(_run(apage, site, "register_div.yaml", ctx, []))
     assert values["姓名"] == "张三"
     assert values["性别"] == "男"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -38,3 +39,44 @@ def test_a_folder_means_its_yaml_files() -> None:
     result = runner.invoke(app, ["flows", "check", str(FIXTURES / "ok")])
     assert result.exit_code == 0, result.output
     assert "3 flow(s) OK" in result.output
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "flows.md"
+
+
+def _flow(tmp_path: Path, *steps: str) -> Path:
+    path = tmp_path / "flow.yaml"
+    path.write_text("name: t\nsteps:\n" + "".join(f"  - {s}\n" for s in steps), encoding="utf-8")
+    return path
+
+
+def test_a_prepared_document_prepare_does_not_make_is_caught(tmp_path: Path) -> None:
+    # the docs used to show ${prepared.bundle}; prepare makes photo, materials and evidence
+    path = _flow(tmp_path, 'upload: {field: 其他材料PDF扫描件, file: "${prepared.bundle}"}')
+    result = runner.invoke(app, ["flows", "check", str(path)])
+    assert result.exit_code == 1
+    assert result.stdout.strip().endswith(
+        "flow.yaml:3: unknown prepared key in ${prepared.bundle}: prepare makes evidence, materials, photo"
+    )
+
+
+def test_every_prepared_document_the_docs_name_passes(tmp_path: Path) -> None:
+    named = sorted(set(re.findall(r"\$\{prepared\.(\w+)\}", DOCS.read_text(encoding="utf-8"))))
+    assert "materials" in named
+    steps = [f'upload: {{field: 材料{i}, file: "${{prepared.{key}}}"}}' for i, key in enumerate(named)]
+    result = runner.invoke(app, ["flows", "check", str(_flow(tmp_path, *steps))])
+    assert result.exit_code == 0, result.output
+
+
+def test_candidate_keys_are_the_profile_fields(tmp_path: Path) -> None:
+    # title_certificate was on the linter's hand-kept list but is no field of a candidate profile
+    path = _flow(
+        tmp_path,
+        'fill: {field: 姓名, value: "${candidate.name}"}',
+        'select: {field: 专业技术职称证书, option: "${candidate.title_certificate}"}',
+    )
+    result = runner.invoke(app, ["flows", "check", str(path)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{path}:4: unknown candidate key in ${{candidate.title_certificate}}"
+    ]

@@ -2,8 +2,9 @@
 
 Beyond what loading finds (bad YAML, unknown steps and keys, a ``run_flow`` target or field map
 that does not exist), the linter follows the steps in order and reports variables nothing defines
-(``${env.X}`` the header does not declare, ``${vars.x}`` no earlier ``extract`` sets, a candidate or
-plan key that profiles do not have) and steps after an unconditional ``stop`` or ``fail``.
+(``${env.X}`` the header does not declare, ``${vars.x}`` no earlier ``extract`` sets, a candidate
+key the profile model does not have, a plan key cohorts do not have, a ``prepared`` document that
+``prepare`` does not make) and steps after an unconditional ``stop`` or ``fail``.
 It reads files only; it never opens a browser.
 """
 
@@ -29,16 +30,14 @@ from portal_bot.flows.steps import (
     compile_field_map_for_check,
     compile_for_check,
 )
+from portal_bot.prepare.manifest import KINDS as PREPARED_KINDS
+from portal_bot.profiles.models import Candidate
 
-#: Keys of a candidate profile and of a cohort's plan (PRODUCT.md, "Data formats").
-CANDIDATE_KEYS = frozenset(
-    {
-        "name", "id_type", "id_number", "sex", "birth_date", "education", "address", "phone", "photo",
-        "materials", "category", "employer", "credit_code", "years_in_occupation", "post", "dispatched",
-        "technical_school_student", "promotion", "subjects", "application_method", "eligibility",
-        "account", "title_certificate",
-    }
-)  # fmt: skip
+#: Keys of a candidate profile: the fields of the model, so a key profiles cannot have is caught.
+CANDIDATE_KEYS = frozenset(Candidate.model_fields)
+#: What ``prepare`` makes for a candidate (``${prepared.photo}`` …), the register run's ``prepared``.
+PREPARED_KEYS = frozenset(PREPARED_KINDS)
+#: Keys of a cohort's plan (PRODUCT.md, "Data formats").
 PLAN_KEYS = frozenset(
     {"organization", "plan_code", "occupation", "work_type", "level", "exam_date", "city", "district", "name"}
 )
@@ -50,6 +49,7 @@ class _Scope:
     vars: set[str] | None
     candidate_keys: frozenset[str] | None
     plan_keys: frozenset[str] | None
+    prepared_keys: frozenset[str] | None
     problems: list[FlowError] = field(default_factory=list)
 
 
@@ -58,6 +58,7 @@ def check_flow(
     *,
     candidate_keys: Iterable[str] | None = CANDIDATE_KEYS,
     plan_keys: Iterable[str] | None = PLAN_KEYS,
+    prepared_keys: Iterable[str] | None = PREPARED_KEYS,
 ) -> list[FlowError]:
     """All problems of one flow file (and the flows and field maps it uses), sorted by place.
 
@@ -65,16 +66,18 @@ def check_flow(
         path: the flow file.
         candidate_keys: top-level keys ``${candidate.…}`` may use; None accepts any.
         plan_keys: top-level keys ``${plan.…}`` may use; None accepts any.
+        prepared_keys: keys ``${prepared.…}`` may use; None accepts any.
     """
     ckeys = frozenset(candidate_keys) if candidate_keys is not None else None
     pkeys = frozenset(plan_keys) if plan_keys is not None else None
+    dkeys = frozenset(prepared_keys) if prepared_keys is not None else None
     if _is_field_map(path):
-        problems = _check_field_map(path, ckeys, pkeys)
+        problems = _check_field_map(path, ckeys, pkeys, dkeys)
         flow = None
     else:
         flow, problems = compile_for_check(path)
     if flow is not None:
-        scope = _Scope(frozenset(flow.env), set(), ckeys, pkeys)
+        scope = _Scope(frozenset(flow.env), set(), ckeys, pkeys, dkeys)
         _lint_flow(flow, scope)
         problems += scope.problems
     unique: dict[str, FlowError] = {}
@@ -95,11 +98,14 @@ def _is_field_map(path: Path) -> bool:
 
 
 def _check_field_map(
-    path: Path, candidate_keys: frozenset[str] | None, plan_keys: frozenset[str] | None
+    path: Path,
+    candidate_keys: frozenset[str] | None,
+    plan_keys: frozenset[str] | None,
+    prepared_keys: frozenset[str] | None,
 ) -> list[FlowError]:
     """A field map alone: its env and vars depend on the flow using it, the rest can be checked."""
     entries, problems = compile_field_map_for_check(path)
-    scope = _Scope(None, None, candidate_keys, plan_keys, problems)
+    scope = _Scope(None, None, candidate_keys, plan_keys, prepared_keys, problems)
     _lint_entries(entries, scope)
     return problems
 
@@ -137,7 +143,12 @@ def _lint_step(step: RuntimeStep, scope: _Scope) -> None:
         sub = args.flow
         if sub is not None:
             inner = _Scope(
-                frozenset(sub.env), scope.vars, scope.candidate_keys, scope.plan_keys, scope.problems
+                frozenset(sub.env),
+                scope.vars,
+                scope.candidate_keys,
+                scope.plan_keys,
+                scope.prepared_keys,
+                scope.problems,
             )
             _lint_flow(sub, inner)
         return
@@ -195,5 +206,8 @@ def _names(names: Iterable[str], where: Where, scope: _Scope) -> None:
             problem = f"unknown candidate key in ${{{name}}}"
         elif ns == "plan" and scope.plan_keys is not None and key not in scope.plan_keys:
             problem = f"unknown plan key in ${{{name}}}"
+        elif ns == "prepared" and scope.prepared_keys is not None and key not in scope.prepared_keys:
+            made = ", ".join(sorted(scope.prepared_keys))
+            problem = f"unknown prepared key in ${{{name}}}: prepare makes {made}"
         if problem:
             scope.problems.append(where.error(problem))

@@ -36,7 +36,7 @@ from portal_bot.errors import (
     SessionExpiredError,
     SiteRejectedError,
 )
-from portal_bot.flows import locate
+from portal_bot.flows import locate, registry
 from portal_bot.flows.human import HumanHandler, HumanRequest, find_qr
 from portal_bot.flows.steps import (
     Click,
@@ -63,22 +63,6 @@ from portal_bot.privacy import mask_text
 
 DEFAULT_TIMEOUT = 15.0
 Status = Literal["started", "finished", "failed", "skipped", "retrying"]
-
-_CHECK_PAGE_JS = r"""([sel, texts]) => {
-  const EXPIRED = __EXPIRED__;
-  const body = document.body ? document.body.innerText || '' : '';
-  const out = [];
-  const norm = (s) => (s || '').replace(/[\s\u3000*＊:：]/g, '');
-  if (sel) for (const e of document.querySelectorAll(sel)) {
-    const t = (e.innerText || '').trim();
-    if (!t || !e.getClientRects().length) continue;
-    const row = e.closest('tr, .form-row');
-    out.push({text: t, field: row && row.firstElementChild && row.firstElementChild !== e
-              ? norm(row.firstElementChild.textContent) : null});
-  }
-  for (const t of texts) if (body.includes(t)) out.push({text: t, field: null});
-  return {errors: out, expired: EXPIRED()};
-}""".replace("__EXPIRED__", locate.EXPIRED_JS)
 
 
 @dataclass(frozen=True)
@@ -264,12 +248,15 @@ class FlowRunner:
 
     async def _step(self, flow: Flow, step: RuntimeStep, ctx: Context, index: str) -> None:
         timeout = step.timeout or self._timeout(flow)
-        if step.kind in ("retry", "run_flow"):  # their inner steps map their own errors
-            await getattr(self, f"_do_{step.kind}")(flow, step, ctx, timeout, index)
+        kind = registry.get(step.kind)
+        if kind.handle is None:
+            raise RuntimeError(f"step kind {step.kind} has no handler registered")
+        if kind.maps_own_errors:  # retry, run_flow: their inner steps map their own errors
+            await kind.handle(self, flow, step, ctx, timeout, index)
             return
-        action = getattr(self, f"_do_{step.kind}")(flow, step, ctx, timeout, index)
+        action = kind.handle(self, flow, step, ctx, timeout, index)
         try:
-            if step.kind == "goto":  # a new page: goto reads its own answer's status after it loaded
+            if kind.navigates:  # a new page: goto reads its own answer's status after it loaded
                 self._take_server_error()
                 await action
             else:
@@ -321,7 +308,7 @@ class FlowRunner:
         spec = flow.errors
         try:
             found = await self.page.evaluate(
-                _CHECK_PAGE_JS, [spec.selector if spec else None, list(spec.texts) if spec else []]
+                locate.PAGE_ERRORS_JS, [spec.selector if spec else None, list(spec.texts) if spec else []]
             )
         except Exception as exc:  # navigating away: nothing to read now
             logger.debug("cannot read the page after {}: {}", step.description, exc)
@@ -343,7 +330,9 @@ class FlowRunner:
             )
 
     # ------------------------------------------------------------------ steps
+    # One handler per step kind, registered in flows/registry.py by the decorator.
 
+    @registry.handler("goto", navigates=True)
     async def _do_goto(self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str) -> None:
         url = _args(step, Goto).url.render(ctx)
         if self.base_url and not re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I):
@@ -365,6 +354,7 @@ class FlowRunner:
         if await self.page.evaluate(locate.EXPIRED_JS):
             raise locate.SessionGone()
 
+    @registry.handler("click")
     async def _do_click(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
@@ -392,6 +382,7 @@ class FlowRunner:
         (res,) = await locate.resolve(self.page, [req], timeout)
         await locate.act(self.page, req, res, value, timeout)
 
+    @registry.handler("fill")
     async def _do_fill(self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str) -> None:
         args = _args(step, FieldAction)
         value = args.value.render(ctx)
@@ -401,6 +392,7 @@ class FlowRunner:
             return
         await self._field(step, "date" if args.date else "text", value, timeout)
 
+    @registry.handler("select")
     async def _do_select(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
@@ -412,6 +404,7 @@ class FlowRunner:
             return
         await self._field(step, "select", option, timeout)
 
+    @registry.handler("choose")
     async def _do_choose(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
@@ -425,6 +418,7 @@ class FlowRunner:
         (res,) = await locate.resolve(self.page, [req], timeout)
         await locate.act(self.page, req, res, True, timeout)
 
+    @registry.handler("upload")
     async def _do_upload(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
@@ -436,11 +430,13 @@ class FlowRunner:
             return
         await self._field(step, "upload", file, timeout)
 
+    @registry.handler("check")
     async def _do_check(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
         await self._tick(step, ctx, timeout, True)
 
+    @registry.handler("uncheck")
     async def _do_uncheck(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
@@ -452,6 +448,7 @@ class FlowRunner:
         (res,) = await locate.resolve(self.page, [req], timeout)
         await locate.act(self.page, req, res, checked, timeout)
 
+    @registry.handler("expect")
     async def _do_expect(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
@@ -487,6 +484,7 @@ class FlowRunner:
                 raise PortalTimeoutError(mask_text(f"shows '{shown}', expected '{want}'"), field=e.field)
             await asyncio.sleep(0.1)
 
+    @registry.handler("extract")
     async def _do_extract(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
@@ -511,6 +509,7 @@ class FlowRunner:
             text = m.group(1) if m.groups() else m.group(0)
         ctx.vars[args.var] = text
 
+    @registry.handler("fill_form")
     async def _do_fill_form(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
@@ -547,6 +546,7 @@ class FlowRunner:
             if req.kind in ("select", "choose", "check") and i + 1 < len(todo):
                 results[i + 1 :] = await locate.peek(self.page, [t[0] for t in todo[i + 1 :]])
 
+    @registry.handler("human")
     async def _do_human(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
@@ -582,6 +582,7 @@ class FlowRunner:
             ) from exc
         await wait_until_done(self._timeout(flow))
 
+    @registry.handler("run_flow", maps_own_errors=True)
     async def _do_run_flow(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
@@ -596,6 +597,7 @@ class FlowRunner:
         child.env.update(self._env(sub, ctx, given))
         await self._run_flow(sub, child, f"{index}.")
 
+    @registry.handler("retry", maps_own_errors=True)
     async def _do_retry(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
@@ -613,9 +615,11 @@ class FlowRunner:
                 self._emit(flow, index, step, "retrying", wait, f"attempt {attempt} failed: {exc}")
                 await self.sleep(wait)
 
+    @registry.handler("stop")
     async def _do_stop(self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str) -> None:
         raise _Stop()
 
+    @registry.handler("fail")
     async def _do_fail(self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str) -> None:
         message = _args(step, Fail).message.render(ctx)
         raise FlowError(message, path=step.where.path, line=step.where.line)

@@ -3,7 +3,9 @@
 A flow is a header (``name``, ``description``, ``env``, ``timeout``, ``errors``) and a list of
 steps. Each step is a one-key mapping naming its kind (``- fill: {field: 姓名, value: ...}``), many
 with a short form (``- click: 下一步``). The header and the steps may also be two YAML documents
-separated by ``---``, as in Maestro. Steps form a discriminated union keyed by that one key.
+separated by ``---``, as in Maestro. Steps form a discriminated union keyed by that one key, built
+from the step kinds' models registered here with ``@registry.syntax`` (see
+:mod:`portal_bot.flows.registry`).
 
 Every problem becomes a :class:`~portal_bot.errors.FlowError` pointing at ``path:line``. This module
 only parses and validates; it never touches a browser or resolves ``${...}`` variables (that is
@@ -15,9 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -26,12 +27,15 @@ from pydantic import (
     Field,
     Tag,
     ValidationError,
+    create_model,
     model_validator,
 )
 
+from portal_bot import yamllines
 from portal_bot.errors import FlowError
+from portal_bot.flows import registry
 
-YamlPath = tuple[str | int, ...]
+YamlPath = yamllines.KeyPath
 
 
 # --------------------------------------------------------------------------- YAML with line numbers
@@ -47,59 +51,29 @@ def load_yaml(path: Path) -> tuple[Any, dict[YamlPath, int]]:
         FlowError: the file cannot be read or is not valid YAML (duplicate keys included).
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FlowError(f"cannot read flow file: {exc.strerror or exc}", path=path) from exc
-    lines: dict[YamlPath, int] = {}
-    try:
-        nodes = [n for n in yaml.compose_all(text, Loader=yaml.SafeLoader) if n is not None]
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise FlowError(f"invalid YAML: {exc.problem or exc}", path=path, line=line) from exc
-    except yaml.YAMLError as exc:
-        raise FlowError(f"invalid YAML: {exc}", path=path) from exc
-    if not nodes:
+        docs, lines = yamllines.parse(yamllines.read_text(path, unreadable="cannot read flow file"))
+    except yamllines.YamlProblem as exc:
+        raise FlowError(exc.message, path=path, line=exc.line) from exc
+    if not docs:
         raise FlowError("the file is empty", path=path, line=1)
-    loader = yaml.SafeLoader("")
-    if len(nodes) == 1:
-        return _to_data(nodes[0], (), lines, path, loader), lines
-    if len(nodes) == 2 and isinstance(nodes[0], yaml.MappingNode) and isinstance(nodes[1], yaml.SequenceNode):
-        header = _to_data(nodes[0], (), lines, path, loader)
-        if "steps" in header:
-            raise FlowError(
-                "steps given twice: in the header and as a second document", path=path, line=lines[("steps",)]
-            )
-        header["steps"] = _to_data(nodes[1], ("steps",), lines, path, loader)
-        lines.setdefault(("steps",), nodes[1].start_mark.line + 1)
-        return header, lines
-    raise FlowError(
-        "expected one document, or a header and a list of steps separated by ---",
-        path=path,
-        line=nodes[-1].start_mark.line + 1,
-    )
-
-
-def _to_data(
-    node: yaml.Node, at: YamlPath, lines: dict[YamlPath, int], path: Path, loader: yaml.SafeLoader
-) -> Any:
-    lines.setdefault(at, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if isinstance(key, list | dict):
-                raise FlowError(
-                    "a mapping key must be a plain value", path=path, line=key_node.start_mark.line + 1
-                )
-            if key in out:
-                raise FlowError(f"duplicate key {key!r}", path=path, line=key_node.start_mark.line + 1)
-            lines[(*at, key)] = key_node.start_mark.line + 1
-            out[key] = _to_data(value_node, (*at, key), lines, path, loader)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_to_data(item, (*at, i), lines, path, loader) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    if len(docs) == 1:
+        return docs[0], lines
+    header, steps = docs[0] if len(docs) == 2 else None, docs[-1]
+    if not isinstance(header, dict) or not isinstance(steps, list):
+        raise FlowError(
+            "expected one document, or a header and a list of steps separated by ---",
+            path=path,
+            line=lines.get((len(docs) - 1,)),
+        )
+    if "steps" in header:
+        raise FlowError(
+            "steps given twice: in the header and as a second document", path=path, line=lines[(0, "steps")]
+        )
+    header["steps"] = steps
+    merged: dict[YamlPath, int] = {}
+    for at, line in lines.items():
+        merged[("steps", *at[1:]) if at[0] == 1 else at[1:]] = line
+    return header, merged
 
 
 def line_of(data: Any, lines: dict[YamlPath, int], loc: tuple[Any, ...]) -> tuple[YamlPath, int | None]:
@@ -198,10 +172,12 @@ Condition = Annotated[
 
 
 class StepArgs(_Model):
-    """What every long-form step may carry."""
+    """What every long-form step may carry. A kind's model registers with ``@registry.syntax``."""
 
     SHORT: ClassVar[str | None] = None
     """The key a short form (``- click: 下一步``) fills in."""
+    BARE: ClassVar[bool] = False
+    """The kind may be written alone (``- stop``, ``- stop:``), without arguments."""
 
     when: Condition | None = None
     timeout: float | None = Field(default=None, gt=0, description="seconds")
@@ -213,12 +189,21 @@ class StepArgs(_Model):
             return {cls.SHORT: str(value)}
         return value
 
+    def describe(self, kind: str) -> str:
+        """A short human description of the step, for progress events."""
+        return kind
 
+
+@registry.syntax("goto")
 class GotoArgs(StepArgs):
     url: Text
     SHORT = "url"
 
+    def describe(self, kind: str) -> str:
+        return f"goto {self.url}"
 
+
+@registry.syntax("click")
 class ClickArgs(StepArgs):
     text: Text | None = None
     css: str | None = None
@@ -232,6 +217,9 @@ class ClickArgs(StepArgs):
             raise ValueError("give exactly one of text, css")
         return self
 
+    def describe(self, kind: str) -> str:
+        return f"click {self.text or self.css}"
+
 
 class _FieldTarget(StepArgs):
     field: str | None = None
@@ -243,24 +231,23 @@ class _FieldTarget(StepArgs):
             raise ValueError("give exactly one of field, css")
         return self
 
+    def describe(self, kind: str) -> str:
+        return f"{kind} {self.field or self.css}"
 
+
+@registry.syntax("fill")
 class FillArgs(_FieldTarget):
     value: Text
     date: bool = False
 
 
+@registry.syntax("select")
 class SelectArgs(_FieldTarget):
     option: Text
 
 
-class ChooseArgs(_FieldTarget):
-    option: Text
-
-
-class UploadArgs(_FieldTarget):
-    file: Text
-
-
+@registry.syntax("uncheck")
+@registry.syntax("check")
 class CheckArgs(StepArgs):
     field: str | None = None
     option: Text | None = None
@@ -275,7 +262,21 @@ class CheckArgs(StepArgs):
             raise ValueError("give a field, an option or options")
         return self
 
+    def describe(self, kind: str) -> str:
+        return f"{kind} {self.field or ''} {self.option or self.options or ''}".replace("  ", " ").strip()
 
+
+@registry.syntax("choose")
+class ChooseArgs(_FieldTarget):
+    option: Text
+
+
+@registry.syntax("upload")
+class UploadArgs(_FieldTarget):
+    file: Text
+
+
+@registry.syntax("expect")
 class ExpectArgs(StepArgs):
     visible: Text | None = None
     hidden: Text | None = None
@@ -294,7 +295,11 @@ class ExpectArgs(StepArgs):
             raise ValueError("equals/contains go with field")
         return self
 
+    def describe(self, kind: str) -> str:
+        return "expect " + (self.visible or self.hidden or self.url or self.css or self.field or "")
 
+
+@registry.syntax("extract")
 class ExtractArgs(StepArgs):
     var: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     field: str | None = None
@@ -307,7 +312,11 @@ class ExtractArgs(StepArgs):
             raise ValueError("give exactly one of field, css")
         return self
 
+    def describe(self, kind: str) -> str:
+        return f"extract {self.var} from {self.field or self.css}"
 
+
+@registry.syntax("human")
 class HumanArgs(StepArgs):
     kind: Literal["login", "signature", "confirm"]
     until: ExpectArgs
@@ -315,18 +324,29 @@ class HumanArgs(StepArgs):
     message: Text | None = None
     timeout: float | None = Field(default=900, gt=0)
 
+    def describe(self, kind: str) -> str:
+        return f"human {self.kind}"
 
+
+@registry.syntax("run_flow")
 class RunFlowArgs(StepArgs):
     flow: str
     env: dict[str, Text] = {}
     SHORT = "flow"
 
+    def describe(self, kind: str) -> str:
+        return f"run_flow {self.flow}"
 
+
+@registry.syntax("retry")
 class RetryArgs(StepArgs):
     attempts: int = Field(default=3, ge=1, le=10)
     delay: float = Field(default=1.0, ge=0)
     max_delay: float = Field(default=30.0, ge=0)
     steps: list[Step]
+
+    def describe(self, kind: str) -> str:
+        return f"retry up to {self.attempts} times"
 
 
 class FieldEntry(_Model):
@@ -338,6 +358,7 @@ class FieldEntry(_Model):
     when: Condition | None = None
 
 
+@registry.syntax("fill_form")
 class FillFormArgs(StepArgs):
     map: str | None = None
     fields: list[FieldEntry] | None = None
@@ -349,141 +370,82 @@ class FillFormArgs(StepArgs):
             raise ValueError("give exactly one of map, fields")
         return self
 
+    def describe(self, kind: str) -> str:
+        return f"fill_form {self.map or f'{len(self.fields or [])} fields'}"
 
+
+@registry.syntax("stop")
 class StopArgs(StepArgs):
     reason: str | None = None
     SHORT = "reason"
+    BARE = True
+
+    def describe(self, kind: str) -> str:
+        return "stop" + (f": {self.reason}" if self.reason else "")
 
 
+@registry.syntax("fail")
 class FailArgs(StepArgs):
     message: Text
     SHORT = "message"
 
-
-class GotoStep(_Model):
-    goto: GotoArgs
-
-
-class ClickStep(_Model):
-    click: ClickArgs
+    def describe(self, kind: str) -> str:
+        return f"fail: {self.message}"
 
 
-class FillStep(_Model):
-    fill: FillArgs
+# --------------------------------------------------------------------------- the union of steps
 
 
-class SelectStep(_Model):
-    select: SelectArgs
-
-
-class CheckStep(_Model):
-    check: CheckArgs
-
-
-class UncheckStep(_Model):
-    uncheck: CheckArgs
-
-
-class ChooseStep(_Model):
-    choose: ChooseArgs
-
-
-class UploadStep(_Model):
-    upload: UploadArgs
-
-
-class ExpectStep(_Model):
-    expect: ExpectArgs
-
-
-class ExtractStep(_Model):
-    extract: ExtractArgs
-
-
-class HumanStep(_Model):
-    human: HumanArgs
-
-
-class RunFlowStep(_Model):
-    run_flow: RunFlowArgs
-
-
-class RetryStep(_Model):
-    retry: RetryArgs
-
-
-class FillFormStep(_Model):
-    fill_form: FillFormArgs
-
-
-class StopStep(_Model):
-    stop: StopArgs
+class _StepModel(_Model):
+    """A step as written: a mapping whose one key is the kind (built per kind by :func:`_step_union`)."""
 
     @model_validator(mode="before")
     @classmethod
     def _bare(cls, value: Any) -> Any:
-        if value == "stop":
-            return {"stop": {}}
-        if isinstance(value, dict) and value.get("stop", 0) is None:
-            return {"stop": {}}
+        (kind,) = cls.model_fields
+        args = registry.get(kind).syntax
+        if getattr(args, "BARE", False):
+            if value == kind:
+                return {kind: {}}
+            if isinstance(value, dict) and kind in value and value[kind] is None:
+                return {kind: {}}
         return value
 
 
-class FailStep(_Model):
-    fail: FailArgs
-
-
-STEP_MODELS: dict[str, type[_Model]] = {
-    "goto": GotoStep,
-    "click": ClickStep,
-    "fill": FillStep,
-    "select": SelectStep,
-    "check": CheckStep,
-    "uncheck": UncheckStep,
-    "choose": ChooseStep,
-    "upload": UploadStep,
-    "expect": ExpectStep,
-    "extract": ExtractStep,
-    "human": HumanStep,
-    "run_flow": RunFlowStep,
-    "retry": RetryStep,
-    "fill_form": FillFormStep,
-    "stop": StopStep,
-    "fail": FailStep,
-}
-
-
 def step_kind(value: Any) -> str | None:
-    """The discriminator: the one key of a step mapping (or a bare ``stop``)."""
+    """The discriminator: the one key of a step mapping (or a bare kind such as ``stop``)."""
     if isinstance(value, BaseModel):
         return next(iter(type(value).model_fields))
+    known = registry.names()
     if isinstance(value, dict) and len(value) == 1:
         key = next(iter(value))
-        return key if key in STEP_MODELS else None
-    if value == "stop":
-        return "stop"
+        return key if key in known else None
+    if isinstance(value, str) and value in known and getattr(registry.get(value).syntax, "BARE", False):
+        return value
     return None
 
 
-Step = Annotated[
-    Annotated[GotoStep, Tag("goto")]
-    | Annotated[ClickStep, Tag("click")]
-    | Annotated[FillStep, Tag("fill")]
-    | Annotated[SelectStep, Tag("select")]
-    | Annotated[CheckStep, Tag("check")]
-    | Annotated[UncheckStep, Tag("uncheck")]
-    | Annotated[ChooseStep, Tag("choose")]
-    | Annotated[UploadStep, Tag("upload")]
-    | Annotated[ExpectStep, Tag("expect")]
-    | Annotated[ExtractStep, Tag("extract")]
-    | Annotated[HumanStep, Tag("human")]
-    | Annotated[RunFlowStep, Tag("run_flow")]
-    | Annotated[RetryStep, Tag("retry")]
-    | Annotated[FillFormStep, Tag("fill_form")]
-    | Annotated[StopStep, Tag("stop")]
-    | Annotated[FailStep, Tag("fail")],
-    Discriminator(step_kind, custom_error_type="unknown_step", custom_error_message="unknown step"),
-]
+def _step_union() -> Any:
+    """``Step``: the discriminated union of every registered kind's one-key model."""
+    members = []
+    for name in registry.names():
+        kind = registry.get(name)
+        fields: dict[str, Any] = {name: (kind.syntax, ...)}
+        wrapper = create_model(
+            f"{name.title().replace('_', '')}Step", __base__=_StepModel, __module__=__name__, **fields
+        )
+        kind.wrapper = wrapper
+        members.append(Annotated[wrapper, Tag(name)])
+    return Annotated[
+        Union[tuple(members)],  # noqa: UP007 - built from a runtime list, not writable with |
+        Discriminator(step_kind, custom_error_type="unknown_step", custom_error_message="unknown step"),
+    ]
+
+
+if TYPE_CHECKING:
+    Step = BaseModel
+else:
+    Step = _step_union()
 
 
 class ErrorsSpec(_Model):
@@ -509,6 +471,10 @@ class FieldMapFile(_Model):
 
 
 RetryArgs.model_rebuild()
+for _kind in registry.kinds():
+    if _kind.wrapper is not None:
+        _kind.wrapper.model_rebuild()
+FlowFile.model_rebuild()
 AllCondition.model_rebuild()
 AnyCondition.model_rebuild()
 NotCondition.model_rebuild()
@@ -530,7 +496,7 @@ def _describe(err: Any, data: Any, at: YamlPath) -> str:
     if kind == "unknown_step":
         if isinstance(cur, dict) and len(cur) == 1:
             name = str(next(iter(cur)))
-            close = difflib.get_close_matches(name, STEP_MODELS, n=1)
+            close = difflib.get_close_matches(name, registry.names(), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             return f"unknown step '{name}'{hint}"
         if isinstance(cur, dict):

@@ -3,7 +3,8 @@
 Compiling turns :mod:`portal_bot.flows.schema` models into small frozen dataclasses the runner
 executes: ``${namespace.key}`` strings become :class:`Template` objects, ``when:`` conditions
 become :class:`Cond` trees, ``run_flow`` targets and ``fill_form`` maps are loaded (relative to the
-flow file) so a missing file is a load-time error at ``path:line``.
+flow file) so a missing file is a load-time error at ``path:line``. Each kind's compiler registers
+with ``@registry.compiler`` at the end of this module.
 
 Templates, the context and conditions live in :mod:`portal_bot.flows.values` (re-exported here).
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from portal_bot.errors import FlowError
-from portal_bot.flows import schema
+from portal_bot.flows import registry, schema
 from portal_bot.flows.values import (
     NAMESPACES,
     Cond,
@@ -56,6 +57,7 @@ __all__ = [
     "as_text",
     "compile_condition",
     "compile_field_map_for_check",
+    "fill_form_entries",
     "compile_for_check",
     "load_flow",
 ]
@@ -178,6 +180,7 @@ class Retry:
 @dataclass(frozen=True)
 class FillForm:
     fields: tuple[FormEntry, ...]
+    map: str | None = None  # the field map file named, None for inline fields
 
 
 @dataclass(frozen=True)
@@ -221,6 +224,28 @@ class Flow:
     timeout: float | None
     errors: schema.ErrorsSpec | None
     steps: tuple[RuntimeStep, ...]
+
+
+def fill_form_entries(flow: Flow) -> list[FormEntry]:
+    """The entries of every ``fill_form`` step of ``flow``, in order, inside ``retry`` and ``run_flow``.
+
+    What the flow types into the form is what its preview must show: the preview check reads its
+    expectations here, so pointing the flow at another field map moves the check with it.
+    """
+    entries: list[FormEntry] = []
+
+    def walk(steps: tuple[RuntimeStep, ...]) -> None:
+        for step in steps:
+            args = step.args
+            if isinstance(args, FillForm):
+                entries.extend(args.fields)
+            elif isinstance(args, Retry):
+                walk(args.steps)
+            elif isinstance(args, RunFlow) and args.flow is not None:
+                walk(args.flow.steps)
+
+    walk(flow.steps)
+    return entries
 
 
 class Problems:
@@ -334,54 +359,17 @@ class _Compiler:
                     self.cond(args.when, (*here, "when")),
                     args.timeout,
                     compiled,
-                    _describe(kind, args),
+                    args.describe(kind),
                 )
             )
         return out
 
     def step(self, kind: str, a: Any, at: schema.YamlPath) -> StepArgs:
-        t = self.template
-        if kind == "goto":
-            return Goto(t(a.url, (*at, "url")))
-        if kind == "click":
-            text = t(a.text, (*at, "text")) if a.text is not None else None
-            return Click(Target(None, text, a.css, a.role), a.submit)
-        if kind in ("fill", "select", "choose", "upload"):
-            key = {"fill": "value", "select": "option", "choose": "option", "upload": "file"}[kind]
-            date = bool(a.date) if kind == "fill" else False
-            return FieldAction(Target(a.field, None, a.css), t(getattr(a, key), (*at, key)), date)
-        if kind in ("check", "uncheck"):
-            opts: Template | tuple[Template, ...] | None
-            if a.option is not None:
-                opts = (t(a.option, (*at, "option")),)
-            elif isinstance(a.options, list):
-                opts = tuple(t(o, (*at, "options", j)) for j, o in enumerate(a.options))
-            elif a.options is not None:
-                opts = t(a.options, (*at, "options"))
-            else:
-                opts = None
-            return Tick(a.field, opts)
-        if kind == "expect":
-            return Expect(self.expectation(a, at))
-        if kind == "extract":
-            if a.pattern is not None:
-                try:
-                    re.compile(a.pattern)
-                except re.error as exc:
-                    self.problems.add(self.where((*at, "pattern")).error(f"bad pattern: {exc}"))
-            return Extract(a.var, Target(a.field, None, a.css), a.pattern)
-        if kind == "human":
-            message = t(a.message, (*at, "message")) if a.message is not None else None
-            return Human(a.kind, self.expectation(a.until, (*at, "until")), a.qr, message)
-        if kind == "run_flow":
-            return self.run_flow(a, at)
-        if kind == "retry":
-            return Retry(a.attempts, a.delay, a.max_delay, tuple(self.steps(a.steps, (*at, "steps"))))
-        if kind == "fill_form":
-            return FillForm(tuple(self.form(a, at)))
-        if kind == "stop":
-            return Stop(a.reason)
-        return Fail(t(a.message, (*at, "message")))
+        compile_ = registry.get(kind).compile
+        if compile_ is None:
+            raise RuntimeError(f"step kind {kind} has no compiler registered")
+        compiled: StepArgs = compile_(self, a, at)
+        return compiled
 
     def expectation(self, a: schema.ExpectArgs, at: schema.YamlPath) -> Expectation:
         def opt(name: str) -> Template | None:
@@ -443,28 +431,91 @@ class _Compiler:
         return FormEntry(e.label, e.kind, value, c.cond(e.when, (*at, "when")), c.where(at))
 
 
-def _describe(kind: str, a: Any) -> str:
-    """A short human description of a step for progress events."""
-    if kind == "goto":
-        return f"goto {a.url}"
-    if kind == "click":
-        return f"click {a.text or a.css}"
-    if kind in ("fill", "select", "choose", "upload"):
-        return f"{kind} {a.field or a.css}"
-    if kind in ("check", "uncheck"):
-        return f"{kind} {a.field or ''} {a.option or a.options or ''}".replace("  ", " ").strip()
-    if kind == "expect":
-        return "expect " + (a.visible or a.hidden or a.url or a.css or a.field or "")
-    if kind == "extract":
-        return f"extract {a.var} from {a.field or a.css}"
-    if kind == "human":
-        return f"human {a.kind}"
-    if kind == "run_flow":
-        return f"run_flow {a.flow}"
-    if kind == "retry":
-        return f"retry up to {a.attempts} times"
-    if kind == "fill_form":
-        return f"fill_form {a.map or f'{len(a.fields)} fields'}"
-    if kind == "stop":
-        return "stop" + (f": {a.reason}" if a.reason else "")
-    return f"fail: {a.message}"
+# --------------------------------------------------------------------------- one compiler per kind
+# Each registers the dataclass it builds; registry.py lists what else a kind needs.
+
+
+@registry.compiler("goto", Goto)
+def _goto(c: _Compiler, a: schema.GotoArgs, at: schema.YamlPath) -> Goto:
+    return Goto(c.template(a.url, (*at, "url")))
+
+
+@registry.compiler("click", Click)
+def _click(c: _Compiler, a: schema.ClickArgs, at: schema.YamlPath) -> Click:
+    text = c.template(a.text, (*at, "text")) if a.text is not None else None
+    return Click(Target(None, text, a.css, a.role), a.submit)
+
+
+def _field_action(key: str) -> Any:
+    def compile_(c: _Compiler, a: Any, at: schema.YamlPath) -> FieldAction:
+        date = bool(getattr(a, "date", False))
+        return FieldAction(Target(a.field, None, a.css), c.template(getattr(a, key), (*at, key)), date)
+
+    return compile_
+
+
+registry.compiler("fill", FieldAction)(_field_action("value"))
+registry.compiler("select", FieldAction)(_field_action("option"))
+registry.compiler("choose", FieldAction)(_field_action("option"))
+registry.compiler("upload", FieldAction)(_field_action("file"))
+
+
+@registry.compiler("check", Tick)
+@registry.compiler("uncheck", Tick)
+def _tick(c: _Compiler, a: schema.CheckArgs, at: schema.YamlPath) -> Tick:
+    opts: Template | tuple[Template, ...] | None
+    if a.option is not None:
+        opts = (c.template(a.option, (*at, "option")),)
+    elif isinstance(a.options, list):
+        opts = tuple(c.template(o, (*at, "options", j)) for j, o in enumerate(a.options))
+    elif a.options is not None:
+        opts = c.template(a.options, (*at, "options"))
+    else:
+        opts = None
+    return Tick(a.field, opts)
+
+
+@registry.compiler("expect", Expect)
+def _expect(c: _Compiler, a: schema.ExpectArgs, at: schema.YamlPath) -> Expect:
+    return Expect(c.expectation(a, at))
+
+
+@registry.compiler("extract", Extract)
+def _extract(c: _Compiler, a: schema.ExtractArgs, at: schema.YamlPath) -> Extract:
+    if a.pattern is not None:
+        try:
+            re.compile(a.pattern)
+        except re.error as exc:
+            c.problems.add(c.where((*at, "pattern")).error(f"bad pattern: {exc}"))
+    return Extract(a.var, Target(a.field, None, a.css), a.pattern)
+
+
+@registry.compiler("human", Human)
+def _human(c: _Compiler, a: schema.HumanArgs, at: schema.YamlPath) -> Human:
+    message = c.template(a.message, (*at, "message")) if a.message is not None else None
+    return Human(a.kind, c.expectation(a.until, (*at, "until")), a.qr, message)
+
+
+@registry.compiler("run_flow", RunFlow)
+def _run_flow(c: _Compiler, a: schema.RunFlowArgs, at: schema.YamlPath) -> RunFlow:
+    return c.run_flow(a, at)
+
+
+@registry.compiler("retry", Retry)
+def _retry(c: _Compiler, a: schema.RetryArgs, at: schema.YamlPath) -> Retry:
+    return Retry(a.attempts, a.delay, a.max_delay, tuple(c.steps(a.steps, (*at, "steps"))))
+
+
+@registry.compiler("fill_form", FillForm)
+def _fill_form(c: _Compiler, a: schema.FillFormArgs, at: schema.YamlPath) -> FillForm:
+    return FillForm(tuple(c.form(a, at)), a.map)
+
+
+@registry.compiler("stop", Stop)
+def _stop(c: _Compiler, a: schema.StopArgs, at: schema.YamlPath) -> Stop:
+    return Stop(a.reason)
+
+
+@registry.compiler("fail", Fail)
+def _fail(c: _Compiler, a: schema.FailArgs, at: schema.YamlPath) -> Fail:
+    return Fail(c.template(a.message, (*at, "message")))

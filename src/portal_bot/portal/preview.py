@@ -1,8 +1,10 @@
 """Step 4 of the wizard (预览确认提交): read what the site shows, derive what it must show, compare.
 
-The expectation comes from the SAME field map the form was filled from (``flows/fields/registration.yaml``),
-so a new field is one YAML entry and the preview check follows. Values are turned into the site's
-display form (是/否, 无工作单位, (1)(3), ``6 年``); comparing ignores whitespace and full-width forms.
+The expectation comes from the SAME entries the form was filled from: the ``fill_form`` steps of the
+register flow (``flows/fields/registration.yaml`` as shipped), so a new field is one YAML entry and
+the preview check follows, and a flow pointed at another field map is checked against that one.
+Values are turned into the site's display form (是/否, 无工作单位, (1)(3), ``6 年``); comparing
+ignores whitespace and full-width forms.
 This module never clicks, fills or submits anything: reading the preview must not change it.
 """
 
@@ -16,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from portal_bot.browser import AsyncPage
-from portal_bot.flows.steps import compile_field_map_for_check
+from portal_bot.errors import FlowError
+from portal_bot.flows.labels import label_key
+from portal_bot.flows.steps import Flow, compile_field_map_for_check, fill_form_entries
 from portal_bot.flows.values import Context, Template
 from portal_bot.profiles.models import Candidate
 
@@ -59,9 +63,8 @@ def normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
-def normalize_label(text: str) -> str:
-    """A label as the flows find it: no ``*``, no spaces, no trailing colon."""
-    return re.sub(r"[\s*:]", "", normalize(text))
+normalize_label = label_key
+"""A label as the flows find it (one rule for the locator and the preview: flows/labels.py)."""
 
 
 async def read_preview(page: AsyncPage) -> dict[str, str]:
@@ -102,19 +105,31 @@ def _value(template: Template | tuple[Template, ...], ctx: Context) -> Any:
     return template.value(ctx)
 
 
-def expected_preview(candidate: Candidate, plan: Mapping[str, str], field_map: Path) -> dict[str, str]:
-    """What step 4 must show for ``candidate``: label → display text, from the field map's entries.
+def expected_preview(candidate: Candidate, plan: Mapping[str, str], source: Flow | Path) -> dict[str, str]:
+    """What step 4 must show for ``candidate``: label → display text, from the entries the form was
+    filled from.
 
-    Entries whose ``when`` does not hold, uploads (the preview shows a file name, not a value) and
-    empty checkbox entries (they only clear a draft's ticks) are left out; for a label listed twice the
-    last entry that applies wins (所在单位: the 无工作单位 box or the employer's name).
+    ``source`` is the flow that fills the form (its ``fill_form`` steps, wherever their field maps
+    are), or a field map file on its own. Entries whose ``when`` does not hold, uploads (the preview
+    shows a file name, not a value) and empty checkbox entries (they only clear a draft's ticks) are
+    left out; for a label listed twice the last entry that applies wins (所在单位: the 无工作单位 box
+    or the employer's name).
 
     Raises:
-        FlowError: the field map is broken, or a value names a key the candidate does not have.
+        FlowError: the field map is broken, the flow fills no form, or a value names a key the
+            candidate does not have.
     """
-    entries, problems = compile_field_map_for_check(Path(field_map))
-    if problems:
-        raise problems[0]
+    if isinstance(source, Flow):
+        entries = fill_form_entries(source)
+        if not entries:
+            raise FlowError(
+                f"flow {source.name} has no fill_form step: nothing to check the preview against",
+                path=source.path,
+            )
+    else:
+        entries, problems = compile_field_map_for_check(Path(source))
+        if problems:
+            raise problems[0]
     ctx = Context(candidate=candidate, plan=dict(plan), prepared={})
     expected: dict[str, str] = {}
     for entry in entries:

@@ -1,9 +1,8 @@
-"""YAML loading that remembers where every key is, so errors can say ``file:line``.
+"""Profile YAML with the line of every key, so errors can say ``file:line``.
 
-The document is composed once with PyYAML's SafeLoader; the same node tree gives both the plain data
-(safe constructors only: no Python objects) and a map from key path (``("promotion", "number")``,
-``("materials", 1)``) to its 1-based line. Duplicate keys, which ``yaml.safe_load`` silently lets the
-last one win, are reported. This module must never construct anything but plain data.
+The loading itself is :mod:`portal_bot.yamllines` (shared with flows); this module adds what
+profiles need around it: one document per file, :class:`ProfileError`, and :class:`Source` for the
+place a value came from. It must never construct anything but plain data.
 """
 
 from __future__ import annotations
@@ -12,14 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from portal_bot import yamllines
 from portal_bot.errors import ProfileError
 
-KeyPath = tuple[str | int, ...]
-
-#: LibYAML's safe loader when PyYAML was built with it (several times faster), else the pure one.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+KeyPath = yamllines.KeyPath
 
 
 @dataclass(frozen=True)
@@ -58,44 +53,15 @@ class LoadedYaml:
         return Source(self.path)
 
 
-def _walk(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int], path: Path) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                continue
-            key = str(key_node.value)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                raise ProfileError(f"duplicate key {key!r}", path=path, line=line, hint="keep one of them")
-            seen.add(key)
-            lines[(*prefix, key)] = line
-            _walk(value_node, (*prefix, key), lines, path)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            lines[(*prefix, index)] = item.start_mark.line + 1
-            _walk(item, (*prefix, index), lines, path)
-
-
 def parse_yaml(text: str, path: Path) -> LoadedYaml:
     """Parse YAML text; ``path`` is only used in messages and in the result."""
-    loader = _Loader(text)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "syntax error"
-        raise ProfileError(f"not valid YAML: {problem}", path=path, line=line) from exc
-    except yaml.YAMLError as exc:
-        raise ProfileError(f"not valid YAML: {exc}", path=path) from exc
-    finally:
-        loader.dispose()
-    lines: dict[KeyPath, int] = {}
-    if node is not None:
-        _walk(node, (), lines, path)
-    return LoadedYaml(path=path, data=data, lines=lines)
+        docs, lines = yamllines.parse(text, invalid="not valid YAML")
+    except yamllines.YamlProblem as exc:
+        raise ProfileError(exc.message, path=path, line=exc.line, hint=exc.hint) from exc
+    if len(docs) > 1:
+        raise ProfileError("holds several YAML documents (---); keep one", path=path, line=lines.get((1,)))
+    return LoadedYaml(path=path, data=docs[0] if docs else None, lines=lines)
 
 
 def load_yaml(path: Path) -> LoadedYaml:
@@ -105,9 +71,7 @@ def load_yaml(path: Path) -> LoadedYaml:
         ProfileError: unreadable, not UTF-8, not YAML, or a duplicate key; with ``file:line``.
     """
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ProfileError("is not UTF-8 text", path=path, hint="save it as UTF-8") from exc
-    except OSError as exc:
-        raise ProfileError(f"cannot be read: {exc.strerror}", path=path) from exc
+        text = yamllines.read_text(path)
+    except yamllines.YamlProblem as exc:
+        raise ProfileError(exc.message, path=path, hint=exc.hint) from exc
     return parse_yaml(text, path)

@@ -90,8 +90,8 @@ def _outcome_for(result: CandidateResult) -> CandidateOutcome:
     )
 
 
-def load_flows(flows_dir: Path | None) -> tuple[dict[str, Flow], Path]:
-    """The four registration flows and the field map the preview is checked against."""
+def load_flows(flows_dir: Path | None) -> dict[str, Flow]:
+    """The four registration flows (the preview is checked against register's fill_form steps)."""
     from portal_bot.portal.flows import shipped_flows_dir
 
     folder = flows_dir or shipped_flows_dir()
@@ -103,7 +103,7 @@ def load_flows(flows_dir: Path | None) -> tuple[dict[str, Flow], Path]:
                 f"flow {path} is missing", hint="point --flows at a folder with the shipped flows"
             )
         flows[name] = load_flow(path)
-    return flows, folder / "fields" / "registration.yaml"
+    return flows
 
 
 class Registration:
@@ -138,7 +138,6 @@ class Registration:
         self.progress = progress
         self.relay = Relay(console)
         self.flows: dict[str, Flow] = {}
-        self.field_map = Path()
         self.qa: Any = None
         self.retry = RetryPolicy(
             attempts=options.attempts, delay=REGISTER_RETRY.delay, max_delay=REGISTER_RETRY.max_delay
@@ -229,7 +228,6 @@ class Registration:
                     portal_url=self.options.portal_url,
                     plan=plan,
                     flows=self.flows,
-                    field_map=self.field_map,
                     progress=self.progress,
                     relay=self.relay,
                     limiter=limiter,
@@ -252,7 +250,7 @@ class Registration:
         from portal_bot.profiles import load_cohort
 
         cohort = load_cohort(self.cohort_dir)
-        self.flows, self.field_map = load_flows(self.options.flows_dir)
+        self.flows = load_flows(self.options.flows_dir)
         if self.options.simulate_human:
             self.qa = qa_client(self.options.portal_url, self.options.qa_token)
         results = [r for r in validate_cohort(self.cohort_dir) if _matches(r, self.options.only)]

@@ -97,7 +97,6 @@ class Walker:
     portal_url: str
     plan: Mapping[str, Any]
     flows: Mapping[str, Flow]
-    field_map: Path
     progress: Progress
     relay: Relay
     limiter: HostLimiter
@@ -289,7 +288,7 @@ class Walker:
         out.preview = shot
         ledger.add_artifact(run_id, job.ledger_id, "preview", shot)
         shown = await read_preview(page)
-        expected = expected_preview(job.candidate, dict(self.plan), self.field_map)
+        expected = expected_preview(job.candidate, dict(self.plan), self.flows["register"])
         differences = compare_preview(expected, shown)
         if differences:
             out.outcome, out.differences = Outcome.MISMATCH, [tuple(map(str, d)) for d in differences]  # type: ignore[misc]

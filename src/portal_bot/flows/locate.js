@@ -1,0 +1,225 @@
+// The in-page half of the locator (portal_bot.flows.locate) and of the runner's page checks.
+//
+// Python evaluates one of the entry points below as `(arg) => { <this file>; return entry(arg); }`
+// (see locate.page_function), so the helpers here are private to each evaluation and nothing is
+// left on the page but the data-pb tags of found controls and the window.__pbSeq counter.
+// This file must never click, type or navigate: it reads the page and tags controls.
+
+// The key labels are compared by: compatibility forms folded (NFKC: full-width ＊：（） and the
+// ideographic space become * : ( ) and a space), then every whitespace character, '*' and ':' dropped.
+// Its Python twin is portal_bot.flows.labels.label_key; tests/browser/test_label_key.py keeps them equal.
+// The class lists what JavaScript's \s lacks of Python's (\x1c-\x1f, \x85) and vice versa (\ufeff).
+const LABEL_JUNK = /[\s\x1c-\x1f\x85\ufeff*:]/g;
+const labelKey = (s) => (s || '').normalize('NFKC').replace(LABEL_JUNK, '');
+
+// The site's answer without a session is a bare "非法请求 404！" page; a script or help text that
+// merely mentions the phrase on a real page must not count, hence the length limit.
+function pageExpired() {
+  const b = document.body;
+  if (!b || !(b.textContent || '').includes('非法请求')) return false;
+  const t = (b.innerText || '').trim();
+  return t.length < 200 && t.includes('非法请求');
+}
+
+// After a failed or submitting step: the site's validation messages ([selector, texts] from the
+// flow's errors: spec), each with the label of its form row when it has one, and whether the
+// session is gone.
+function pageErrors([sel, texts]) {
+  const body = document.body ? document.body.innerText || '' : '';
+  const out = [];
+  if (sel) for (const e of document.querySelectorAll(sel)) {
+    const t = (e.innerText || '').trim();
+    if (!t || !e.getClientRects().length) continue;
+    const row = e.closest('tr, .form-row');
+    out.push({text: t, field: row && row.firstElementChild && row.firstElementChild !== e
+              ? labelKey(row.firstElementChild.textContent) : null});
+  }
+  for (const t of texts) if (body.includes(t)) out.push({text: t, field: null});
+  return {errors: out, expired: pageExpired()};
+}
+
+// Labels → controls for a list of requests ({label, kind, option, options}), in one pass over the
+// page: see the docstring of portal_bot.flows.locate for the rules.
+function resolveLabels(reqs) {
+  const W = window;
+  W.__pbSeq = W.__pbSeq || 0;
+  const mark = (el) => {
+    if (!el.dataset.pb) el.dataset.pb = String(++W.__pbSeq);
+    return el.dataset.pb;
+  };
+  const visible = (el) => {
+    if (!el || !el.getClientRects().length) return false;
+    const st = getComputedStyle(el);
+    return st.visibility !== 'hidden';
+  };
+  const CTRL = 'input:not([type=hidden]):not([type=button]):not([type=submit]), select, textarea';
+  const hasCtrl = (el) => el.matches(CTRL) || !!el.querySelector(CTRL) ||
+    (!!el.querySelector('li') && !!el.querySelector('input[type=hidden]'));
+  const wanted = new Map();
+  for (const r of reqs) if (r.label) wanted.set(labelKey(r.label), []);
+  const SKIP = new Set(['SCRIPT', 'STYLE', 'OPTION', 'SELECT', 'TEXTAREA']);
+  const all = document.body ? document.body.getElementsByTagName('*') : [];
+  for (const el of all) {
+    if (SKIP.has(el.tagName) || el.childElementCount > 8) continue;  // labels are small
+    const t = el.textContent;
+    if (!t || t.length > 80) continue;
+    const list = wanted.get(labelKey(t));
+    if (list) list.push(el);
+  }
+  const findContainer = (E, key) => {
+    let x = E;
+    for (let depth = 0; x && x !== document.body && depth < 5; depth++) {
+      let sib = x.nextElementSibling;
+      for (let hops = 0; sib && hops < 3; hops++) {
+        if (hasCtrl(sib)) return sib;
+        if (labelKey(sib.textContent)) break;  // another label or text: the control is not further on
+        sib = sib.nextElementSibling;
+      }
+      if ((x.tagName === 'TD' || x.tagName === 'TH') && x.parentElement) {
+        const row = x.parentElement, next = row.nextElementSibling;
+        if (!hasCtrl(row) && next && hasCtrl(next)) return next;
+      }
+      const p = x.parentElement;
+      if (!p || labelKey(p.textContent) !== key) return null;
+      x = p;
+    }
+    return null;
+  };
+  const valueCell = (E, key) => {
+    let x = E;
+    for (let depth = 0; x && depth < 5; depth++) {
+      const sib = x.nextElementSibling;
+      if (sib) return sib;
+      const p = x.parentElement;
+      if (!p || labelKey(p.textContent) !== key) return null;
+      x = p;
+    }
+    return null;
+  };
+  const optionText = (input) => {
+    const lab = input.closest('label');
+    if (lab && labelKey(lab.textContent)) return [lab.textContent];
+    const texts = [];
+    const row = input.closest('tr');
+    if (row) {
+      for (const cell of row.cells) if (!cell.contains(input)) texts.push(cell.textContent);
+      return texts;
+    }
+    let n = input.nextSibling, s = '';
+    while (n && !(n.nodeType === 1 && n.matches('input'))) { s += n.textContent || ''; n = n.nextSibling; }
+    return [s];
+  };
+  const pick = (items, wantedText) => {
+    // items: [{texts:[...], ...}]; exact, then normalised, then prefix of a long text
+    const w = wantedText.trim(), nw = labelKey(wantedText);
+    const numbered = /^\d+$/.test(nw) ? ['(' + nw + ')', '（' + nw + '）', nw + '.', nw + '、'] : [];
+    const tiers = [
+      (t) => t.trim() === w,
+      (t) => labelKey(t) === nw || numbered.includes(labelKey(t)),
+      (t) => nw.length >= 4 && labelKey(t).startsWith(nw),
+    ];
+    for (const test of tiers) {
+      const hit = items.filter((it) => it.texts.some(test));
+      if (hit.length) return hit;
+    }
+    return [];
+  };
+  const clickable = (input) => {
+    if (visible(input)) return input;
+    const lab = input.closest('label');
+    if (lab && visible(lab)) return lab;
+    return input;
+  };
+  const describeControl = (C, r) => {
+    const out = {};
+    const sel = C.matches('select') ? C : C.querySelector('select');
+    const within = (q) => (C.matches(q) ? [C] : []).concat([...C.querySelectorAll(q)]);
+    const radios = within('input[type=radio]');
+    const boxes = within('input[type=checkbox]');
+    const file = C.matches('input[type=file]') ? C : C.querySelector('input[type=file]');
+    const TEXT = 'textarea, input:not([type]), input[type=text], input[type=date], input[type=tel], ' +
+      'input[type=password], input[type=search], input[type=url], ' +
+      'input[type=number], input[type=email]';
+    const text = within(TEXT)[0];
+    const kind = r.kind;
+    if (kind === 'value') {
+      if (sel) return {value: sel.selectedIndex >= 0 ? sel.options[sel.selectedIndex].text : ''};
+      if (text) return {value: text.value};
+      const shown = C.querySelector('ul') ? C.firstElementChild : null;
+      return {value: (shown ? shown.textContent : C.innerText || C.textContent || '').trim()};
+    }
+    if (kind === 'select') {
+      if (sel) {
+        const opts = [...sel.options].map((o) => ({texts: [o.text], value: o.value}));
+        const hit = r.option == null ? [] : pick(opts, r.option);
+        return {control: 'select', ref: mark(sel), value: hit.length ? hit[0].value : null,
+                current: sel.value, options: opts.map((o) => o.texts[0])};
+      }
+      const ul = C.querySelector('ul, ol'), hid = C.querySelector('input[type=hidden]');
+      if (ul && hid) {
+        let d = ul.parentElement;
+        while (d && !d.contains(hid)) d = d.parentElement;
+        const trigger = [...d.children].find((c) => c !== ul && !c.matches('input')) || d;
+        const items = [...ul.querySelectorAll('li')].map((li) => ({texts: [li.textContent], el: li}));
+        const hit = r.option == null ? [] : pick(items, r.option);
+        return {control: 'xselect', ref: mark(trigger), option: hit.length ? mark(hit[0].el) : null,
+                options: items.map((i) => i.texts[0].trim()), shown: trigger.textContent.trim()};
+      }
+      return {error: 'kind', found: C.tagName.toLowerCase()};
+    }
+    if (kind === 'choose' || kind === 'check') {
+      const inputs = kind === 'choose' ? radios : boxes;
+      if (!inputs.length) return {error: 'kind'};
+      const items = inputs.map((i) => ({texts: optionText(i), el: i}));
+      const res = {control: kind === 'choose' ? 'radio' : 'checkbox',
+                   options: items.map((i) => labelKey(i.texts.join(' ')).slice(0, 30)), picks: []};
+      for (const o of r.options || []) {
+        const hit = pick(items, o);
+        res.picks.push(hit.length === 1 ? {ref: mark(clickable(hit[0].el)), checked: hit[0].el.checked}
+                                        : {count: hit.length, option: o});
+      }
+      if (!r.options) {
+        res.picks = items.map((i) => ({ref: mark(clickable(i.el)), checked: i.el.checked}));
+      }
+      res.all = items.map((i) => ({ref: mark(clickable(i.el)), checked: i.el.checked}));
+      return res;
+    }
+    if (kind === 'upload') return file ? {control: 'file', ref: mark(file)} : {error: 'kind'};
+    if (text) {
+      const ro = text.readOnly || text.disabled;
+      return {control: 'text', ref: mark(text), readonly: ro, current: text.value};
+    }
+    return {error: 'kind'};
+  };
+  const results = [];
+  for (const r of reqs) {
+    if (!r.label) { results.push(describeControl(document.body, r)); continue; }
+    const key = labelKey(r.label);
+    let els = wanted.get(key).filter((e) => !wanted.get(key).some((o) => o !== e && e.contains(o)));
+    if (r.kind === 'value') {
+      const cells = els.map((e) => [e, valueCell(e, key)]).filter((p) => p[1]);
+      const vis = cells.filter((p) => visible(p[0]));
+      const use = vis.length ? vis : cells;
+      if (!use.length) { results.push({error: els.length ? 'nocontrol' : 'absent'}); continue; }
+      results.push(describeControl(use[0][1], r));
+      continue;
+    }
+    const exact = els.filter((e) => e.textContent.trim() === r.label.trim());
+    let found = [];
+    for (const tier of [exact, els]) {
+      const seen = new Set();
+      found = [];
+      for (const e of tier) {
+        const c = findContainer(e, key);
+        if (c && !seen.has(c)) { seen.add(c); found.push([e, c]); }
+      }
+      if (found.length) break;
+    }
+    const vis = found.filter((p) => visible(p[0]));
+    if (vis.length) found = vis;
+    if (!found.length) { results.push({error: els.length ? 'nocontrol' : 'absent'}); continue; }
+    if (found.length > 1) { results.push({error: 'ambiguous', count: found.length}); continue; }
+    results.push(describeControl(found[0][1], r));
+  }
+  return {results, expired: pageExpired()};
+}
