@@ -200,3 +200,29 @@ def test_init_without_a_unique_plan_lists_the_choices(mock_portal: RunningPortal
     assert result.exit_code == 1
     assert "plans match" in result.output and "--plan CODE" in result.output
     assert not (tmp_path / "c").exists()
+
+
+def test_a_roster_imports_into_the_folder_init_made(mock_portal: RunningPortal, tmp_path: Path) -> None:
+    """README's order: plans search → init → profiles import into the same folder, without --force."""
+    target = tmp_path / "cohort"
+    args = ["init", str(target), "--portal", mock_portal.url, "--plan", "2024-S-000911"]
+    assert runner.invoke(app, args).exit_code == 0
+    sample = Path(__file__).resolve().parents[3] / "profiles" / "sample-cohort"
+    roster = tmp_path / "名单.csv"
+    photo = (sample / "photos" / "wang-xiaoming.jpg").as_posix()
+    material = (sample / "materials" / "wang-xiaoming-id-front.jpg").as_posix()
+    roster.write_text(
+        "姓名,身份证件号码,手机号码,通讯地址,照片,其他材料,文化程度\n"
+        f"王小明,330106200403150318,13805710001,浙江省杭州市,{photo},{material},大专\n",
+        encoding="utf-8",
+    )
+    cohort_yaml = str(target / "cohort.yaml")
+    result = runner.invoke(
+        app, ["profiles", "import", str(roster), "--cohort", cohort_yaml, "--out", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in target.iterdir()) == ["001-0318.yaml", "cohort.yaml"]
+    again = runner.invoke(
+        app, ["profiles", "import", str(roster), "--cohort", cohort_yaml, "--out", str(target)]
+    )
+    assert again.exit_code == 1 and "already has files" in again.output
