@@ -13,6 +13,7 @@ where Chromium refuses to start otherwise.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from typing import Any
 from loguru import logger
 from playwright.async_api import Browser as AsyncBrowser
 from playwright.async_api import BrowserContext as AsyncBrowserContext
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator as AsyncLocator
 from playwright.async_api import Page as AsyncPage
 from playwright.async_api import Playwright as AsyncPlaywright
@@ -44,11 +46,13 @@ __all__ = [
     "Locator",
     "Page",
     "Playwright",
+    "PlaywrightError",
     "PlaywrightTimeoutError",
     "async_playwright",
     "ensure_browser",
     "find_browser",
     "launch_options",
+    "network_failure",
     "new_context",
     "save_storage_state",
     "sync_playwright",
@@ -147,6 +151,42 @@ def find_browser(explicit: Path | None = None) -> BrowserChoice | None:
     if found is not None:
         return BrowserChoice(found[0], found[1])
     return None
+
+
+_NET_ERROR_RE = re.compile(r"net::(ERR_[A-Z_]+)")
+#: Chromium's network errors that mean "nothing answered", as opposed to an answer we did not like.
+_UNREACHABLE = frozenset(
+    {
+        "ERR_NAME_NOT_RESOLVED",
+        "ERR_NAME_RESOLUTION_FAILED",
+        "ERR_INTERNET_DISCONNECTED",
+        "ERR_ADDRESS_UNREACHABLE",
+        "ERR_CONNECTION_REFUSED",
+        "ERR_CONNECTION_TIMED_OUT",
+        "ERR_CONNECTION_RESET",
+        "ERR_CONNECTION_CLOSED",
+        "ERR_NETWORK_CHANGED",
+        "ERR_PROXY_CONNECTION_FAILED",
+        "ERR_TUNNEL_CONNECTION_FAILED",
+        "ERR_SSL_PROTOCOL_ERROR",
+        "ERR_CERT_COMMON_NAME_INVALID",
+        "ERR_CERT_AUTHORITY_INVALID",
+        "ERR_EMPTY_RESPONSE",
+        "ERR_BLOCKED_BY_ADMINISTRATOR",
+    }
+)
+
+
+def network_failure(exc: BaseException) -> str | None:
+    """Chromium's ``ERR_…`` code when ``exc`` says the site could not be reached at all, else None.
+
+    Playwright reports these as a plain ``Error`` whose message holds ``net::ERR_NAME_NOT_RESOLVED``
+    and the like; a page that answered (even with 500) is never one of them.
+    """
+    found = _NET_ERROR_RE.search(str(exc))
+    if found is None or found.group(1) not in _UNREACHABLE:
+        return None
+    return found.group(1)
 
 
 def launch_options(choice: BrowserChoice, *, headless: bool = True) -> dict[str, Any]:

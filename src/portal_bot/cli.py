@@ -57,7 +57,7 @@ app = typer.Typer(
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
 )
 
 
@@ -91,6 +91,7 @@ _FEATURES = (
     "portal_bot.prepare.commands",
     "portal_bot.register.commands",
     "portal_bot.portal.commands",
+    "portal_bot.profiles.scaffold",
 )
 
 

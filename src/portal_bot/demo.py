@@ -54,6 +54,13 @@ def main() -> int:
         code = _run(args, {**env, "PORTAL_BOT_MOCK_QA_TOKEN": token})
         submitted = sum(1 for a in portal.qa.applications() if a["state"] == "待审核")
         print(f"\nthe mock portal now holds {submitted} submitted application(s) (state 待审核)")
+    runs = sorted((p for p in (state / "runs").glob("*") if p.name.isdigit()), key=lambda p: int(p.name))
+    if runs:
+        report = runs[-1] / "report" / "report.html"
+        print(f"\nopen the report in a browser: {report.as_uri() if report.exists() else report}")
+        print("write it again later (the demo keeps its state in .state/demo):")
+        print("  PORTAL_BOT_STATE_DIR=.state/demo portal-bot report latest")
+        print('  (Windows PowerShell: $env:PORTAL_BOT_STATE_DIR=".state\\demo"; portal-bot report latest)')
     if code:
         print(f"demo finished with exit code {code}: see the report above", file=sys.stderr)
     return code

@@ -12,6 +12,7 @@ the site misbehaved (timeouts, 5xx, an expired session; retried with backoff).
     ├── PortalError                the site misbehaved: retry with jittered, capped backoff
     │   ├── PortalTimeoutError     a page or element did not come in time
     │   ├── PortalServerError      a 5xx answer or the site's error page
+    │   ├── PortalUnreachableError no answer at all (offline, wrong address, DNS): one per run
     │   └── SessionExpiredError    the login is gone ("非法请求 404！"): log in again
     ├── FlowError                  a flow file is invalid, or a step cannot run as written
     ├── HumanStepTimeoutError      a person did not log in / sign / confirm in time
@@ -102,6 +103,10 @@ class PortalTimeoutError(PortalError):
 
 class PortalServerError(PortalError):
     """The portal answered with a 5xx status or its error page."""
+
+
+class PortalUnreachableError(PortalError):
+    """The site did not answer at all: no network, a wrong address, a name that does not resolve."""
 
 
 class SessionExpiredError(PortalError):

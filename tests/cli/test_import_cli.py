@@ -278,3 +278,17 @@ def test_the_same_person_twice_is_flagged(workdir: Path) -> None:
     )
     assert code == 0
     assert "row 3: 身份证件号码: the same ID number as row 2" in output
+
+
+def test_validate_names_the_roster_row_beside_file_and_line(workdir: Path) -> None:
+    roster = write_csv(workdir / "roster" / "名单.csv", ROWS, "utf-8")
+    out = workdir / "out"
+    assert run_import(roster, out)[0] == 0
+    path = out / "002-0242.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("13905710002", "1390571"), encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(out), "--json"])
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    messages = [p["message"] for c in doc["candidates"] for p in c["problems"] if p["severity"] == "error"]
+    assert len(messages) == 1 and messages[0].startswith("002-0242.yaml:"), messages
+    assert "(名单.csv row 3): " in messages[0]

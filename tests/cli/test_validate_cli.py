@@ -123,3 +123,36 @@ def test_json_file_names_are_relative_to_a_relative_cohort_dir(monkeypatch: pyte
     result = runner.invoke(app, ["validate", SAMPLE.name, "--json"])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["candidates"][0]["file"] == "001-0318.yaml"
+
+
+def test_every_problem_of_a_candidate_shows_in_one_pass(tmp_path: Path) -> None:
+    """A wrong phone must not hide the credit-code and missing-photo errors until it is fixed."""
+    cohort = tmp_path / "c"
+    shutil.copytree(SAMPLE, cohort)
+    path = cohort / "004-0049.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("phone: 136 0571 0004", "phone: 136 0571 00")
+    text = text.replace("credit_code: 91330106MA2H3K5L7J\n", "")
+    text = text.replace("photo: photos/zhao-jing.jpg", "photo: photos/nope.jpg")
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(cohort), "--json"])
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    zhao = next(c for c in doc["candidates"] if c["file"].endswith("004-0049.yaml"))
+    fields = sorted(p["field"] for p in zhao["problems"] if p["severity"] == "error")
+    assert fields == ["credit_code", "phone", "photo"], zhao["problems"]
+
+
+def test_a_rule_that_reads_an_invalid_field_does_not_guess(tmp_path: Path) -> None:
+    """years_in_occupation is invalid: condition (1)'s 5-year rule must not run on a placeholder."""
+    cohort = tmp_path / "c"
+    shutil.copytree(SAMPLE, cohort)
+    path = cohort / "004-0049.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("years_in_occupation: 6", "years_in_occupation: 六"),
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["validate", str(cohort), "--json"])
+    doc = json.loads(result.stdout)
+    zhao = next(c for c in doc["candidates"] if c["file"].endswith("004-0049.yaml"))
+    assert [p["field"] for p in zhao["problems"] if p["severity"] == "error"] == ["years_in_occupation"]

@@ -6,6 +6,11 @@ Fixtures:
     base_url      pytest-playwright's base URL, pointed at the mock portal, but ONLY when no
                   ``--base-url`` / ``base_url`` ini is configured and the session has tests that use
                   ``mock_portal``; otherwise the configured value (or None) as before.
+    browser_type_launch_args
+                  pytest-playwright's launch arguments plus portal-bot's choice of Chromium
+                  (``PORTAL_BOT_CHROMIUM``, Playwright's own, else the system one) and its quiet
+                  flags, when the session uses ``mock_portal`` and the browser is Chromium; so the
+                  documented example runs on a machine where only a system Chromium exists.
 
 Nothing starts unless a test asks for ``mock_portal``: projects that have portal-bot installed
 but never use the fixture see no server, no thread and no change to ``base_url``.
@@ -49,8 +54,12 @@ def _configured_base_url(config: pytest.Config) -> str | None:
     return str(option or ini) if (option or ini) else None
 
 
-class _BaseUrl:
-    """Registered in pytest_configure, after pytest-playwright's own fallback, so it takes precedence."""
+def _uses_mock_portal(request: pytest.FixtureRequest) -> bool:
+    return any(FIXTURE in getattr(item, "fixturenames", ()) for item in request.session.items)
+
+
+class _PlaywrightDefaults:
+    """Registered in pytest_configure, after pytest-playwright's own fixtures, so it takes precedence."""
 
     @pytest.fixture(scope="session")
     @classmethod
@@ -58,12 +67,28 @@ class _BaseUrl:
         configured = _configured_base_url(pytestconfig)
         if configured:
             return configured
-        if any(FIXTURE in getattr(item, "fixturenames", ()) for item in request.session.items):
+        if _uses_mock_portal(request):
             return str(request.getfixturevalue(FIXTURE).url)
         return None
+
+    @pytest.fixture(scope="session")
+    @classmethod
+    def browser_type_launch_args(
+        cls, browser_type_launch_args: dict[str, Any], browser_name: str, request: pytest.FixtureRequest
+    ) -> dict[str, Any]:
+        if browser_name != "chromium" or not _uses_mock_portal(request):
+            return browser_type_launch_args
+        from portal_bot.browser import find_browser, launch_options
+
+        choice = find_browser()
+        if choice is None:
+            raise pytest.UsageError("no Chromium found: run `portal-bot browser ensure`")
+        ours = launch_options(choice)
+        args = [*browser_type_launch_args.get("args", []), *ours.pop("args")]
+        return {**ours, **browser_type_launch_args, "args": list(dict.fromkeys(args))}
 
 
 def pytest_configure(config: pytest.Config) -> None:
     manager = config.pluginmanager
     if manager.hasplugin("playwright") or manager.hasplugin("base_url"):
-        manager.register(_BaseUrl(), "mock-portal-base-url")
+        manager.register(_PlaywrightDefaults(), "mock-portal-playwright-defaults")

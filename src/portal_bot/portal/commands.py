@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -15,6 +16,9 @@ from rich.table import Table
 
 from portal_bot.console import make_console
 from portal_bot.errors import BrowserUnavailableError
+
+if TYPE_CHECKING:
+    from portal_bot.portal.plans import PlanRow
 from portal_bot.portal._sync import run_sync
 from portal_bot.settings import Settings
 
@@ -44,12 +48,60 @@ def search(
     as_json: bool = typer.Option(False, "--json", help="Print the plans as JSON on stdout."),
     max_pages: int = typer.Option(50, "--max-pages", min=1, help="Stop after this many result pages."),
 ) -> None:
-    """List the plans the public search shows for these filters, with their windows."""
-    from portal_bot.browser import async_playwright, find_browser, launch_options, new_context
-    from portal_bot.portal.plans import PlanRow, search_plans
+    """List the plans the public search shows for these filters, with their windows.
+
+    --occupation, --work-type and --level may be part of a name (碳排放 finds 碳排放管理员); the
+    output says what each matched. The 计划编号 column is the value to copy into cohort.yaml.
+    """
     from portal_bot.profiles.models import PlanSelector
 
     settings: Settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+    rows = fetch_plans(
+        settings,
+        portal,
+        keyword=keyword or org,
+        plan_type=plan_type,
+        occupation=occupation,
+        work_type=work_type,
+        level=level,
+        city=city,
+        district=district,
+        max_pages=max_pages,
+    )
+    from portal_bot.portal.plans import match_plans, narrow_plans
+
+    narrowed = narrow_plans(rows, occupation=occupation, work_type=work_type, level=level)
+    rows = narrowed.rows
+    if org:
+        rows = match_plans(PlanSelector(organization=org), rows)
+    now = datetime.now(UTC)
+    if as_json:
+        doc = {"count": len(rows), "matched": narrowed.notes, "plans": [r.to_dict(now) for r in rows]}
+        typer.echo(json.dumps(doc, ensure_ascii=False))
+        return
+    console = make_console()
+    for note in narrowed.notes:
+        console.print(escape(note), highlight=False)
+    console.print(plans_table(rows, now))
+    if rows:
+        console.print(
+            "Copy the 计划编号 into cohort.yaml as plan: {plan_code: …}, or run "
+            "`portal-bot init --plan CODE` to start a cohort for it.",
+            highlight=False,
+            markup=False,
+        )
+
+
+def fetch_plans(settings: Settings, portal: str | None, **filters: Any) -> list[PlanRow]:
+    """Every plan the public search lists for ``filters`` (see :func:`~portal_bot.portal.plans.search_plans`).
+
+    Raises:
+        BrowserUnavailableError: no Chromium on this machine.
+        PortalUnreachableError: nothing answered at the portal's address.
+    """
+    from portal_bot.browser import async_playwright, find_browser, launch_options, new_context
+    from portal_bot.portal.plans import search_plans
+
     portal_url = (portal or settings.portal_url).rstrip("/")
     choice = find_browser(settings.chromium)
     if choice is None:
@@ -61,48 +113,31 @@ def search(
             try:
                 context = await new_context(browser)
                 page = await context.new_page()
-                return await search_plans(
-                    page,
-                    portal_url,
-                    keyword=keyword or org,
-                    plan_type=plan_type,
-                    occupation=occupation,
-                    work_type=work_type,
-                    level=level,
-                    city=city,
-                    district=district,
-                    max_pages=max_pages,
-                )
+                return await search_plans(page, portal_url, **filters)
             finally:
                 await browser.close()
 
-    rows = run_sync(run)
-    if org:
-        from portal_bot.portal.plans import match_plans
+    return run_sync(run)
 
-        rows = match_plans(PlanSelector(organization=org), rows)
-    now = datetime.now(UTC)
-    if as_json:
-        typer.echo(
-            json.dumps({"count": len(rows), "plans": [r.to_dict(now) for r in rows]}, ensure_ascii=False)
-        )
-        return
-    table = Table(title=f"技能评价报名计划 · {len(rows)} plans")
-    for column in ("计划编号", "评价计划", "评价机构", "职业(工种)", "等级", "报名时间", "考试日期", "状态"):
-        table.add_column(column)
+
+def plans_table(rows: list[PlanRow], now: datetime) -> Table:
+    """The plan list as a table whose 计划编号, the value to copy, is never cut, however narrow."""
+    table = Table(title=f"技能评价报名计划 · {len(rows)} plans", show_lines=True)
+    table.add_column("计划编号", no_wrap=True, min_width=13)
+    table.add_column("评价计划 / 评价机构", overflow="fold", ratio=3)
+    table.add_column("职业(工种) · 等级", overflow="fold", ratio=2)
+    table.add_column("报名时间 · 考试", overflow="fold", ratio=2)
+    table.add_column("状态", overflow="fold")
     for r in rows:
         occupation_label = f"{r.occupation}（{r.work_type}）" if r.work_type else r.occupation
         table.add_row(
             r.plan_code,
-            escape(r.name),
-            escape(r.organization),
-            escape(occupation_label),
-            escape(r.level),
-            f"{r.start:%Y-%m-%d %H:%M} – {r.end:%Y-%m-%d %H:%M}",
-            r.exam_date.isoformat(),
+            f"{escape(r.name)}\n[dim]{escape(r.organization)}[/]",
+            f"{escape(occupation_label)} · {escape(r.level)}",
+            f"{r.start:%Y-%m-%d %H:%M} –\n{r.end:%Y-%m-%d %H:%M}\n考试 {r.exam_date.isoformat()}",
             _WINDOW_TEXT[r.window(now)],
         )
-    make_console().print(table)
+    return table
 
 
 def register(app: typer.Typer) -> None:

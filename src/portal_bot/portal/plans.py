@@ -18,8 +18,13 @@ from urllib.parse import urlencode
 
 from loguru import logger
 
-from portal_bot.browser import AsyncPage, PlaywrightTimeoutError
-from portal_bot.errors import PortalServerError, PortalTimeoutError, ProfileError
+from portal_bot.browser import AsyncPage, PlaywrightError, PlaywrightTimeoutError, network_failure
+from portal_bot.errors import (
+    PortalServerError,
+    PortalTimeoutError,
+    PortalUnreachableError,
+    ProfileError,
+)
 from portal_bot.portal._tables import Grid, clean, find_grid, read_grids
 from portal_bot.profiles.models import PlanSelector
 
@@ -224,8 +229,73 @@ async def search_plans(
             logger.warning("plan search: stopped after {} pages", max_pages)
     except PlaywrightTimeoutError as exc:
         raise PortalTimeoutError("the plan search did not load in time", hint="retry later") from exc
+    except PlaywrightError as exc:
+        gone = unreachable(base_url, exc)
+        if gone is None:
+            raise
+        raise gone from exc
     unique = {row.plan_code: row for row in rows}
     return list(unique.values())
+
+
+def unreachable(base_url: str, exc: BaseException) -> PortalUnreachableError | None:
+    """A one-line :class:`PortalUnreachableError` when ``exc`` means nothing answered at ``base_url``."""
+    code = network_failure(exc)
+    if code is None:
+        return None
+    return PortalUnreachableError(
+        f"cannot reach {base_url} ({code})",
+        hint="check the network connection and the portal address (--portal or PORTAL_BOT_PORTAL_URL)",
+    )
+
+
+# -- narrowing a search by what the user typed ------------------------------------------------------
+
+#: The filters a person types that the site offers as drop-downs, with their column names.
+NARROWING_FILTERS = (("occupation", "职业名称"), ("work_type", "工种名称"), ("level", "等级"))
+
+
+@dataclass(frozen=True)
+class Narrowed:
+    """Rows left after narrowing, and one sentence per filter saying what it matched."""
+
+    rows: list[PlanRow]
+    notes: list[str]
+
+
+def narrow_plans(rows: Sequence[PlanRow], **filters: str | None) -> Narrowed:
+    """Keep the rows whose 职业名称 / 工种名称 / 等级 match what the user typed.
+
+    The site's filters are drop-downs: a value that is not exactly one of the options is ignored by
+    the site, which then lists every plan. So each typed value is matched here too: an exact value
+    keeps its rows; otherwise every value that *contains* it is taken, and a note says which ones
+    (``职业名称 “碳排放” matched 碳排放管理员``).
+
+    Raises:
+        ProfileError(field=filter): no listed value contains the typed one; names what the list has.
+    """
+    kept = list(rows)
+    notes: list[str] = []
+    for key, column in NARROWING_FILTERS:
+        wanted = filters.get(key)
+        if not wanted:
+            continue
+        values = list(dict.fromkeys(str(getattr(r, key)) for r in kept if getattr(r, key)))
+        if any(_same(wanted, v) for v in values):
+            kept = [r for r in kept if _same(wanted, str(getattr(r, key)))]
+            continue
+        partial = [v for v in values if clean(wanted) in clean(v)]
+        if not partial:
+            offered = "、".join(values[:12]) + (f" … ({len(values)} in all)" if len(values) > 12 else "")
+            raise ProfileError(
+                f"no plan's {column} contains “{wanted}”"
+                + (f"; the plans found have: {offered}" if values else "; the search found no plans"),
+                field=f"--{key.replace('_', '-')}",
+                hint="use one of the listed names, or leave the filter out",
+            )
+        kept = [r for r in kept if str(getattr(r, key)) in partial]
+        notes.append(f"{column} “{wanted}” matched {'、'.join(partial)}")
+    return Narrowed(kept, notes)
 
 
 # -- choosing the cohort's plan --------------------------------------------------------------------

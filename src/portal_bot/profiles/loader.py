@@ -57,6 +57,10 @@ class CandidateResult:
     name: str
     problems: list[Problem] = field(default_factory=list)
     candidate: Candidate | None = None
+    #: When ``candidate`` is None: a stand-in where the invalid top-level fields hold placeholders,
+    #: so the rules that do not read them still run in the same pass (see :func:`partial_candidate`).
+    partial: Candidate | None = None
+    invalid: frozenset[str] = frozenset()
 
     @property
     def ok(self) -> bool:
@@ -273,6 +277,47 @@ def make_problem(field: str, severity: Severity, text: str, source: Source, base
     )
 
 
+#: Values that pass validation, put in place of a required field that failed, so the rules that do not
+#: read that field can still run. Never shown, never saved: only ``partial`` ever holds them.
+_PLACEHOLDERS: dict[str, Any] = {
+    "name": "占位",
+    "id_number": "11010519491231002X",
+    "education": "大学",
+    "address": "浙江",
+    "phone": "13800138000",
+    "materials": [],
+    "category": "社会人员",
+    "years_in_occupation": 0,
+    "post": "无",
+    "eligibility": [3],
+}
+
+
+def partial_candidate(
+    merged: dict[str, Any], error: ValidationError, *, today: date | None = None
+) -> tuple[Candidate | None, frozenset[str]]:
+    """A stand-in Candidate for the rules, with every field that failed replaced by a placeholder.
+
+    ``validate`` reports every problem of a candidate in one pass: a wrong phone must not hide a
+    missing photo until the phone is fixed. Returns the stand-in (None when it still cannot be built)
+    and the top-level fields it does not know; the rules that read those fields are skipped.
+    """
+    invalid = {str(err["loc"][0]) for err in error.errors() if err["loc"]}
+    for _ in range(4):  # a placeholder ID number can make sex / birth date disagree: widen, retry
+        data = {k: v for k, v in merged.items() if k not in invalid}
+        data.update({k: _PLACEHOLDERS[k] for k in invalid if k in _PLACEHOLDERS})
+        try:
+            stand_in = Candidate.model_validate(data, context={"warnings": [], "today": today})
+        except ValidationError as again:
+            more = {str(err["loc"][0]) for err in again.errors() if err["loc"]}
+            if more <= invalid:
+                return None, frozenset(invalid)
+            invalid |= more
+            continue
+        return stand_in, frozenset(invalid)
+    return None, frozenset(invalid)
+
+
 def load_candidate(
     path: Path, cohort: Cohort | None = None, *, today: date | None = None
 ) -> tuple[CandidateResult, Locator | None]:
@@ -318,6 +363,7 @@ def load_candidate(
             result.problems.append(
                 make_problem(field_name(loc), "error", _error_text(err), locate(loc), base)
             )
+        result.partial, result.invalid = partial_candidate(merged, exc, today=today)
     for key, text in warnings:
         result.problems.append(make_problem(key, "warning", text, locate((key,)), base))
     return result, locate

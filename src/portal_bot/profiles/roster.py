@@ -482,8 +482,11 @@ def import_roster(roster: Path, cohort_yaml: Path, out_dir: Path, *, force: bool
     report = ImportReport(out_dir=out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise ProfileError("exists and is not a folder", path=out_dir)
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+    # The folder `portal-bot init` made holds only the cohort.yaml being read: that is not "in use".
+    occupied = out_dir.is_dir() and any(p.resolve() != Path(cohort_yaml).resolve() for p in out_dir.iterdir())
+    if occupied and not force:
         raise ProfileError("already has files", path=out_dir, hint="use --force to replace its YAML files")
+    force = force or out_dir.is_dir()
     cohort_text = _cohort_text(cohort_yaml, out_dir)
     numbered = [(n, r) for n, r in enumerate(read_table(roster), start=1) if not all(_blank(c) for c in r)]
     if not numbered:

@@ -10,6 +10,7 @@ must never modify the candidate, and never open anything but the files the candi
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -207,17 +208,32 @@ def _identity(c: Candidate, report: _Report, today: date) -> None:
             )
 
 
-def _files(c: Candidate, report: _Report) -> None:
+def _photo(c: Candidate, report: _Report) -> None:
     if c.photo is None:
         report.add(("photo",), "no photo: the site must then have collected the ID-card photo", "warning")
     else:
         _check_file(report, ("photo",), c.photo, IMAGE_SUFFIXES, "photo")
+
+
+def _materials(c: Candidate, report: _Report) -> None:
     if not c.materials:
         report.add(
             ("materials",), "the site requires 其他材料: ID card front and back and proof of education"
         )
     for index, material in enumerate(c.materials):
         _check_file(report, ("materials", index), material, MATERIAL_SUFFIXES, "material")
+
+
+#: The fields each rule reads; a rule runs only when all of them are known (validated).
+_RULES: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({"id_type", "id_number", "sex", "birth_date", "years_in_occupation"}), "identity"),
+    (frozenset({"category", "employer", "years_in_occupation", "post", "dispatched"}), "student"),
+    (frozenset({"employer", "credit_code"}), "employer"),
+    (frozenset({"promotion", "eligibility", "birth_date", "id_number"}), "promotion"),
+    (frozenset({"eligibility", "years_in_occupation", "promotion", "category"}), "eligibility"),
+    (frozenset({"photo"}), "photo"),
+    (frozenset({"materials"}), "materials"),
+)
 
 
 def check_candidate(
@@ -227,14 +243,25 @@ def check_candidate(
     base: Path | None = None,
     plan: PlanSelector | None = None,
     today: date | None = None,
+    unknown: frozenset[str] = frozenset(),
 ) -> list[Problem]:
-    """Every cross-field and file rule for one candidate; empty when all is well."""
+    """Every cross-field and file rule for one candidate; empty when all is well.
+
+    ``unknown`` names fields that failed validation (the candidate is a stand-in): the rules that
+    read any of them are skipped, the others run.
+    """
     today = today or date.today()
     report = _Report(locate, base)
-    _identity(candidate, report, today)
-    _student(candidate, report)
-    _employer(candidate, report)
-    _promotion(candidate, report, plan, today)
-    _eligibility(candidate, report)
-    _files(candidate, report)
+    run: dict[str, Callable[[], None]] = {
+        "identity": lambda: _identity(candidate, report, today),
+        "student": lambda: _student(candidate, report),
+        "employer": lambda: _employer(candidate, report),
+        "promotion": lambda: _promotion(candidate, report, plan, today),
+        "eligibility": lambda: _eligibility(candidate, report),
+        "photo": lambda: _photo(candidate, report),
+        "materials": lambda: _materials(candidate, report),
+    }
+    for inputs, name in _RULES:
+        if not inputs & unknown:
+            run[name]()
     return report.problems

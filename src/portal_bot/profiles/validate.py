@@ -6,6 +6,7 @@ ProfileError before any candidate is looked at. This module must never print or 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
@@ -15,20 +16,51 @@ from portal_bot.profiles.loader import CandidateResult, Cohort, load_candidate, 
 from portal_bot.profiles.rules import check_candidate
 from portal_bot.profiles.yamlsrc import Source
 
+_ROSTER_ORIGIN_RE = re.compile(r"^#.*—\s*(?P<roster>[^\n]+?)\s+row\s+(?P<row>\d+)\s*$")
+
+
+def roster_origin(path: Path) -> str | None:
+    """``名单.xlsx row 5`` for a file that ``profiles import`` wrote (its first line says so), else None."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            first = fh.readline(2000)
+    except OSError:
+        return None
+    match = _ROSTER_ORIGIN_RE.match(first.strip())
+    return f"{match['roster']} row {match['row']}" if match else None
+
+
+def _name_origin(result: CandidateResult, base: Path) -> None:
+    """Put the roster row beside ``file:line`` so the coordinator can fix the spreadsheet too."""
+    origin = roster_origin(result.file)
+    if origin is None:
+        return
+    for problem in result.problems:
+        if problem.path != result.file:
+            continue
+        label = Source(problem.path, problem.line).label(base)
+        if problem.message.startswith(label + ":"):
+            problem.message = f"{label} ({origin}){problem.message[len(label) :]}"
+
 
 def check_file(path: Path, cohort: Cohort | None = None, *, today: date | None = None) -> CandidateResult:
     """Load one candidate file (with the cohort's defaults) and apply every rule to it."""
     result, locate = load_candidate(path, cohort, today=today)
-    if result.candidate is not None and locate is not None:
+    candidate = result.candidate or result.partial
+    if candidate is not None and locate is not None:
+        # With a stand-in, only the rules that read none of the invalid fields run: one pass shows
+        # every problem that can honestly be known now.
         result.problems.extend(
             check_candidate(
-                result.candidate,
+                candidate,
                 locate,
                 base=cohort.dir if cohort else result.file.parent,
                 plan=cohort.plan if cohort else None,
                 today=today,
+                unknown=result.invalid if result.candidate is None else frozenset(),
             )
         )
+    _name_origin(result, cohort.dir if cohort else result.file.parent)
     return result
 
 

@@ -130,7 +130,9 @@ def report_command(
         if run == "latest":
             if not runs:
                 raise ConfigError(
-                    f"no registration runs in {settings.runs_dir}", hint="run `portal-bot register` first"
+                    f"no registration runs in {settings.runs_dir}",
+                    hint="run `portal-bot register` first; `make demo` keeps its own runs in .state/demo: "
+                    "PORTAL_BOT_STATE_DIR=.state/demo portal-bot report latest",
                 )
             run_dir = runs[-1]
         elif run.isdigit():

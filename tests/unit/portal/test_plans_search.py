@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -126,3 +127,102 @@ def test_read_applications_knows_the_real_sites_expired_page_and_unknown_states(
     assert rows[0].url == "http://127.0.0.1:9/user/app/7"
     assert parse_state(rows[0].state_text) is State.UNKNOWN
     assert expired == "yes"
+
+
+def test_part_of_an_occupation_narrows_and_says_what_it_matched(mock_portal: RunningPortal) -> None:
+    truth = mock_portal.qa.plans()
+    doc = search(mock_portal, "--occupation", "碳排放")
+    expected = {t["plan_no"] for t in truth if "碳排放" in t["occupation"]}
+    assert expected and len(expected) < len(truth)
+    assert {p["plan_code"] for p in doc["plans"]} == expected
+    assert doc["matched"] == ["职业名称 “碳排放” matched 碳排放管理员"]
+    level = search(mock_portal, "--occupation", "碳排放管理员", "--level", "中级")
+    assert {p["level"] for p in level["plans"]} == {"中级工"}
+    assert any("等级 “中级” matched 中级工" in note for note in level["matched"])
+
+
+def test_an_occupation_no_plan_has_is_refused_in_one_line(mock_portal: RunningPortal) -> None:
+    result = runner.invoke(app, ["plans", "search", "--portal", mock_portal.url, "--occupation", "宇航员"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert "--occupation" in lines[0] and "宇航员" in lines[0] and "碳排放管理员" in lines[0]
+
+
+def test_an_unreachable_portal_is_one_line_not_a_traceback() -> None:
+    import socket
+
+    with socket.socket() as sock:  # a loopback port nobody listens on once closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = runner.invoke(app, ["plans", "search", "--portal", f"http://127.0.0.1:{port}"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert f"cannot reach http://127.0.0.1:{port} (ERR_CONNECTION_REFUSED)" in lines[0]
+
+
+def test_the_plan_code_is_whole_at_80_columns(
+    mock_portal: RunningPortal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    result = runner.invoke(app, ["plans", "search", "--portal", mock_portal.url, "--occupation", "碳排放"])
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    doc = search(mock_portal, "--occupation", "碳排放")
+    for plan in doc["plans"]:
+        assert plan["plan_code"] in result.output
+
+
+def test_init_writes_a_cohort_for_the_plan(mock_portal: RunningPortal, tmp_path: Path) -> None:
+    from portal_bot.profiles.loader import read_cohort_file
+
+    target = tmp_path / "2024-04 碳排放"
+    args = ["init", str(target), "--portal", mock_portal.url, "--plan", "2024-S-000911"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "profiles import" in result.output
+    _, plan, defaults = read_cohort_file(target / "cohort.yaml")
+    assert plan.plan_code == "2024-S-000911"
+    assert plan.organization == "浙江省生态与环境修复技术协会"
+    assert defaults["category"] == "院校学生" and defaults["employer"] is None
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1 and "already exists" in again.output and "--force" in again.output
+    assert runner.invoke(app, [*args, "--force", "--category", "社会人员"]).exit_code == 0
+    assert read_cohort_file(target / "cohort.yaml")[2]["category"] == "社会人员"
+
+
+def test_init_without_a_unique_plan_lists_the_choices(mock_portal: RunningPortal, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["init", str(tmp_path / "c"), "--portal", mock_portal.url, "--occupation", "碳排放管理员"]
+    )
+    assert result.exit_code == 1
+    assert "plans match" in result.output and "--plan CODE" in result.output
+    assert not (tmp_path / "c").exists()
+
+
+def test_a_roster_imports_into_the_folder_init_made(mock_portal: RunningPortal, tmp_path: Path) -> None:
+    """README's order: plans search → init → profiles import into the same folder, without --force."""
+    target = tmp_path / "cohort"
+    args = ["init", str(target), "--portal", mock_portal.url, "--plan", "2024-S-000911"]
+    assert runner.invoke(app, args).exit_code == 0
+    sample = Path(__file__).resolve().parents[3] / "profiles" / "sample-cohort"
+    roster = tmp_path / "名单.csv"
+    photo = (sample / "photos" / "wang-xiaoming.jpg").as_posix()
+    material = (sample / "materials" / "wang-xiaoming-id-front.jpg").as_posix()
+    roster.write_text(
+        "姓名,身份证件号码,手机号码,通讯地址,照片,其他材料,文化程度\n"
+        f"王小明,330106200403150318,13805710001,浙江省杭州市,{photo},{material},大专\n",
+        encoding="utf-8",
+    )
+    cohort_yaml = str(target / "cohort.yaml")
+    result = runner.invoke(
+        app, ["profiles", "import", str(roster), "--cohort", cohort_yaml, "--out", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in target.iterdir()) == ["001-0318.yaml", "cohort.yaml"]
+    again = runner.invoke(
+        app, ["profiles", "import", str(roster), "--cohort", cohort_yaml, "--out", str(target)]
+    )
+    assert again.exit_code == 1 and "already has files" in again.output

@@ -1,0 +1,181 @@
+"""``portal-bot init``: a new cohort folder whose ``cohort.yaml`` names one plan from the public search.
+
+A coordinator's first step: pick the plan (``portal-bot plans search``), then ``init`` writes a
+``cohort.yaml`` for it with the defaults a cohort of that kind usually shares, commented, so the
+next steps (``profiles import``, ``validate``) have something to read. It never overwrites a
+``cohort.yaml`` without ``--force`` and writes atomically; every value taken from the site goes
+through the YAML emitter (a plan name is data, never YAML syntax).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import typer
+import yaml
+
+from portal_bot.console import make_console
+from portal_bot.errors import ConfigError, ProfileError
+from portal_bot.fileio import atomic_write_text
+from portal_bot.settings import Settings
+
+if TYPE_CHECKING:
+    from portal_bot.portal.plans import PlanRow
+
+Category = Literal["院校学生", "社会人员"]
+
+_STUDENT_DEFAULTS = """\
+# Every candidate gets these unless their own file says otherwise (院校学生, as the guide fills them).
+defaults:
+  id_type: 身份证
+  category: 院校学生
+  employer: null          # 所在单位: 无工作单位
+  years_in_occupation: 0  # 本职业工作年限: 0 年
+  post: 无                # 从事岗位
+  dispatched: false       # 是否人力资源派遣员工: 否
+  technical_school_student: false   # 是否省内技工学校在籍生
+  promotion: null         # 是否晋级申报: 否 (direct level-4 candidates)
+  subjects: [理论考试, 实操考试]
+  application_method: 常规申报
+  eligibility: [3]        # 符合申报条件 (3): 相关专业毕业证书（含在读应届毕业生）
+  account: {method: qr}   # each student logs in by scanning with the 浙里办 app
+"""
+
+_WORKER_DEFAULTS = """\
+# Every candidate gets these unless their own file says otherwise (社会人员). Per candidate, give
+# employer (or null for 无工作单位), credit_code, years_in_occupation, post and eligibility.
+defaults:
+  id_type: 身份证
+  category: 社会人员
+  dispatched: false       # 是否人力资源派遣员工
+  technical_school_student: false   # 是否省内技工学校在籍生
+  promotion: null         # 是否晋级申报: 否 — give the original certificate's details when 是
+  subjects: [理论考试, 实操考试]
+  application_method: 常规申报
+  account: {method: qr}   # log in by scanning with the 浙里办 app
+"""
+
+
+def _scalar(value: object) -> str:
+    """One YAML scalar, quoted by the emitter where needed (never a line break, never syntax)."""
+    text = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10_000)
+    return text.removesuffix("\n").removesuffix("\n...").strip()
+
+
+def _comment(text: str) -> str:
+    """Text from the site inside a YAML comment: one line, whatever it holds."""
+    return " ".join(text.split())
+
+
+def cohort_yaml(plan: PlanRow, category: Category) -> str:
+    """The text of ``cohort.yaml`` for ``plan``: its selector, then commented defaults."""
+    occupation = f"{plan.occupation}（{plan.work_type}）" if plan.work_type else plan.occupation
+    head = (
+        f"# {_comment(plan.name)}\n"
+        f"# {_comment(plan.organization)} · {_comment(occupation)} · {_comment(plan.level)}\n"
+        f"# 报名 {plan.start:%Y-%m-%d %H:%M} – {plan.end:%Y-%m-%d %H:%M} · 认定考试 {plan.exam_date}\n"
+        "# Written by `portal-bot init`; next: put one YAML file per candidate here, or run\n"
+        "#   portal-bot profiles import ROSTER.xlsx --cohort cohort.yaml --out THIS_FOLDER\n"
+        "plan:\n"
+        f"  plan_code: {_scalar(plan.plan_code)}\n"
+        f"  organization: {_scalar(plan.organization)}\n"
+        f"  level: {_scalar(plan.level)}\n"
+        "\n"
+    )
+    return head + (_STUDENT_DEFAULTS if category == "院校学生" else _WORKER_DEFAULTS)
+
+
+def write_cohort(cohort_dir: Path, plan: PlanRow, category: Category, *, force: bool = False) -> Path:
+    """Write ``cohort_dir/cohort.yaml`` for ``plan``; refuse to replace one unless ``force``.
+
+    Raises:
+        ConfigError: ``cohort.yaml`` exists and ``force`` is false, or the folder is a file.
+    """
+    target = cohort_dir / "cohort.yaml"
+    if cohort_dir.exists() and not cohort_dir.is_dir():
+        raise ConfigError(f"{cohort_dir} is a file, not a folder", hint="name a new or existing folder")
+    if target.exists() and not force:
+        raise ConfigError(
+            f"{target} already exists", hint="pass --force to replace it, or name another folder"
+        )
+    cohort_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(target, cohort_yaml(plan, category))
+    return target
+
+
+def pick_plan(rows: list[PlanRow], plan_code: str | None) -> PlanRow:
+    """The one plan the search found (or the one with ``plan_code``).
+
+    Raises:
+        ProfileError(field="--plan"): none or several plans; lists what to choose from.
+    """
+    if plan_code:
+        found = [r for r in rows if r.plan_code == plan_code.strip()]
+        if not found:
+            raise ProfileError(
+                f"no plan {plan_code} in the public search",
+                field="--plan",
+                hint="check the code with `portal-bot plans search`, or narrow with --org",
+            )
+        return found[0]
+    if len(rows) == 1:
+        return rows[0]
+    if not rows:
+        raise ProfileError("the search found no plan", field="--plan", hint="loosen the filters")
+    listed = "; ".join(f"{r.plan_code} {r.name}" for r in rows[:5])
+    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+    raise ProfileError(
+        f"{len(rows)} plans match: {listed}{more}",
+        field="--plan",
+        hint="pass --plan CODE (copy it from `portal-bot plans search`)",
+    )
+
+
+def init(
+    ctx: typer.Context,
+    cohort_dir: Path = typer.Argument(..., help="The cohort folder to create (or an empty one)."),
+    plan_code: str | None = typer.Option(
+        None, "--plan", help="计划编号 from `portal-bot plans search`, e.g. 2024-S-000911."
+    ),
+    org: str | None = typer.Option(None, "--org", help="评价机构名称 (searched as the keyword; faster)."),
+    occupation: str | None = typer.Option(None, "--occupation", help="职业名称 (or part of it)."),
+    level: str | None = typer.Option(None, "--level", help="等级, e.g. 中级工."),
+    category: str = typer.Option(
+        "院校学生", "--category", help="考生类别 the defaults are written for: 院校学生 or 社会人员."
+    ),
+    portal: str | None = typer.Option(None, "--portal", help="Portal URL (default: PORTAL_BOT_PORTAL_URL)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing cohort.yaml."),
+) -> None:
+    """Start a cohort: write cohort.yaml for one plan of the public search, with usual defaults.
+
+    Looks the plan up on the portal (no login), so the file names a plan that exists. Example:
+    `portal-bot init cohorts/2024-04 --plan 2024-S-000911 --org 浙江省生态与环境修复技术协会`.
+    """
+    from portal_bot.portal.commands import fetch_plans
+    from portal_bot.portal.plans import narrow_plans
+
+    if category not in ("院校学生", "社会人员"):
+        raise ConfigError(f"--category {category!r} is not 院校学生 or 社会人员", field="--category")
+    if not (plan_code or org or occupation or level):
+        raise ConfigError("name the plan", hint="pass --plan CODE (find it with `portal-bot plans search`)")
+    settings: Settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+    rows = fetch_plans(settings, portal, keyword=org)
+    if org:
+        rows = [r for r in rows if org in r.organization]
+    rows = narrow_plans(rows, occupation=occupation, level=level).rows
+    plan = pick_plan(rows, plan_code)
+    target = write_cohort(cohort_dir, plan, "院校学生" if category == "院校学生" else "社会人员", force=force)
+    console = make_console()
+    console.print(f"wrote {target} for {plan.plan_code} {plan.name}", markup=False, highlight=False)
+    console.print(
+        "next: add one YAML file per candidate, or "
+        f"`portal-bot profiles import ROSTER.xlsx --cohort {target} --out {cohort_dir}`, "
+        f"then `portal-bot validate {cohort_dir}`",
+        markup=False,
+        highlight=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
