@@ -52,7 +52,10 @@ def test_fixed_astronaut_has_the_face_centre_near_45_percent(tmp_path: Path) -> 
     x, y, w, h = result.face
     width, height = result.report.width, result.report.height
     assert (width, height) == ONE_INCH  # 512 pixels cannot honestly give 2-inch
-    assert abs((y + h / 2) / height - FACE_CENTRE) < 0.06  # her hair touches the top of the original
+    # Her hair nearly touches the top of the original, so the crop cannot move up as far as the
+    # standard framing wants: the face sits higher than FACE_CENTRE, the crown still within range.
+    assert abs((y + h / 2) / height - FACE_CENTRE) < 0.08
+    assert not result.review, result.review
     assert abs((x + w / 2) / width - 0.5) < 0.05
     assert 0.45 < w / width < 0.75
     # The output itself still shows a face where the crop put it.
