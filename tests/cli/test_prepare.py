@@ -90,7 +90,7 @@ def test_manifest_records_every_output_with_hashes(cohort: Path) -> None:
     }
     assert payload["manifest"] == (out / "manifest.json").as_posix()
     assert payload["redone"] == [WANG, SUN] and payload["cohort"] == ".."
-    assert payload["options"] == {"max_bytes": 19_000_000, "id_pair": "auto"}
+    assert payload["options"] == {"max_bytes": 19_000_000, "id_pair": "auto", "keep_background": False}
     on_disk = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert on_disk["candidates"] == payload["candidates"]
     wang, sun = entries(payload)[WANG], entries(payload)[SUN]
@@ -119,8 +119,12 @@ def test_manifest_records_every_output_with_hashes(cohort: Path) -> None:
         "../materials/wang-xiaoming-student-card.jpg",
     ]
     assert wang["outputs"]["materials"]["pages"] == 2 and sun["outputs"]["evidence"]["pages"] == 1
-    assert sun["outputs"]["photo"]["width"] == 413  # the large landscape photo, cropped upright
-    assert any("background" in w for w in wang["warnings"])
+    # The landscape photo, cropped upright: with the standard head size (63 % of the height) its
+    # 202-pixel face needs a 477-pixel crop, so it becomes 1-inch rather than be enlarged to 2-inch.
+    assert sun["outputs"]["photo"]["width"] == 295
+    # The beige studio wall is replaced with white, so the background warning is gone.
+    assert any(a.startswith("replaced the background") for a in wang["outputs"]["photo"]["actions"])
+    assert not any("background" in w for w in wang["warnings"])
 
     manifest = Manifest.load(out)
     entry = manifest.entry_for(cohort / "materials" / ".." / WANG)
@@ -220,7 +224,10 @@ def test_contact_sheet_shows_every_photo_escaped(cohort: Path) -> None:
     for stem in ("001-0318", "005-0118", "009-script"):
         assert f'src="{stem}/photo.jpg"' in html
     assert "3301**********0318" in html and "330106200403150318" not in html
-    assert "295×413 px" in html and "KB" in html and "background is not near-white" in html
+    assert "295×413 px" in html and "KB" in html
+    # Before and after side by side, and what changed: the beige walls are now white.
+    assert 'src="001-0318/photo-before.jpg"' in html and ">before<" in html and ">after<" in html
+    assert "replaced the background" in html and "background is not near-white" not in html
     assert "http" not in html.replace('name="viewport"', "")  # no external assets
 
 

@@ -96,6 +96,9 @@ def person_mask(image: Image.Image, face: Face, box: tuple[float, float, float, 
     bgd = np.zeros((1, 65), np.float64)
     fgd = np.zeros((1, 65), np.float64)
     bgr = np.ascontiguousarray(small[..., ::-1])
+    # GrabCut seeds its colour models with k-means on OpenCV's per-thread RNG, whose state depends
+    # on what ran before: seeding it makes the same photo give the same bytes in every process.
+    cv2.setRNGSeed(15)
     cv2.grabCut(bgr, mask, None, bgd, fgd, ITERATIONS, cv2.GC_INIT_WITH_MASK)  # type: ignore[call-overload]
     person = ((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)).astype(np.uint8)
     person = _largest_component(person, work_face)

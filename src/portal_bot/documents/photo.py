@@ -450,6 +450,18 @@ def _proportions(placed: Face, height: int, whitened: Whitened | None) -> list[s
     return found
 
 
+def preview(src: Path, dst: Path, side: int = 360) -> None:
+    """A small upright JPEG of ``src`` as sent (for the contact sheet's "before"; browsers cannot
+    show HEIC, and the page must work when its folder is moved away from the originals)."""
+    data = read_input(src)
+    kind = sniff(data[:1024])
+    if kind is None or kind == "PDF":
+        raise DocumentError(f"is {describe(data[:16])}", path=src)
+    image = decode(data, kind, src, min_long_side=side).image
+    image.thumbnail((side, side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    atomic_write(dst, _save(image.convert("RGB"), 80, 2))
+
+
 def _save(image: Image.Image, quality: int, subsampling: int) -> bytes:
     buf = io.BytesIO()
     image.save(buf, "JPEG", quality=quality, subsampling=subsampling, progressive=False, optimize=False)

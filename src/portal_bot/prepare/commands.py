@@ -36,6 +36,9 @@ def prepare(
         help="Put the first two materials on one page (default: when named front/back, 正面/反面).",
         show_default=False,
     ),
+    keep_background: bool = typer.Option(
+        False, "--keep-background", help="Do not replace a photo's background that is not white."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON on stdout."),
 ) -> None:
     """Fix every candidate's photo and bundle their PDFs into prepared/, with manifest.json and
@@ -65,6 +68,7 @@ def prepare(
             jobs=jobs,
             force=force,
             max_bytes=max_bytes,
+            keep_background=keep_background,
             id_pair=id_pair,
             progress=lambda line: bar.update(task, advance=1, description=escape(line)),
         )
