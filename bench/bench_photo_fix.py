@@ -65,5 +65,6 @@ def main() -> None:
                 f"CPU time median {statistics.median(cpu) * 1000:.0f} ms; load average {load()}"
             )
 
+
 if __name__ == "__main__":
     main()
