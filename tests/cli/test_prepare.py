@@ -18,6 +18,7 @@ from portal_bot.cli import app
 from portal_bot.errors import StateError
 from portal_bot.prepare import Manifest, prepare_cohort
 from portal_bot.profiles.idcard import check_char
+from tests import docfactory as f
 from tests.conftest import REPO_ROOT
 
 runner = CliRunner()
@@ -259,3 +260,17 @@ def test_python_api_reports_progress_per_candidate(cohort: Path) -> None:
     assert lines == [f"{WANG}: unchanged", f"{SUN}: unchanged"] and again.redone == []
     entry = again.entry_for(cohort / SUN)
     assert entry is not None and entry.evidence == cohort / "prepared" / "005-0118" / "evidence.pdf"
+
+
+def test_a_photo_that_needs_a_persons_eye_is_flagged_everywhere(cohort: Path) -> None:
+    f.save(f.tight_head(), cohort / "photos" / "tight.jpg")
+    tight = add_candidate(cohort, "006-tight.yaml", photo="photos/tight.jpg", name="紧头像")
+    result = runner.invoke(app, ["prepare", str(cohort), "-j", "1"])
+    assert result.exit_code == 0, result.output  # flagged, not failed: the photo meets the site's rules
+    flagged = [x for x in result.output.splitlines() if x.startswith("look at it") and tight in x]
+    assert any("too tight" in x for x in flagged), result.output
+    entry = entries(prepare(cohort, "-j", "1"))[tight]
+    assert any("too tight" in r for r in entry["outputs"]["photo"]["review"])
+    html = (cohort / "prepared" / "contact-sheet.html").read_text(encoding="utf-8")
+    assert 'class="card review"' in html and "look at it: the head" in html
+    assert "1 to look at" in html
