@@ -106,7 +106,7 @@ def test_tight_head_shot_is_flagged_as_too_tight(tmp_path: Path) -> None:
 
 def test_heic_from_an_iphone_is_fixed_out_of_the_box(tmp_path: Path) -> None:
     src = f.heic(
-        f.portrait((900, 1200), background=f.backdrop((900, 1200), "gradient")), tmp_path / "IMG_0001.HEIC"
+        f.portrait((600, 800), background=f.backdrop((600, 800), "gradient")), tmp_path / "IMG_0001.HEIC"
     )
     assert src.read_bytes()[4:12] == b"ftypheic"
     report = check_photo(src)
