@@ -38,12 +38,34 @@ def noisy(image: Image.Image, sigma: float = 5.0, seed: int = 0) -> Image.Image:
     return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), image.mode)
 
 
+def backdrop(size: tuple[int, int], kind: str) -> Image.Image:
+    """A wall behind the person: "coloured", "gradient" (top to bottom) or "patterned" (stripes)."""
+    width, height = size
+    if kind == "coloured":
+        return Image.new("RGB", size, (70, 120, 190))
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+    if kind == "gradient":
+        t = (ys / height)[..., None]
+        arr = (1 - t) * np.array([120, 170, 90]) + t * np.array([210, 150, 120])
+    elif kind == "patterned":
+        stripe = ((xs + ys) // max(8, width // 24) % 2)[..., None]
+        arr = np.where(stripe > 0, np.array([200, 190, 150]), np.array([150, 110, 90]))
+    else:
+        raise ValueError(kind)
+    return Image.fromarray(arr.astype(np.uint8), "RGB")
+
+
 def portrait(
-    size: tuple[int, int] = (900, 1200), *, background: tuple[int, int, int] = (250, 250, 250)
+    size: tuple[int, int] = (900, 1200),
+    *,
+    background: tuple[int, int, int] | Image.Image = (250, 250, 250),
 ) -> Image.Image:
     """A person (the astronaut's head and shoulders) on a plain background, like a phone ID photo."""
     width, height = size
-    canvas = Image.new("RGB", size, background)
+    if isinstance(background, Image.Image):
+        canvas = background.resize(size)
+    else:
+        canvas = Image.new("RGB", size, background)
     face = astronaut().crop((110, 0, 400, 330))  # head and shoulders
     mask = Image.new("L", face.size, 0)
     draw = ImageDraw.Draw(mask)
@@ -55,6 +77,40 @@ def portrait(
     mask = mask.resize(size, Image.Resampling.BILINEAR)
     canvas.paste(face, ((width - face.width) // 2, round(height * 0.12)), mask)
     return noisy(canvas, 4.0)
+
+
+def full_body(size: tuple[int, int] = (2400, 3200)) -> Image.Image:
+    """A full-body phone photo: the face is about a twelfth of the width, the body below it."""
+    width, height = size
+    canvas = Image.new("RGB", size, (196, 186, 172))
+    draw = ImageDraw.Draw(canvas)
+    draw.rectangle((0, round(height * 0.85), width, height), fill=(120, 100, 80))  # the floor
+    head = astronaut().crop((110, 0, 400, 330))
+    scale = width / 12 / 115  # the astronaut's face box is about 115 pixels wide
+    head = head.resize((round(head.width * scale), round(head.height * scale)), Image.Resampling.BICUBIC)
+    mask = Image.new("L", (290, 330), 0)
+    mdraw = ImageDraw.Draw(mask)
+    mdraw.ellipse((30, 12, 200, 235), fill=255)
+    mdraw.rectangle((0, 215, 290, 330), fill=255)
+    mask = mask.resize(head.size, Image.Resampling.BILINEAR)
+    left, top = (width - head.width) // 2, round(height * 0.12)
+    draw.rectangle((left, top + head.height - 5, left + head.width, round(height * 0.9)), fill=(200, 90, 40))
+    canvas.paste(head, (left, top), mask)
+    return noisy(canvas, 4.0)
+
+
+def tight_head(size: tuple[int, int] = (600, 800)) -> Image.Image:
+    """A head shot cropped so tight that the hair is cut by the top edge and the chin nearly by the
+    bottom one, on a beige wall."""
+    return noisy(astronaut().crop((140, 30, 320, 270)).resize(size, Image.Resampling.BICUBIC), 3.0)
+
+
+def heic(image: Image.Image, path: Path) -> Path:
+    """A real HEIC file, encoded by pillow-heif's libheif (x265), as an iPhone writes them."""
+    import pillow_heif
+
+    pillow_heif.from_pillow(image).save(path, quality=90)
+    return path
 
 
 def save(image: Image.Image, path: Path, fmt: str = "JPEG", **options: object) -> Path:

@@ -42,7 +42,8 @@ def test_every_thumbnail_loads_from_the_folder(aio: Aio, apage: AsyncPage, tmp_p
         return {"widths": widths, "text": text, "requests": requests}
 
     seen = aio.run(look())
-    assert seen["widths"] == [295, 413]
+    # Before (a small copy of the photo as sent) and after, for each candidate.
+    assert len(seen["widths"]) == 4 and all(seen["widths"]), seen["widths"]
     assert "孙浩然" in seen["text"] and "3302**********0118" in seen["text"]
     assert all(url.startswith("file://") for url in seen["requests"])  # no external assets
     assert shot.stat().st_size > 10_000

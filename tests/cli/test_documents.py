@@ -135,3 +135,22 @@ def test_the_cli_does_not_load_pillow_pypdf_or_opencv_until_a_command_runs() -> 
     probe = "import sys, portal_bot.cli; print([m for m in ('PIL', 'cv2', 'pypdf') if m in sys.modules])"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_fix_replaces_a_coloured_wall_unless_told_to_keep_it(tmp_path: Path) -> None:
+    src = f.save(f.portrait((900, 1200), background=f.backdrop((900, 1200), "coloured")), tmp_path / "墙.jpg")
+    result = runner.invoke(app, ["photo", "fix", str(src), "--out", str(tmp_path / "white.jpg"), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["background_replaced"] is True and data["review"] == []
+    assert any(a.startswith("replaced the background") for a in data["actions"])
+    result = runner.invoke(
+        app, ["photo", "fix", str(src), "--out", str(tmp_path / "kept.jpg"), "--keep-background"]
+    )
+    assert result.exit_code == 0, result.output
+    # The wall is kept, and the person is told to look at it rather than left to discover it.
+    assert "look at it:" in result.output and "not near-white" in result.output
+    assert "replaced the background" not in result.output
+    with Image.open(tmp_path / "kept.jpg") as kept, Image.open(tmp_path / "white.jpg") as white:
+        assert kept.convert("RGB").getpixel((5, 5))[2] > 150 > kept.convert("RGB").getpixel((5, 5))[0]
+        assert min(white.convert("RGB").getpixel((5, 5))) >= 235

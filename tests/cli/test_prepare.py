@@ -18,6 +18,7 @@ from portal_bot.cli import app
 from portal_bot.errors import StateError
 from portal_bot.prepare import Manifest, prepare_cohort
 from portal_bot.profiles.idcard import check_char
+from tests import docfactory as f
 from tests.conftest import REPO_ROOT
 
 runner = CliRunner()
@@ -90,7 +91,7 @@ def test_manifest_records_every_output_with_hashes(cohort: Path) -> None:
     }
     assert payload["manifest"] == (out / "manifest.json").as_posix()
     assert payload["redone"] == [WANG, SUN] and payload["cohort"] == ".."
-    assert payload["options"] == {"max_bytes": 19_000_000, "id_pair": "auto"}
+    assert payload["options"] == {"max_bytes": 19_000_000, "id_pair": "auto", "keep_background": False}
     on_disk = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert on_disk["candidates"] == payload["candidates"]
     wang, sun = entries(payload)[WANG], entries(payload)[SUN]
@@ -119,8 +120,12 @@ def test_manifest_records_every_output_with_hashes(cohort: Path) -> None:
         "../materials/wang-xiaoming-student-card.jpg",
     ]
     assert wang["outputs"]["materials"]["pages"] == 2 and sun["outputs"]["evidence"]["pages"] == 1
-    assert sun["outputs"]["photo"]["width"] == 413  # the large landscape photo, cropped upright
-    assert any("background" in w for w in wang["warnings"])
+    # The landscape photo, cropped upright: with the standard head size (63 % of the height) its
+    # 202-pixel face needs a 477-pixel crop, so it becomes 1-inch rather than be enlarged to 2-inch.
+    assert sun["outputs"]["photo"]["width"] == 295
+    # The beige studio wall is replaced with white, so the background warning is gone.
+    assert any(a.startswith("replaced the background") for a in wang["outputs"]["photo"]["actions"])
+    assert not any("background" in w for w in wang["warnings"])
 
     manifest = Manifest.load(out)
     entry = manifest.entry_for(cohort / "materials" / ".." / WANG)
@@ -220,7 +225,10 @@ def test_contact_sheet_shows_every_photo_escaped(cohort: Path) -> None:
     for stem in ("001-0318", "005-0118", "009-script"):
         assert f'src="{stem}/photo.jpg"' in html
     assert "3301**********0318" in html and "330106200403150318" not in html
-    assert "295×413 px" in html and "KB" in html and "background is not near-white" in html
+    assert "295×413 px" in html and "KB" in html
+    # Before and after side by side, and what changed: the beige walls are now white.
+    assert 'src="001-0318/photo-before.jpg"' in html and ">before<" in html and ">after<" in html
+    assert "replaced the background" in html and "background is not near-white" not in html
     assert "http" not in html.replace('name="viewport"', "")  # no external assets
 
 
@@ -252,3 +260,17 @@ def test_python_api_reports_progress_per_candidate(cohort: Path) -> None:
     assert lines == [f"{WANG}: unchanged", f"{SUN}: unchanged"] and again.redone == []
     entry = again.entry_for(cohort / SUN)
     assert entry is not None and entry.evidence == cohort / "prepared" / "005-0118" / "evidence.pdf"
+
+
+def test_a_photo_that_needs_a_persons_eye_is_flagged_everywhere(cohort: Path) -> None:
+    f.save(f.tight_head(), cohort / "photos" / "tight.jpg")
+    tight = add_candidate(cohort, "006-tight.yaml", photo="photos/tight.jpg", name="紧头像")
+    result = runner.invoke(app, ["prepare", str(cohort), "-j", "1"])
+    assert result.exit_code == 0, result.output  # flagged, not failed: the photo meets the site's rules
+    flagged = [x for x in result.output.splitlines() if x.startswith("look at it") and tight in x]
+    assert any("too tight" in x for x in flagged), result.output
+    entry = entries(prepare(cohort, "-j", "1"))[tight]
+    assert any("too tight" in r for r in entry["outputs"]["photo"]["review"])
+    html = (cohort / "prepared" / "contact-sheet.html").read_text(encoding="utf-8")
+    assert 'class="card review"' in html and "look at it: the head" in html
+    assert "1 to look at" in html

@@ -52,7 +52,10 @@ def test_fixed_astronaut_has_the_face_centre_near_45_percent(tmp_path: Path) -> 
     x, y, w, h = result.face
     width, height = result.report.width, result.report.height
     assert (width, height) == ONE_INCH  # 512 pixels cannot honestly give 2-inch
-    assert abs((y + h / 2) / height - FACE_CENTRE) < 0.06  # her hair touches the top of the original
+    # Her hair nearly touches the top of the original, so the crop cannot move up as far as the
+    # standard framing wants: the face sits higher than FACE_CENTRE, the crown still within range.
+    assert abs((y + h / 2) / height - FACE_CENTRE) < 0.08
+    assert not result.review, result.review
     assert abs((x + w / 2) / width - 0.5) < 0.05
     assert 0.45 < w / width < 0.75
     # The output itself still shows a face where the crop put it.
@@ -312,7 +315,7 @@ def test_heic_without_pillow_heif_says_how_to_get_it(tmp_path: Path, monkeypatch
     src.write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + b"\0" * 64)
     with pytest.raises(DocumentError, match="pillow-heif") as caught:
         fix_photo(src, tmp_path / "out.jpg")
-    assert "portal-bot[heic]" in str(caught.value)
+    assert "reinstall portal-bot" in str(caught.value)
 
 
 def test_a_header_claiming_gigapixels_is_refused_before_decoding(tmp_path: Path) -> None:

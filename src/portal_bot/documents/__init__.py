@@ -13,4 +13,4 @@ content: a file that cannot honestly be made compliant is refused with a Documen
 
 #: Bump whenever ``fix_photo`` or ``bundle_pdf`` would write different bytes for the same input:
 #: ``portal-bot prepare`` keys its outputs on it and redoes every document when it changes.
-DOCUMENT_CODE_VERSION = 1
+DOCUMENT_CODE_VERSION = 2

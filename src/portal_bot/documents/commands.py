@@ -91,12 +91,12 @@ def check(
         raise typer.Exit(1)
 
 
-def _fix_one(src: str, dst: str) -> tuple[str, str]:
+def _fix_one(src: str, dst: str, keep_background: bool = False) -> tuple[str, str]:
     """Worker for folder runs: ("ok", result JSON) or ("error", the one-line message)."""
     from portal_bot.documents.photo import fix_photo
 
     try:
-        return "ok", fix_photo(Path(src), Path(dst)).model_dump_json()
+        return "ok", fix_photo(Path(src), Path(dst), keep_background=keep_background).model_dump_json()
     except PortalBotError as exc:
         return "error", str(exc)
 
@@ -106,8 +106,14 @@ def _print_fixed(result: PhotoFixResult) -> None:
     _say(
         f"[green]fixed[/] {result.src} → {result.dst}  {report.width}×{report.height}, {report.bytes:,} bytes"
     )
+    for action in result.actions:
+        if action.startswith(("replaced", "enlarged", "turned")):
+            _say(f"      [cyan]done:[/] {action}")
     for warning in result.warnings:
-        _say(f"      [yellow]warning:[/] {warning}")
+        if warning not in result.review:
+            _say(f"      [yellow]warning:[/] {warning}")
+    for reason in result.review:
+        _say(f"      [bold yellow]look at it:[/] {reason}")
 
 
 @photo_app.command("fix")
@@ -116,8 +122,12 @@ def fix(
     out: Path = typer.Option(..., "--out", "-o", help="The .jpg to write, or a folder for a folder."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Parallel workers for a folder (0: one per core)."),
     as_json: bool = typer.Option(False, "--json", help="Print what was done as JSON."),
+    keep_background: bool = typer.Option(
+        False, "--keep-background", help="Leave a background that is not white as it is (no replacement)."
+    ),
 ) -> None:
-    """Make photos the site accepts: upright, cropped around the face, 413×579 or 295×413, 30 KB–1 MB.
+    """Make photos the site accepts: upright, cropped around the face, 413×579 or 295×413, 30 KB–1 MB,
+    on a white background (a coloured one is replaced unless --keep-background).
 
     Refuses, with a one-line reason, what cannot honestly be fixed (too small, not a picture,
     truncated, too plain to reach 30 KB).
@@ -126,7 +136,7 @@ def fix(
 
     if not src.is_dir():
         dst = out / f"{src.stem}.jpg" if out.is_dir() else out
-        result = fix_photo(src, dst)
+        result = fix_photo(src, dst, keep_background=keep_background)
         if as_json:
             typer.echo(result.model_dump_json(indent=2))
         else:
@@ -145,7 +155,7 @@ def fix(
                 f"{targets[dst].name} and {picture.name} would both be written as {dst.name}", path=src
             )
         targets[dst] = picture
-    outcomes = _run_folder([(p, d) for d, p in targets.items()], jobs)
+    outcomes = _run_folder([(p, d) for d, p in targets.items()], jobs, keep_background)
     failures = [message for status, message in outcomes if status == "error"]
     results = [PhotoFixResult.model_validate_json(text) for status, text in outcomes if status == "ok"]
     if as_json:
@@ -166,7 +176,7 @@ def fix(
         raise typer.Exit(1)
 
 
-def _run_folder(pairs: list[tuple[Path, Path]], jobs: int) -> list[tuple[str, str]]:
+def _run_folder(pairs: list[tuple[Path, Path]], jobs: int, keep_background: bool) -> list[tuple[str, str]]:
     """Fix every (src, dst) pair, in parallel processes when worthwhile, with a progress bar."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -187,7 +197,7 @@ def _run_folder(pairs: list[tuple[Path, Path]], jobs: int) -> list[tuple[str, st
         task = progress.add_task("fix", total=len(pairs))
         if workers == 1:
             for index, (src, dst) in enumerate(pairs):
-                outcomes[index] = _fix_one(str(src), str(dst))
+                outcomes[index] = _fix_one(str(src), str(dst), keep_background)
                 progress.advance(task)
             return outcomes
         import multiprocessing
@@ -196,7 +206,10 @@ def _run_folder(pairs: list[tuple[Path, Path]], jobs: int) -> list[tuple[str, st
         # spawn, not fork: OpenCV's thread pool does not survive a fork, and Windows has only spawn.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {pool.submit(_fix_one, str(src), str(dst)): i for i, (src, dst) in enumerate(pairs)}
+            futures = {
+                pool.submit(_fix_one, str(src), str(dst), keep_background): i
+                for i, (src, dst) in enumerate(pairs)
+            }
             for future in as_completed(futures):
                 outcomes[futures[future]] = future.result()
                 progress.advance(task)

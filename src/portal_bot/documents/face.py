@@ -4,8 +4,10 @@ The cascade file ships inside the opencv-python-headless 4.x wheel (``cv2.data.h
 nothing is downloaded. Detection runs on a small greyscale copy (at most ``DETECT_SIDE`` pixels on
 the long side): an ID photo's face is large, and the small copy keeps a 12-megapixel photo fast.
 A first pass looks only for large faces (the usual case, and the cheap one); a second pass looks for
-smaller ones when the first finds nothing. Each pass tries the histogram-equalised copy, then the raw
-one: Haar misses some faces at one contrast that it finds at the other.
+smaller ones when the first finds nothing; a third searches a larger copy (``SMALL_FACE_SIDE``) for
+the small face of a full-body or half-body shot, only when the first two found nothing. Each pass
+tries the histogram-equalised copy, then the raw one: Haar misses some faces at one contrast that
+it finds at the other.
 
 This module only locates a face. It must never decide what to crop or judge a photo: photo.py does.
 """
@@ -24,6 +26,9 @@ from portal_bot.errors import DocumentError
 
 #: Long side of the greyscale copy the detector sees.
 DETECT_SIDE = 360
+#: Long side of the larger copy searched when the first finds nothing: a full-body phone photo's
+#: face (about a twelfth of the width) is ~20 pixels at DETECT_SIDE, too small for the cascade.
+SMALL_FACE_SIDE = 1280
 # alt2 gives far fewer false positives than the default cascade on clothing, flags and badges.
 _CASCADE = "haarcascade_frontalface_alt2.xml"
 
@@ -64,7 +69,16 @@ def _cascade() -> cv2.CascadeClassifier:
 
 def find_face(image: Image.Image) -> Face | None:
     """The most prominent frontal face in ``image`` (the largest one found), or None."""
-    scale = min(1.0, DETECT_SIDE / max(image.size))
+    found = _search(image, DETECT_SIDE, (0.2, 0.07))
+    if found is None and max(image.size) > DETECT_SIDE * 1.5:
+        found = _search(image, SMALL_FACE_SIDE, (0.03,))
+    return found
+
+
+def _search(image: Image.Image, side: int, fractions: tuple[float, ...]) -> Face | None:
+    """Search a greyscale copy at most ``side`` pixels long for faces at least ``fractions`` of its
+    short side, larger first."""
+    scale = min(1.0, side / max(image.size))
     small = image.convert("L")
     if scale < 1.0:
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
@@ -76,7 +90,7 @@ def find_face(image: Image.Image) -> Face | None:
     short = min(raw.shape[:2])
     cascade = _cascade()
     faces: list[tuple[int, int, int, int]] = []
-    for min_fraction in (0.2, 0.07):
+    for min_fraction in fractions:
         min_side = max(24, int(short * min_fraction))
         if min_side > short:
             continue

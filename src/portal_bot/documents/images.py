@@ -99,12 +99,14 @@ def _open(data: bytes, kind: str, path: Path) -> tuple[Image.Image, bool]:
     """Open (not decode) a picture; also tells whether Pillow found its EXIF block damaged."""
     if kind == "HEIF":
         try:
-            import pillow_heif  # noqa: PLC0415 - optional extra
+            import pillow_heif  # noqa: PLC0415 - loaded only for HEIC files
         except ImportError:
+            # A dependency of portal-bot: missing only from a broken or hand-made install.
             raise DocumentError(
-                "is a HEIC/HEIF picture and pillow-heif is not installed",
+                "is a HEIC/HEIF picture and pillow-heif (a portal-bot dependency) is missing",
                 path=path,
-                hint="pip install 'portal-bot[heic]', or export the photo as JPEG on the phone",
+                hint="reinstall portal-bot (pip install --force-reinstall portal-bot), "
+                "or export the photo as JPEG on the phone",
             ) from None
         pillow_heif.register_heif_opener()
     try:

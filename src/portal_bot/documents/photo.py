@@ -5,13 +5,17 @@ The site's rules (PRODUCT.md): JPG/JPEG; file > 30 KB and < 1 MB; more than 215�
 read the strict way: more than 30,720 bytes and fewer than 1,000,000 bytes.
 
 ``fix_photo`` turns a phone photo, scan or WeChat forward into a baseline JPEG without EXIF: upright,
-sRGB, cropped around the face to the standard ID-photo proportions (face centre near 45 % of the
-height, about 11 % margin above the head), resized to 2-inch 413×579 when the source has the
-pixels, else 1-inch 295×413, and encoded at a quality found by search so the size lands safely inside
-the range. The output is decoded again and checked against every rule before it is written.
+sRGB, cropped around the face to the proportions of the 出入境证件相片照相指引 (head 28–33 mm of
+48 mm, crown 3–5 mm below the top; see docs/documents.md), resized to 2-inch 413×579 when the
+source has the pixels, else 1-inch 295×413, a background that is not near-white replaced with white
+(background.py; ``keep_background`` opts out), and encoded at a quality found by search so the size
+lands safely inside the range. The output is decoded again and checked against every rule before it
+is written; the head's proportions are measured on it, and whatever a person should look at is
+listed in ``PhotoFixResult.review``.
 
-This module must never invent picture content: no added noise, no painted background, no enlarging
-beyond ``MAX_ENLARGE``. What cannot honestly be fixed is refused with a one-line DocumentError.
+This module must never invent picture content: no added noise, no painted detail (the one change to
+what the picture shows is plain white where the checked mask says wall), no enlarging beyond
+``MAX_ENLARGE``. What cannot honestly be fixed is refused with a one-line DocumentError.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from loguru import logger
 from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
+from portal_bot.documents.background import Whitened, crown_row, person_mask, verify, whiten
 from portal_bot.documents.face import Face, find_face
 from portal_bot.documents.files import atomic_write, describe, read_input, sniff
 from portal_bot.documents.images import Decoded, decode, upright_size
@@ -46,9 +51,17 @@ ONE_INCH = (295, 413)  # 25×35 mm at 300 dpi
 MAX_ENLARGE = 1.5
 TARGET_MIN_BYTES = 34_000  # ~10 % above 30,720
 TARGET_MAX_BYTES = 900_000  # 10 % below 1,000,000
-FACE_CENTRE = 0.45  # face centre at 45 % of the height
-TOP_MARGIN = 0.11  # 10–12 % of the height above the head
+# Proportions of the 出入境证件相片照相指引 (33×48 mm photo): head (crown to chin) 28–33 mm, crown
+# 3–5 mm below the top edge; as shares of the height (docs/documents.md cites it).
+HEAD_RANGE = (28 / 48, 33 / 48)
+TOP_RANGE = (3 / 48, 5 / 48)
+HEAD_SHARE = 0.635  # aim for the middle of both ranges
+TOP_MARGIN = 0.083
 HEAD_ABOVE_BOX = 0.45  # hair reaches ~0.45 face-box heights above a Haar face box
+CHIN_BELOW_BOX = 0.05  # the chin is ~0.05 box heights below a Haar face box
+_HEAD_BOXES = HEAD_ABOVE_BOX + 1 + CHIN_BELOW_BOX  # head height in face-box heights
+#: The face box's centre lands here (share of the height) when the crown is at TOP_MARGIN.
+FACE_CENTRE = TOP_MARGIN + (HEAD_ABOVE_BOX + 0.5) / _HEAD_BOXES * HEAD_SHARE
 _RATIO = TWO_INCH[0] / TWO_INCH[1]
 _MIN_CROP_H = ONE_INCH[1] / MAX_ENLARGE
 ANALYSIS_SIDE = 480  # pixels on the long side for the background/face/greyscale checks
@@ -82,6 +95,8 @@ class PhotoFixResult(BaseModel):
     face: tuple[int, int, int, int] | None  # x, y, w, h in the output picture
     actions: list[str]
     warnings: list[str]
+    review: list[str] = []  # why a person should look at the result (a subset of warnings)
+    background_replaced: bool = False
 
 
 # --- checking ----------------------------------------------------------------------------------
@@ -233,7 +248,7 @@ def plan_crop(size: tuple[int, int], face: Face | None) -> CropPlan | None:
         crop_h = largest
         notes.append("no face found: used a centred crop; check the result by eye")
     else:
-        ideal = (0.5 + HEAD_ABOVE_BOX) * face.h / (FACE_CENTRE - TOP_MARGIN)
+        ideal = _HEAD_BOXES * face.h / HEAD_SHARE
         crop_h = min(max(ideal, _MIN_CROP_H), largest)
         # Near an edge of the picture, frame a little tighter (down to 3/4 of the standard) rather
         # than let the face slide away from its standard place.
@@ -265,7 +280,7 @@ def plan_crop(size: tuple[int, int], face: Face | None) -> CropPlan | None:
     return CropPlan((left, top, left + crop_w, top + crop_h), out_size, name, tuple(notes))
 
 
-def fix_photo(src: Path, dst: Path) -> PhotoFixResult:
+def fix_photo(src: Path, dst: Path, *, keep_background: bool = False) -> PhotoFixResult:
     """Make ``src`` into an ID photo the site accepts and write it to ``dst`` (a .jpg/.jpeg path).
 
     Raises:
@@ -316,27 +331,51 @@ def fix_photo(src: Path, dst: Path) -> PhotoFixResult:
     actions.append(f"cropped {right - left}×{bottom - top} at ({left}, {top}) {where}")
     enlarge = plan.enlarge
     notes = list(decoded.warnings) + list(plan.notes)
+    review: list[str] = [n for n in plan.notes if "no face" in n]
     if enlarge > 1.01:
         actions.append(f"enlarged {enlarge:.2f}× to {plan.size_name}")
         notes.append(f"the source is small: enlarged {enlarge:.2f}×; a larger original is sharper")
     else:
         actions.append(f"resized to {plan.size_name}")
-    encoded, quality, subsampling = _encode(out, src)
-    actions.append(f"wrote a baseline JPEG, no EXIF, quality {quality} {subsampling}, {len(encoded):,} bytes")
     placed = None
     if face is not None:
         k = plan.out_size[1] / (plan.box[3] - plan.box[1])
         placed = Face((face.x - plan.box[0]) * k, (face.y - plan.box[1]) * k, face.w * k, face.h * k)
+    whitened = None
+    wall = _background(out, placed)
+    if wall is not None and not keep_background:
+        if placed is None or face is None:
+            review.append("the background is not white and, with no face found, was not replaced")
+        else:
+            whitened, why = _whiten(decoded.image, face.scaled(s), box, out, placed)
+            if whitened is None:
+                review.append(f"the background could not be replaced reliably ({why}); kept the original")
+    encoded, quality, subsampling = b"", 0, ""
+    if whitened is not None:
+        try:
+            encoded, quality, subsampling = _encode(whitened.image, src)
+        except DocumentError:
+            review.append("on white the photo is too plain to reach 30 KB; kept the original background")
+            whitened = None
+        else:
+            out = whitened.image
+            actions.append(f"replaced the background (about RGB {wall}) with white")
+    if not encoded:
+        encoded, quality, subsampling = _encode(out, src)
+    actions.append(f"wrote a baseline JPEG, no EXIF, quality {quality} {subsampling}, {len(encoded):,} bytes")
+    if placed is not None:
+        review.extend(_proportions(placed, plan.out_size[1], whitened))
     # The output is decoded again and checked against every rule; the face is where the crop put
     # it, so it is not searched for a second time.
     report = _check_data(encoded, path=dst, shown=str(dst), face=placed)
     if not report.ok:
         raise DocumentError(f"the fixed photo still fails: {'; '.join(report.problems)}", path=src)
+    review.extend(w for w in report.warnings if "background" in w or "face" in w)
     atomic_write(dst, encoded)
     out_face = None
     if placed is not None:
         out_face = (round(placed.x), round(placed.y), round(placed.w), round(placed.h))
-    warnings = list(dict.fromkeys(notes + report.warnings))
+    warnings = list(dict.fromkeys(notes + review + report.warnings))
     logger.debug("fixed {} → {}: {}", src, dst, "; ".join(actions))
     return PhotoFixResult(
         src=str(src),
@@ -348,7 +387,79 @@ def fix_photo(src: Path, dst: Path) -> PhotoFixResult:
         face=out_face,
         actions=actions,
         warnings=warnings,
+        review=list(dict.fromkeys(review)),
+        background_replaced=whitened is not None,
     )
+
+
+def _whiten(
+    image: Image.Image, face: Face, box: tuple[float, float, float, float], out: Image.Image, placed: Face
+) -> tuple[Whitened | None, str]:
+    """``out`` put on white, or None and why not: every result is checked before it is used."""
+    coarse = person_mask(image, face, box)
+    whitened = whiten(out, coarse)
+    reasons = verify(whitened, placed)
+    if not reasons:
+        # The face must still be found where the crop put it: a mask that ate an eye or a cheek
+        # shows up here even when the mask's own checks pass.
+        again = find_face(whitened.image)
+        if (
+            again is None
+            or abs(again.cx - placed.cx) > 0.2 * placed.w
+            or abs(again.cy - placed.cy) > 0.2 * placed.h
+        ):
+            reasons.append("the face is not found where it was after the replacement")
+    return (None, "; ".join(reasons)) if reasons else (whitened, "")
+
+
+def _proportions(placed: Face, height: int, whitened: Whitened | None) -> list[str]:
+    """Warnings when the head's height or the margin above it is outside the standard's ranges.
+
+    The crown is measured on the person mask when there is one, else estimated from the face box;
+    the chin is estimated from the face box.
+    """
+    crown = None if whitened is None else crown_row(whitened.alpha, placed)
+    measured = crown is not None
+    if crown is None:
+        crown = placed.y - HEAD_ABOVE_BOX * placed.h
+    chin = placed.y + (1 + CHIN_BELOW_BOX) * placed.h
+    head, top = (chin - max(crown, 0.0)) / height, crown / height
+    how = "measured" if measured else "estimated"
+    found: list[str] = []
+    # plan_crop aims at the middle of both ranges; it misses only when the source cannot give them.
+    tight = "the source is cropped too tight; use a photo with more room around the head"
+    if head > HEAD_RANGE[1] + 0.01:
+        found.append(
+            f"the head ({how}) is {head:.0%} of the height, above the standard's {HEAD_RANGE[1]:.0%}: {tight}"
+        )
+    elif head < HEAD_RANGE[0] - 0.01:
+        found.append(
+            f"the head ({how}) is {head:.0%} of the height, below the standard's {HEAD_RANGE[0]:.0%}: "
+            f"the source is too small to frame it larger (enlarging stops at {MAX_ENLARGE}×)"
+        )
+    if top < TOP_RANGE[0] - 0.02:
+        found.append(
+            f"the space above the head ({how}) is {max(top, 0.0):.0%} of the height, "
+            f"under the standard's {TOP_RANGE[0]:.0%}: {tight}"
+        )
+    elif top > TOP_RANGE[1] + 0.02:
+        found.append(
+            f"the space above the head ({how}) is {top:.0%} of the height, "
+            f"over the standard's {TOP_RANGE[1]:.0%}"
+        )
+    return found
+
+
+def preview(src: Path, dst: Path, side: int = 360) -> None:
+    """A small upright JPEG of ``src`` as sent (for the contact sheet's "before"; browsers cannot
+    show HEIC, and the page must work when its folder is moved away from the originals)."""
+    data = read_input(src)
+    kind = sniff(data[:1024])
+    if kind is None or kind == "PDF":
+        raise DocumentError(f"is {describe(data[:16])}", path=src)
+    image = decode(data, kind, src, min_long_side=side).image
+    image.thumbnail((side, side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    atomic_write(dst, _save(image.convert("RGB"), 80, 2))
 
 
 def _save(image: Image.Image, quality: int, subsampling: int) -> bytes:

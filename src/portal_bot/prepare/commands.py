@@ -36,6 +36,9 @@ def prepare(
         help="Put the first two materials on one page (default: when named front/back, 正面/反面).",
         show_default=False,
     ),
+    keep_background: bool = typer.Option(
+        False, "--keep-background", help="Do not replace a photo's background that is not white."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON on stdout."),
 ) -> None:
     """Fix every candidate's photo and bundle their PDFs into prepared/, with manifest.json and
@@ -65,6 +68,7 @@ def prepare(
             jobs=jobs,
             force=force,
             max_bytes=max_bytes,
+            keep_background=keep_background,
             id_pair=id_pair,
             progress=lambda line: bar.update(task, advance=1, description=escape(line)),
         )
@@ -95,7 +99,9 @@ def prepare(
             status = f"[red]✗ {_count(len(entry.problems), 'problem')}[/]"
         else:
             status = "[green]✓ made[/]" if entry.file in redone else "[green]✓ unchanged[/]"
-            if entry.warnings:
+            if photo is not None and photo.review:
+                status += " [bold yellow]look at the photo[/]"
+            elif entry.warnings:
                 status += f" [yellow]{_count(len(entry.warnings), 'warning')}[/]"
         cells = (entry.file, entry.name, entry.id_masked or "–", photo_text, "\n".join(pdfs) or "–")
         table.add_row(*(escape(c) for c in cells), status)
@@ -104,8 +110,14 @@ def prepare(
     for entry in manifest.candidates:
         for text in entry.problems:
             out_console.print(f"[red]error[/]   {escape(entry.file)}: {escape(text)}", soft_wrap=True)
+        review = entry.outputs["photo"].review if "photo" in entry.outputs else []
         for text in entry.warnings:
-            out_console.print(f"[yellow]warning[/] {escape(entry.file)}: {escape(text)}", soft_wrap=True)
+            label = (
+                "[bold yellow]look at it[/]"
+                if text.removeprefix("photo: ") in review
+                else "[yellow]warning[/]"
+            )
+            out_console.print(f"{label} {escape(entry.file)}: {escape(text)}", soft_wrap=True)
     failed = sum(not e.ok for e in manifest.candidates)
     unchanged = sum(e.ok and e.file not in redone for e in manifest.candidates)
     summary = (

@@ -1,9 +1,11 @@
 """``prepared/contact-sheet.html``: every prepared photo on one page, for a coordinator to check a cohort.
 
-One card per candidate: the fixed photo as a thumbnail (a relative link, so the folder can be moved
-or zipped), the name, the masked ID number, the photo's size in pixels and KB, and every warning and
-problem. Every value goes through Jinja2's autoescape; the page has no external assets (no CDN, no
-fonts, no scripts). This module must never show an unmasked ID number or embed a picture's bytes.
+One card per candidate: the original photo beside the fixed one (relative links, so the folder can
+be moved or zipped), what was changed (background replaced, enlarged, turned upright), the name, the
+masked ID number, the photo's size in pixels and KB, every warning and problem, and a "look at it"
+flag with its reasons when the photo code's own checks want a person's eye. Every value goes
+through Jinja2's autoescape; the page has no external assets (no CDN, no fonts, no scripts). This
+module must never show an unmasked ID number or embed a picture's bytes.
 """
 
 from __future__ import annotations
@@ -26,10 +28,17 @@ class Card:
     id_masked: str
     ok: bool
     photo: str | None  # link relative to the page
+    original: str | None  # the photo as the candidate sent it, relative to the page
     size: str  # "413×579 px · 62 KB"
     pages: str  # "materials 2 pages · evidence 1 page"
     problems: list[str]
     warnings: list[str]
+    changes: list[str]  # what was done to the photo that changes how it looks
+    review: list[str]  # why a person should look at the result
+
+
+#: Actions worth showing on the sheet: those that change how the photo looks.
+_SHOWN_ACTIONS = ("replaced", "enlarged", "turned", "put the transparent", "converted")
 
 
 def _plural(n: int, word: str) -> str:
@@ -41,11 +50,17 @@ def cards(manifest: Manifest, page_dir: Path) -> list[Card]:
     found: list[Card] = []
     for entry in manifest.candidates:
         photo = entry.outputs.get("photo")
-        link = None
+        link = original = None
         size = "no photo"
+        changes: list[str] = []
+        review: list[str] = []
         if photo is not None and entry.photo is not None:
             link = relative_to(entry.photo, page_dir)
             size = f"{photo.width}×{photo.height} px · {photo.bytes / 1024:.0f} KB"
+            if photo.before:
+                original = relative_to(manifest.path.parent.absolute() / photo.before, page_dir)
+            changes = [a for a in photo.actions if a.startswith(_SHOWN_ACTIONS)]
+            review = photo.review
         pages = " · ".join(
             f"{kind} {_plural(out.pages or 0, 'page')}"
             for kind, out in entry.outputs.items()
@@ -58,10 +73,13 @@ def cards(manifest: Manifest, page_dir: Path) -> list[Card]:
                 id_masked=entry.id_masked or "–",
                 ok=entry.ok,
                 photo=link,
+                original=original,
                 size=size,
                 pages=pages,
                 problems=entry.problems,
-                warnings=entry.warnings,
+                warnings=[w for w in entry.warnings if w.removeprefix("photo: ") not in review],
+                changes=changes,
+                review=review,
             )
         )
     return found
@@ -75,7 +93,8 @@ def render(manifest: Manifest, page: Path) -> str:
         cohort=manifest.cohort_dir.name,
         cards=shown,
         failed=sum(not c.ok for c in shown),
-        warned=sum(bool(c.warnings) and c.ok for c in shown),
+        warned=sum(bool(c.warnings) and c.ok and not c.review for c in shown),
+        looked=sum(bool(c.review) and c.ok for c in shown),
     )
 
 

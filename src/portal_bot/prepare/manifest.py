@@ -27,6 +27,8 @@ FORMAT = 1
 MANIFEST_NAME = "manifest.json"
 Kind = Literal["photo", "materials", "evidence"]
 KINDS: tuple[Kind, ...] = ("photo", "materials", "evidence")
+#: The small copy of the photo as sent, beside photo.jpg, for the contact sheet.
+BEFORE_NAME = "photo-before.jpg"
 #: The file each output is written to, inside ``prepared/<candidate file stem>/``.
 OUTPUT_NAMES: dict[Kind, str] = {
     "photo": "photo.jpg",
@@ -75,6 +77,9 @@ class Output(BaseModel):
     height: int | None = None
     inputs: list[InputRef]
     warnings: list[str] = Field(default_factory=list)  # what the document code said about it
+    actions: list[str] = Field(default_factory=list)  # what was changed (the photo)
+    review: list[str] = Field(default_factory=list)  # why a person should look at it (the photo)
+    before: str | None = None  # a small copy of the photo as sent (the contact sheet's "before")
 
 
 class PreparedEntry(BaseModel):

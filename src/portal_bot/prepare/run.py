@@ -28,6 +28,7 @@ from loguru import logger
 
 from portal_bot.errors import ConfigError, PortalBotError, StateError
 from portal_bot.prepare.manifest import (
+    BEFORE_NAME,
     KINDS,
     MANIFEST_NAME,
     OUTPUT_NAMES,
@@ -85,6 +86,7 @@ class Job:
     hashes: dict[Path, str]
     id_pair: bool
     max_bytes: int
+    keep_background: bool = False
 
 
 @dataclass
@@ -111,14 +113,16 @@ def _refs(job: Job, paths: list[Path]) -> list[InputRef]:
 def make_documents(job: Job) -> Outcome:
     """Worker: fix the photo and bundle the PDFs of one candidate. Never raises for bad files."""
     from portal_bot.documents.bundle import bundle_pdf
-    from portal_bot.documents.photo import fix_photo
+    from portal_bot.documents.photo import fix_photo, preview
 
     outcome = Outcome(job.file)
     job.out_dir.mkdir(parents=True, exist_ok=True)
     if job.photo is not None:
         dst = job.out_dir / OUTPUT_NAMES["photo"]
         try:
-            fixed = fix_photo(job.photo, dst)
+            fixed = fix_photo(job.photo, dst, keep_background=job.keep_background)
+            before = job.out_dir / BEFORE_NAME
+            preview(job.photo, before)
             outcome.outputs["photo"] = Output(
                 path=relative_to(dst, job.manifest_dir),
                 sha256=sha256_file(dst),
@@ -127,6 +131,9 @@ def make_documents(job: Job) -> Outcome:
                 height=fixed.report.height,
                 inputs=_refs(job, [job.photo]),
                 warnings=[mask_text(w) for w in fixed.warnings],
+                actions=[mask_text(a) for a in fixed.actions],
+                review=[mask_text(r) for r in fixed.review],
+                before=relative_to(before, job.manifest_dir),
             )
         except PortalBotError as exc:
             outcome.problems.append(f"photo: {_one_line(exc, job.cohort_dir)}")
@@ -161,7 +168,11 @@ def document_key(job: Job) -> str:
 
     material = {
         "document_code_version": documents.DOCUMENT_CODE_VERSION,
-        "options": {"max_bytes": job.max_bytes, "id_pair": job.id_pair},
+        "options": {
+            "max_bytes": job.max_bytes,
+            "id_pair": job.id_pair,
+            "keep_background": job.keep_background,
+        },
         "photo": sha(job.photo),
         "materials": [job.hashes[p] for p in job.materials],
         "evidence": sha(job.evidence),
@@ -230,6 +241,8 @@ def _clean(out_dir: Path, keep: set[Kind]) -> None:
     for kind in KINDS:
         if kind not in keep:
             (out_dir / OUTPUT_NAMES[kind]).unlink(missing_ok=True)
+    if "photo" not in keep:
+        (out_dir / BEFORE_NAME).unlink(missing_ok=True)
     if out_dir.is_dir() and not any(out_dir.iterdir()):
         out_dir.rmdir()
 
@@ -243,6 +256,7 @@ def prepare_cohort(
     progress: Callable[[str], None] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     id_pair: bool | None = None,
+    keep_background: bool = False,
 ) -> Manifest:
     """Prepare every candidate's documents and write ``manifest.json`` and ``contact-sheet.html``.
 
@@ -256,6 +270,7 @@ def prepare_cohort(
         max_bytes: the size budget of each PDF (the site's limit is 20 MB).
         id_pair: put the first two materials on one page; None decides by name (front/back,
             正面/反面, 人像/国徽) when both are pictures.
+        keep_background: leave photo backgrounds that are not white as they are.
 
     Raises:
         ProfileError: ``cohort.yaml`` is missing or broken, or there are no candidate files.
@@ -316,6 +331,7 @@ def prepare_cohort(
             hashes=hashes,
             id_pair=wants_id_pair(candidate.materials) if id_pair is None else id_pair,
             max_bytes=max_bytes,
+            keep_background=keep_background,
         )
         entry.key = document_key(job)
         wanted: set[Kind] = set()
@@ -356,7 +372,11 @@ def prepare_cohort(
     manifest = Manifest(
         document_code_version=_code_version(),
         cohort=relative_to(cohort_dir, out),
-        options={"max_bytes": max_bytes, "id_pair": "auto" if id_pair is None else id_pair},
+        options={
+            "max_bytes": max_bytes,
+            "id_pair": "auto" if id_pair is None else id_pair,
+            "keep_background": keep_background,
+        },
         candidates=list(entries.values()),
     ).attach(manifest_path, redone=[job.file for job in pending])
     manifest.save()
