@@ -6,8 +6,9 @@ test. Playwright's Python client logs every message it sends when ``DEBUG=pw:cha
 ``playwright/_impl/connection.py``). We run the process with that variable, read its stderr and
 count the sent messages by ``Type.method`` (the type is the guid's prefix: ``frame``, ``page`` …).
 
-``__waitInfo__`` messages are bookkeeping the driver never answers (a wait's log lines), so they
-are counted apart and are not round trips.
+Messages the driver never answers are not round trips and are counted apart: ``__waitInfo__`` (a
+wait's log lines) and every ``…NoReply`` method (``localUtils.addStackToTracingNoReply``: one per
+API call while tracing records, carrying the caller's stack).
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ WAIT_INFO = "__waitInfo__"
 
 @dataclass
 class RoundTrips:
-    """Messages sent to the driver, by ``type.method``; ``wait_info`` are the unanswered ones."""
+    """Messages sent to the driver and answered, by ``type.method``; ``no_reply`` the others."""
 
     by_method: Counter[str] = field(default_factory=Counter)
-    wait_info: int = 0
+    no_reply: Counter[str] = field(default_factory=Counter)
 
     @property
     def total(self) -> int:
@@ -40,7 +41,8 @@ class RoundTrips:
     def table(self, top: int | None = None) -> str:
         """The breakdown, most frequent first: one ``count  type.method`` line each."""
         lines = [f"{n:>5}  {method}" for method, n in self.by_method.most_common(top)]
-        lines.append(f"{self.total:>5}  total round trips ({self.wait_info} __waitInfo__ not counted)")
+        lines.append(f"{self.total:>5}  total round trips")
+        lines += [f"{n:>5}  {method} (no reply: not counted)" for method, n in self.no_reply.most_common()]
         return "\n".join(lines)
 
 
@@ -52,11 +54,11 @@ def parse(lines: Iterable[str]) -> RoundTrips:
             continue
         message = json.loads(line[len(SEND_PREFIX) :])
         method = str(message.get("method", "?"))
-        if method == WAIT_INFO:
-            counted.wait_info += 1
-            continue
         kind = str(message.get("guid", "?")).split("@", 1)[0] or "?"
-        counted.by_method[f"{kind}.{method}"] += 1
+        if method == WAIT_INFO or method.endswith("NoReply"):
+            counted.no_reply[f"{kind}.{method}"] += 1
+        else:
+            counted.by_method[f"{kind}.{method}"] += 1
     return counted
 
 
