@@ -84,5 +84,5 @@ def run_counted(
         with err_path.open(encoding="utf-8", errors="replace") as err:
             counted = parse(err)
         with err_path.open(encoding="utf-8", errors="replace") as err:
-            rest = "".join(line for line in err if not line.startswith("pw:channel "))
+            rest = "".join(line for line in err if "pw:channel " not in line)  # driver's too
     return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout, rest), counted
