@@ -55,10 +55,17 @@ class QAClient(httpx.Client):
         )
         return result
 
-    def set_state(self, app_id: int, state: str, reason: str = "") -> dict[str, Any]:
+    def set_state(self, app_id: int, state: str, reason: str = "", *, step: bool = False) -> dict[str, Any]:
+        """Move an application through the site's transitions to ``state`` (only one with ``step``);
+        409 (``{message, allowed}``) when the site could not get there."""
         result: dict[str, Any] = self._json(
-            "POST", f"/applications/{app_id}/state", json={"state": state, "reason": reason}
+            "POST", f"/applications/{app_id}/state", json={"state": state, "reason": reason, "step": step}
         )
+        return result
+
+    def complete_payment(self, app_id: int) -> dict[str, Any]:
+        """The payment service confirms the order opened on the 缴费 page: 待缴费 → 已缴费."""
+        result: dict[str, Any] = self._json("POST", f"/applications/{app_id}/payment/complete")
         return result
 
     def scan_login(self, account: str, token: str | None = None) -> dict[str, Any]:
@@ -149,6 +156,9 @@ def _bind(host: str, port: int) -> socket.socket:
     if os.name == "posix":  # on Windows SO_REUSEADDR would let two servers share a port
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    # Listen now, not when uvicorn starts: whoever reads the printed URL may connect at once, and
+    # connections made before uvicorn accepts wait in the backlog instead of being refused.
+    sock.listen(2048)
     return sock
 
 
