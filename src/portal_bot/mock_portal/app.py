@@ -49,8 +49,11 @@ class Portal:
         qa_token: str | None = None,
         sign_ttl_seconds: int = 300,
         login_qr_ttl_seconds: int = 300,
+        rename_seed: int | None = None,
     ) -> None:
         self.store = store
+        self.rename_seed = rename_seed
+        """Set: the renaming variant (every id, class and name renamed, per this seed)."""
         self.clock = clock
         self.variant = variant
         self.qa_token = qa_token or secrets.token_urlsafe(16)
@@ -170,4 +173,8 @@ def create_app(portal: Portal) -> FastAPI:
 
     app.add_middleware(FaultMiddleware, faults=portal.faults)
     app.add_middleware(QABodyLimit)
+    if portal.rename_seed is not None:
+        from portal_bot.mock_portal.rename import RenameMiddleware, Renamer
+
+        app.add_middleware(RenameMiddleware, renamer=Renamer(portal.rename_seed))
     return app

@@ -42,7 +42,14 @@ def register(app: typer.Typer) -> None:
             metavar="R",
             help="Answer this share (0..1) of pages with 503.",
         ),
-        seed: int = typer.Option(0, "--seed", metavar="S", help="Seed of the 503 sequence (replayable)."),
+        seed: int = typer.Option(
+            0, "--seed", metavar="S", help="Seed of the 503s and of --rename (replayable)."
+        ),
+        rename: bool = typer.Option(
+            False,
+            "--rename",
+            help="Rename every id, class and name attribute (seeded); nothing visible changes.",
+        ),
     ) -> None:
         """Serve the mock portal until Ctrl+C."""
         from portal_bot.mock_portal.clock import Clock
@@ -65,6 +72,7 @@ def register(app: typer.Typer) -> None:
                 clock=clock,
                 qa_token=qa_token,
                 sign_ttl_seconds=sign_ttl,
+                rename_seed=seed if rename else None,
             )
         except OSError as exc:
             raise ConfigError(
@@ -76,6 +84,7 @@ def register(app: typer.Typer) -> None:
         faults = (
             f", {latency} ms latency, {error_rate:.0%} 503s (seed {seed})" if latency or error_rate else ""
         )
+        faults += f", names renamed (seed {seed})" if rename else ""
         # The socket already listens (server._bind), so a client reading this line can connect.
         typer.echo(f"mock portal on http://{bound[0]}:{bound[1]}  (variant {variant}{faults})")
         typer.echo(f"QA API: http://{bound[0]}:{bound[1]}/__qa/  header X-QA-Token: {portal.qa_token}")

@@ -13,6 +13,7 @@ but never use the fixture see no server, no thread and no change to ``base_url``
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,8 +27,23 @@ def mock_portal() -> Iterator[Any]:
     """A mock portal serving on a free port for the whole session (reset before each test using it)."""
     from portal_bot.mock_portal.server import serve_in_thread
 
-    with serve_in_thread() as running:
+    with serve_in_thread(rename_seed=rename_seed_from_env()) as running:
         yield running
+
+
+#: Set (to an integer seed) to run every test using ``mock_portal`` on the renaming variant.
+RENAME_ENV = "PORTAL_BOT_MOCK_RENAME_SEED"
+
+
+def rename_seed_from_env() -> int | None:
+    """The renaming variant's seed from :data:`RENAME_ENV`, or None (variant 0 markup)."""
+    value = os.environ.get(RENAME_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise pytest.UsageError(f"{RENAME_ENV}={value!r}: give an integer seed") from None
 
 
 @pytest.fixture(autouse=True)

@@ -140,6 +140,7 @@ def build_portal(
     clock: Clock | None = None,
     qa_token: str | None = None,
     sign_ttl_seconds: int = 300,
+    rename_seed: int | None = None,
 ) -> Portal:
     """A replica's state: SQLite under ``data_dir`` (in memory without), its clock and variant."""
     return Portal(
@@ -148,6 +149,7 @@ def build_portal(
         variant=variant,
         qa_token=qa_token,
         sign_ttl_seconds=sign_ttl_seconds,
+        rename_seed=rename_seed,
     )
 
 
@@ -172,10 +174,19 @@ def serve_in_thread(
     clock: Clock | None = None,
     qa_token: str | None = None,
     sign_ttl_seconds: int = 300,
+    rename_seed: int | None = None,
 ) -> Iterator[RunningPortal]:
-    """Serve a replica on ``host:port`` (0 = a free port) for the duration of the ``with`` block."""
+    """Serve a replica on ``host:port`` (0 = a free port) for the duration of the ``with`` block.
+
+    ``rename_seed``: the renaming variant (see :mod:`portal_bot.mock_portal.rename`).
+    """
     portal = build_portal(
-        data_dir=data_dir, variant=variant, clock=clock, qa_token=qa_token, sign_ttl_seconds=sign_ttl_seconds
+        data_dir=data_dir,
+        variant=variant,
+        clock=clock,
+        qa_token=qa_token,
+        sign_ttl_seconds=sign_ttl_seconds,
+        rename_seed=rename_seed,
     )
     sock = _bind(host, port)
     config = uvicorn.Config(create_app(portal), log_level="warning", lifespan="off", access_log=False)
@@ -211,10 +222,16 @@ def serve_forever(
     clock: Clock,
     qa_token: str | None,
     sign_ttl_seconds: int,
+    rename_seed: int | None = None,
 ) -> tuple[Portal, uvicorn.Server, socket.socket]:
     """The CLI's server (not started): the caller prints where it is, then runs it."""
     portal = build_portal(
-        data_dir=data_dir, variant=variant, clock=clock, qa_token=qa_token, sign_ttl_seconds=sign_ttl_seconds
+        data_dir=data_dir,
+        variant=variant,
+        clock=clock,
+        qa_token=qa_token,
+        sign_ttl_seconds=sign_ttl_seconds,
+        rename_seed=rename_seed,
     )
     sock = _bind(host, port)
     server = uvicorn.Server(uvicorn.Config(create_app(portal), log_level="warning", lifespan="off"))
