@@ -13,7 +13,6 @@ but never use the fixture see no server, no thread and no change to ``base_url``
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,19 +30,14 @@ def mock_portal() -> Iterator[Any]:
         yield running
 
 
-#: Set (to an integer seed) to run every test using ``mock_portal`` on the renaming variant.
-RENAME_ENV = "PORTAL_BOT_MOCK_RENAME_SEED"
-
-
 def rename_seed_from_env() -> int | None:
-    """The renaming variant's seed from :data:`RENAME_ENV`, or None (variant 0 markup)."""
-    value = os.environ.get(RENAME_ENV, "").strip()
-    if not value:
-        return None
+    """The renaming variant's seed from ``PORTAL_BOT_MOCK_RENAME_SEED``, or None (variant 0 markup)."""
+    from portal_bot.mock_portal.rename import seed_from_env
+
     try:
-        return int(value)
-    except ValueError:
-        raise pytest.UsageError(f"{RENAME_ENV}={value!r}: give an integer seed") from None
+        return seed_from_env()
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 @pytest.fixture(autouse=True)

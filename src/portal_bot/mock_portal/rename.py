@@ -12,6 +12,7 @@ can be replayed. The QA API is never touched.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 from functools import cache
@@ -31,6 +32,25 @@ _NAME_SELECTOR = re.compile(rf"(\[name=['\"]?)({_IDENT})")
 _JS_STRING = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'")
 _CLASS_CALL = re.compile(r"classList\.(?:add|remove|toggle|contains)\(\s*$")
 _RENAMED_NAME = re.compile(rb'(name=")(x[0-9a-f]{10})(")')
+
+
+#: Set (to an integer seed) to run the test suite's replicas and ``make demo`` on the renaming variant.
+RENAME_ENV = "PORTAL_BOT_MOCK_RENAME_SEED"
+
+
+def seed_from_env() -> int | None:
+    """The renaming variant's seed from :data:`RENAME_ENV`, or None (no renaming).
+
+    Raises:
+        ValueError: the variable is set but not an integer.
+    """
+    value = os.environ.get(RENAME_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{RENAME_ENV}={value!r}: give an integer seed") from None
 
 
 @cache
