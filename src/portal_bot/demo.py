@@ -38,7 +38,10 @@ def main() -> int:
         if code := _run(args, env):
             print(f"demo stopped: `portal-bot {' '.join(args)}` exited {code}", file=sys.stderr)
             return code
-    with serve_in_thread(qa_token=token) as portal:
+    from portal_bot.mock_portal.rename import seed_from_env
+
+    # PORTAL_BOT_MOCK_RENAME_SEED=S: the same demo on the renaming variant (no id/class/name is stable)
+    with serve_in_thread(qa_token=token, rename_seed=seed_from_env()) as portal:
         print(f"\nmock portal running at {portal.url} (in memory; stops with the demo)", flush=True)
         args = [
             "register",

@@ -172,6 +172,23 @@ def test_a_person_registers_and_resubmits_after_a_return(
     expect(page.locator("td.state")).to_have_text("待审核")
     assert person.qa.applications("zhangsan")[0]["values"]["post"] == "碳排放核算主管"
 
+    # after the review (invented pages): 缴费, then the 准考证
+    person.qa.set_state(app["id"], "待缴费")
+    page.goto(f"/user/app/{app['id']}")
+    page.get_by_role("link", name="去缴费").click()
+    expect(page.get_by_text("280.00 元")).to_be_visible()
+    page.get_by_role("button", name="去支付").click()
+    expect(page.get_by_text("正在等待支付结果")).to_be_visible()
+    person.qa.complete_payment(app["id"])
+    page.reload()
+    expect(page.get_by_text("缴费时间")).to_be_visible()
+    snap(page, shots, "11-pay")
+    person.qa.set_state(app["id"], "已生成准考证")
+    page.goto(f"/user/app/{app['id']}")
+    page.get_by_role("link", name="查看准考证").click()
+    expect(page.get_by_text("职业技能等级认定准考证")).to_be_visible()
+    snap(page, shots, "12-ticket")
+
 
 def test_qr_login_completes_when_the_phone_scans(person: RunningPortal, page: Page, shots: Path) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})

@@ -6,6 +6,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -83,3 +84,28 @@ def test_bad_options_are_one_line_errors() -> None:
             timeout=30,
         )
     assert busy.returncode == 1 and "cannot listen" in busy.stderr and "Traceback" not in busy.stderr
+
+
+def test_serve_listens_before_it_prints_and_takes_faults_from_the_command_line() -> None:
+    proc, url, _ = _start("--latency", "300", "--error-rate", "0.5", "--seed", "7")
+    try:
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        # the very moment the URL is printed the socket accepts (the backlog holds it until uvicorn runs)
+        with socket.create_connection((host, int(port)), timeout=5):
+            pass
+        statuses = []
+        for _ in range(12):
+            started = time.monotonic()
+            statuses.append(httpx.get(f"{url}/pj/plans", timeout=30).status_code)
+            assert time.monotonic() - started >= 0.3
+        assert set(statuses) == {200, 503}
+        proc2, url2, _ = _start("--latency", "300", "--error-rate", "0.5", "--seed", "7")
+        try:
+            again = [httpx.get(f"{url2}/pj/plans", timeout=30).status_code for _ in range(12)]
+        finally:
+            proc2.terminate()
+            proc2.communicate(timeout=60)
+        assert again == statuses, "the same seed replays the same 503s"
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=60)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from portal_bot.mock_portal.pytest_plugin import rename_seed_from_env
 from portal_bot.mock_portal.server import RunningPortal, serve_in_thread
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,7 +25,8 @@ TOKEN = "e2e-qa-token"
 
 @pytest.fixture(scope="module")
 def portal() -> Iterator[RunningPortal]:
-    with serve_in_thread(qa_token=TOKEN) as running:
+    # PORTAL_BOT_MOCK_RENAME_SEED=S runs the e2e tests on the renaming variant
+    with serve_in_thread(qa_token=TOKEN, rename_seed=rename_seed_from_env()) as running:
         yield running
 
 

@@ -14,7 +14,7 @@ def test_full_registration_reaches_pending_with_every_value_recorded(mock_portal
     assert app["submitted_at"]
     assert app["plan_no"] == "2024-S-000911"
     values = app["values"]
-    assert values["occupation"] == "碳排放管理员"
+    assert (values["occupation"], values["work_type"]) == ("碳排放核算员", "-")  # as the guide's step 2
     assert values["occupation_code"] == "4-09-07-04-03"
     assert values["level"] == "中级工"
     assert values["name"] == "张三"

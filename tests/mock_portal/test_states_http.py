@@ -9,17 +9,24 @@ from portal_bot.mock_portal.db import STATES
 from portal_bot.mock_portal.server import RunningPortal
 from tests.mock_portal import helpers as h
 
+#: A plausible life of one application that meets every state (审核不通过 is final, so it comes last).
+LIFE = ["驳回修改", "待审核", "审核通过", "待缴费", "已缴费", "已生成准考证"]
+
 
 def test_every_state_shows_in_the_list_with_its_reason(mock_portal: RunningPortal) -> None:
     browser, app_id = h.submitted_application(mock_portal)
-    for state in STATES[1:]:
+    for state in LIFE:
         reason = "材料不清晰" if state in ("驳回修改", "审核不通过") else ""
-        mock_portal.qa.set_state(app_id, state, reason)
+        mock_portal.qa.set_state(app_id, state, reason, step=True)
         listing = browser.get("/user/applications").text
         assert f'<td class="state state-1">{state}</td>' in listing
         assert f'<td class="reason">{reason}</td>' in listing
     history = mock_portal.qa.applications("zhangsan")[0]["history"]
-    assert [e["state"] for e in history] == ["待审核", *STATES[1:]]  # the submission, then each change
+    assert [e["state"] for e in history] == ["待审核", *LIFE]  # the submission, then each change
+    other, other_id = h.submitted_application(mock_portal, "lisi")
+    mock_portal.qa.set_state(other_id, "审核不通过", "不符合申报条件")
+    assert '<td class="state state-1">审核不通过</td>' in other.get("/user/applications").text
+    assert set(STATES) == {"未提交", "待审核", *LIFE, "审核不通过"}
 
 
 def test_returned_application_is_edited_and_resubmitted_to_pending(mock_portal: RunningPortal) -> None:

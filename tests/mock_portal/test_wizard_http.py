@@ -67,8 +67,9 @@ def test_step2_is_prefilled_from_plan_and_account_with_fixed_fields_read_only(
     page = browser.get(f"/user/app/{app_id}/step2").text
     col = form.columns(h.plan(mock_portal, h.GUIDE_PLAN), 0)
     for key, value in (
-        ("occupation", "碳排放管理员"),
-        ("work_type", "碳排放核算员"),
+        # the guide's step 2 for this plan: 报考职业名称 碳排放核算员, 报考工种名称 "-"
+        ("occupation", "碳排放核算员"),
+        ("work_type", "-"),
         ("occupation_code", "4-09-07-04-03"),
         ("level", "中级工"),
         ("name", "张三"),
@@ -164,7 +165,7 @@ def test_students_must_answer_like_the_guide_says(mock_portal: RunningPortal) ->
     saved = mock_portal.qa.applications("zhangsan")[0]["values"]
     assert saved["employer"] is None and saved["credit_code"] is None and saved["years_in_occupation"] == 0
     dispatched = h.step2_values(
-        category="2", no_employer="1", years_in_occupation="0", post="无", dispatched="1"
+        category="2", no_employer="1", years_in_occupation="0", post="无", dispatched="1", eligibility=["3"]
     )
     assert _errors(h.post_step2(browser, mock_portal, app_id, h.GUIDE_PLAN, dispatched).text) == [
         "院校学生应选择非人力资源派遣员工"
@@ -262,7 +263,9 @@ def test_signature_qr_expires_refreshes_and_is_signed_by_a_phone_get(mock_portal
         "是否人力资源派遣员工",
         "专业技术职称证书",
         "常规申报",
-        "(1) 累计从事本职业或相关职业工作满5年。",
+        # the guide's preview wording (the form says 满5年, the preview 5年(含)以上)
+        "(1) 累计从事本职业或相关职业工作5年(含)以上。",
+        "<th>省内技工学校在籍生</th>",
         "m.pdf（2页）",
         "杭州绿色低碳科技有限公司",
         "提交",

@@ -98,3 +98,20 @@ def test_a_broken_field_map_is_a_flow_error_with_its_line(tmp_path: Path) -> Non
     with pytest.raises(FlowError) as caught:
         expected_preview(_candidates()["赵静"], PLAN, bad)
     assert caught.value.line == 2
+
+
+def test_compare_preview_reads_the_guides_preview_wording() -> None:
+    """The guide's preview says 省内技工学校在籍生 (no 是否) and words condition (1) 5年(含)以上."""
+    expected = {"是否省内技工学校在籍生": "否", "符合申报条件": "(1)", "是否晋级申报": "否"}
+    shown = {
+        "省内技工学校在籍生": "否",
+        "符合申报条件": "(1) 累计从事本职业或相关职业工作5年(含)以上。",
+        "是否晋级申报": "否",
+    }
+    assert compare_preview(expected, shown) == []
+    assert compare_preview(expected, {**shown, "省内技工学校在籍生": "是"}) == [
+        ("是否省内技工学校在籍生", "否", "是")
+    ]
+    assert compare_preview(expected, {**shown, "符合申报条件": "(3) 取得…"}) == [
+        ("符合申报条件", "(1)", "(3) 取得…")
+    ]

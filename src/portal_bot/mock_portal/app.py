@@ -24,7 +24,7 @@ from fastapi.templating import Jinja2Templates
 
 from portal_bot.mock_portal.clock import Clock
 from portal_bot.mock_portal.db import Account, Store
-from portal_bot.mock_portal.faults import FaultMiddleware, Faults
+from portal_bot.mock_portal.faults import FaultMiddleware, Faults, QABodyLimit
 from portal_bot.mock_portal.seed import Plan, load_plans
 
 HERE = Path(__file__).resolve().parent
@@ -49,8 +49,11 @@ class Portal:
         qa_token: str | None = None,
         sign_ttl_seconds: int = 300,
         login_qr_ttl_seconds: int = 300,
+        rename_seed: int | None = None,
     ) -> None:
         self.store = store
+        self.rename_seed = rename_seed
+        """Set: the renaming variant (every id, class and name renamed, per this seed)."""
         self.clock = clock
         self.variant = variant
         self.qa_token = qa_token or secrets.token_urlsafe(16)
@@ -128,7 +131,7 @@ def qr_png(text: str, scale: int = 5) -> Response:
 
 def create_app(portal: Portal) -> FastAPI:
     """The ASGI application of one replica."""
-    from portal_bot.mock_portal import pages_public, pages_user, qa, wizard
+    from portal_bot.mock_portal import pages_after, pages_public, pages_user, qa, wizard
 
     app = FastAPI(title="mock portal", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.portal = portal
@@ -137,6 +140,7 @@ def create_app(portal: Portal) -> FastAPI:
     app.include_router(pages_public.router)
     app.include_router(pages_user.router)
     app.include_router(wizard.router)
+    app.include_router(pages_after.router)
 
     @app.exception_handler(IllegalRequest)
     async def _illegal(request: Request, exc: IllegalRequest) -> HTMLResponse:
@@ -150,10 +154,27 @@ def create_app(portal: Portal) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        # The QA API explains bad JSON; the portal's pages answer like the real site.
+        # The QA API explains bad JSON, briefly: where and what, never the input echoed back (a huge
+        # body would come back huge); the portal's pages answer like the real site.
         if request.url.path.startswith("/__qa/"):
-            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+            errors = [
+                {"loc": e.get("loc"), "msg": str(e.get("msg", ""))[:200], "type": e.get("type")}
+                for e in exc.errors()[:10]
+            ]
+            return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+        return HTMLResponse(ILLEGAL, status_code=404)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> Response:
+        # A number too large for SQLite or a datetime is bad input, not a server fault.
+        if request.url.path.startswith("/__qa/"):
+            return JSONResponse({"detail": "number out of range"}, status_code=422)
         return HTMLResponse(ILLEGAL, status_code=404)
 
     app.add_middleware(FaultMiddleware, faults=portal.faults)
+    app.add_middleware(QABodyLimit)
+    if portal.rename_seed is not None:
+        from portal_bot.mock_portal.rename import RenameMiddleware, Renamer
+
+        app.add_middleware(RenameMiddleware, renamer=Renamer(portal.rename_seed))
     return app

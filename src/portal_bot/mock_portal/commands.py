@@ -31,6 +31,25 @@ def register(app: typer.Typer) -> None:
         ),
         sign_ttl: int = typer.Option(300, min=1, help="Seconds before a signing QR code expires."),
         session_idle: int = typer.Option(0, min=0, help="Drop sessions idle this many seconds (0 = never)."),
+        latency: int = typer.Option(
+            0, "--latency", min=0, metavar="MS", help="Add MS milliseconds to every page."
+        ),
+        error_rate: float = typer.Option(
+            0.0,
+            "--error-rate",
+            min=0.0,
+            max=1.0,
+            metavar="R",
+            help="Answer this share (0..1) of pages with 503.",
+        ),
+        seed: int = typer.Option(
+            0, "--seed", metavar="S", help="Seed of the 503s and of --rename (replayable)."
+        ),
+        rename: bool = typer.Option(
+            False,
+            "--rename",
+            help="Rename every id, class and name attribute (seeded); nothing visible changes.",
+        ),
     ) -> None:
         """Serve the mock portal until Ctrl+C."""
         from portal_bot.mock_portal.clock import Clock
@@ -53,14 +72,21 @@ def register(app: typer.Typer) -> None:
                 clock=clock,
                 qa_token=qa_token,
                 sign_ttl_seconds=sign_ttl,
+                rename_seed=seed if rename else None,
             )
         except OSError as exc:
             raise ConfigError(
                 f"cannot listen on {host}:{port}: {exc.strerror}", hint="pick another --port"
             ) from exc
         portal.session_idle_seconds = session_idle or None
+        portal.faults.configure(latency_ms=latency, error_rate=error_rate, seed=seed)
         bound = sock.getsockname()
-        typer.echo(f"mock portal on http://{bound[0]}:{bound[1]}  (variant {variant})")
+        faults = (
+            f", {latency} ms latency, {error_rate:.0%} 503s (seed {seed})" if latency or error_rate else ""
+        )
+        faults += f", names renamed (seed {seed})" if rename else ""
+        # The socket already listens (server._bind), so a client reading this line can connect.
+        typer.echo(f"mock portal on http://{bound[0]}:{bound[1]}  (variant {variant}{faults})")
         typer.echo(f"QA API: http://{bound[0]}:{bound[1]}/__qa/  header X-QA-Token: {portal.qa_token}")
         try:
             server.run(sockets=[sock])

@@ -57,6 +57,11 @@ CREATE TABLE IF NOT EXISTS files (
     app_id INTEGER NOT NULL, kind TEXT NOT NULL, filename TEXT NOT NULL, content BLOB NOT NULL,
     size INTEGER NOT NULL, sha256 TEXT NOT NULL, pages INTEGER, width INTEGER, height INTEGER,
     uploaded_at TEXT NOT NULL, PRIMARY KEY (app_id, kind));
+CREATE TABLE IF NOT EXISTS certificates (
+    account_id INTEGER NOT NULL, number TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (account_id, number));
+CREATE TABLE IF NOT EXISTS payments (
+    app_id INTEGER PRIMARY KEY, amount INTEGER NOT NULL, order_no TEXT NOT NULL, created_at TEXT NOT NULL,
+    paid_at TEXT);
 CREATE TABLE IF NOT EXISTS signatures (
     token TEXT PRIMARY KEY, app_id INTEGER NOT NULL, created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL, signed_at TEXT);
@@ -173,7 +178,16 @@ class Store:
     def reset(self) -> None:
         """Forget every account, application, session and token (and the plans' anchor day)."""
         with self._tx() as db:
-            for table in ("files", "signatures", "history", "applications", "sessions", "tickets"):
+            for table in (
+                "files",
+                "signatures",
+                "history",
+                "applications",
+                "sessions",
+                "tickets",
+                "certificates",
+                "payments",
+            ):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             db.execute("DELETE FROM login_qr")
             db.execute("DELETE FROM accounts")
@@ -204,6 +218,42 @@ class Store:
         account = self.account(int(account_id or 0))
         assert account is not None
         return account
+
+    def add_certificate(self, account_id: int, certificate: dict[str, Any]) -> None:
+        """A certificate the site holds on record for the account (系统提取的证书)."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO certificates (account_id, number, data) VALUES (?, ?, ?)",
+                (account_id, certificate["cert_number"], json.dumps(certificate, ensure_ascii=False)),
+            )
+
+    def certificates(self, account_id: int) -> list[dict[str, Any]]:
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT data FROM certificates WHERE account_id = ? ORDER BY rowid", (account_id,)
+            ).fetchall()
+        return [json.loads(r["data"]) for r in rows]
+
+    # -- payments -----------------------------------------------------------------------------------
+    def payment(self, app_id: int) -> dict[str, Any] | None:
+        with self._tx() as db:
+            row = db.execute("SELECT * FROM payments WHERE app_id = ?", (app_id,)).fetchone()
+        return None if row is None else dict(row)
+
+    def open_payment(self, app_id: int, amount: int, now: datetime) -> dict[str, Any]:
+        """The payment order of an application (one per application; opening it again keeps it)."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO payments (app_id, amount, order_no, created_at) VALUES (?,?,?,?)",
+                (app_id, amount, f"JF{now:%Y%m%d}{app_id:06d}", _iso(now)),
+            )
+        payment = self.payment(app_id)
+        assert payment is not None
+        return payment
+
+    def mark_paid(self, app_id: int, now: datetime) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE payments SET paid_at = ? WHERE app_id = ?", (_iso(now), app_id))
 
     def account(self, account_id: int) -> Account | None:
         with self._tx() as db:

@@ -136,9 +136,12 @@ def value_of(options: Options, text: str) -> str:
 
 def fixed_values(plan: Plan, account: Account) -> dict[str, Any]:
     """The values the candidate cannot change: from the plan and the account's real-name data."""
+    # The guide's step 2 for 碳排放管理员（碳排放核算员）shows 报考职业名称 = 碳排放核算员 and
+    # 报考工种名称 = "-": the 工种 (when the plan has one) is shown as the occupation.
+    has_work_type = plan.work_type != "-"
     return {
-        "occupation": plan.occupation,
-        "work_type": plan.work_type,
+        "occupation": plan.work_type if has_work_type else plan.occupation,
+        "work_type": "-",
         "occupation_code": plan.code,
         "level": plan.level,
         "name": account.name,
@@ -186,9 +189,19 @@ def raw_from_data(data: dict[str, Any], account: Account) -> dict[str, Any]:
 
 
 def validate(
-    raw: dict[str, Any], *, plan: Plan, account: Account, uploaded: set[str], today: date
+    raw: dict[str, Any],
+    *,
+    plan: Plan,
+    account: Account,
+    uploaded: set[str],
+    today: date,
+    on_record: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Check a posted step-2 form. Returns (values to save, errors by field key)."""
+    """Check a posted step-2 form. Returns (values to save, errors by field key).
+
+    ``on_record``: numbers of the account's certificates the site holds (系统提取的证书); the guide
+    asks for 原证书佐证材料 only for certificates not among them.
+    """
     errors: dict[str, str] = {}
     data: dict[str, Any] = fixed_values(plan, account)
 
@@ -246,13 +259,14 @@ def validate(
     promotion = pick("promotion", YES_NO, "请选择是否晋级申报")
     data["promotion"] = None
     if promotion == "是":
-        data["promotion"] = _promotion(raw, text, pick, errors, uploaded, today)
+        data["promotion"] = _promotion(raw, text, pick, errors, uploaded, today, on_record)
     data["title_certificate"] = pick("title_certificate", TITLES, "请选择专业技术职称证书")
     data["application_method"] = pick("application_method", METHODS, "请选择申报方式")
     conditions = sorted({int(v) for v in raw.get("eligibility", []) if v in {"1", "2", "3"}})
     if not conditions:
         errors["eligibility"] = "请选择符合的申报条件"
     data["eligibility"] = conditions
+    _condition_rules(data, plan, errors)
     if "materials" not in uploaded:
         errors["materials"] = "请上传其他材料PDF扫描件"
 
@@ -262,7 +276,13 @@ def validate(
 
 
 def _promotion(
-    raw: dict[str, Any], text: Any, pick: Any, errors: dict[str, str], uploaded: set[str], today: date
+    raw: dict[str, Any],
+    text: Any,
+    pick: Any,
+    errors: dict[str, str],
+    uploaded: set[str],
+    today: date,
+    on_record: frozenset[str],
 ) -> dict[str, Any]:
     promo = {
         "cert_type": pick("orig_cert_type", CERT_TYPES, "请选择原证书类型"),
@@ -288,9 +308,37 @@ def _promotion(
                 errors["orig_date"] = "原证书取得时间不能晚于今天"
         except ValueError:
             errors["orig_date"] = "原证书取得时间格式不正确（yyyy-mm-dd）"
-    if "orig_evidence" not in uploaded:
+    if "orig_evidence" not in uploaded and promo["cert_number"] not in on_record:
         errors["orig_evidence"] = "请上传原证书佐证材料"
     return promo
+
+
+_YEARS = re.compile(r"满(\d+)年")
+
+
+def _condition_rules(data: dict[str, Any], plan: Plan, errors: dict[str, str]) -> None:
+    """Each ticked 申报条件 against the other answers: the years it names, and a certificate "取得…证书后"
+    needs 是否晋级申报 = 是 with a certificate of the level the condition names. Conditions about a
+    school certificate cannot be checked from the form and are accepted."""
+    years = data["years_in_occupation"]
+    promo = data["promotion"]
+    problems: list[str] = []
+    for number in data["eligibility"]:
+        text = plan.conditions[number - 1]
+        needs_cert = text.startswith("取得本职业或相关职业") and "证书后" in text
+        if needs_cert and promo is None:
+            problems.append(f"申报条件({number})需取得原证书，请选择是否晋级申报为“是”并填写原证书信息")
+            continue
+        if needs_cert and promo is not None and promo["level"] and promo["level"] not in text:
+            problems.append(f"申报条件({number})所需的原证书等级与所填原证书等级（{promo['level']}）不符")
+        found = _YEARS.search(text)
+        if found and isinstance(years, int) and years < int(found.group(1)):
+            problems.append(
+                f"申报条件({number})要求累计从事本职业或相关职业工作满{found.group(1)}年，"
+                f"所填本职业工作年限为{years}年"
+            )
+    if problems:
+        errors.setdefault("eligibility", "；".join(problems))
 
 
 def _student_rules(data: dict[str, Any], errors: dict[str, str]) -> None:
@@ -331,11 +379,22 @@ def preview_rows(data: dict[str, Any], plan: Plan) -> list[tuple[str, str]]:
         elif f.key == "subjects":
             shown = "、".join(value or [])
         elif f.key == "eligibility":
-            shown = "；".join(f"({n}) {plan.conditions[n - 1]}" for n in value or [])
+            shown = "；".join(f"({n}) {preview_condition(plan.conditions[n - 1])}" for n in value or [])
         else:
             shown = "" if value is None else str(value)
-        rows.append((f.label, shown))
+        rows.append((PREVIEW_LABELS.get(f.key, f.label), shown))
     return rows
+
+
+#: Where the guide's preview (四、(四) 确认报名信息) words a label differently from the form.
+PREVIEW_LABELS = {"technical_school_student": "省内技工学校在籍生"}
+
+
+def preview_condition(text: str) -> str:
+    """A 申报条件 as the preview words it: the guide's preview shows condition (1) as
+    ``累计从事本职业或相关职业工作5年(含)以上。`` where the form says ``…满5年。``; the same rewording
+    is applied to every condition that counts years (the guide shows no other)."""
+    return _YEARS.sub(lambda m: f"{m.group(1)}年(含)以上", text)
 
 
 _PROMO_KEYS = {

@@ -31,8 +31,18 @@ def mock_portal() -> Iterator[Any]:
     """A mock portal serving on a free port for the whole session (reset before each test using it)."""
     from portal_bot.mock_portal.server import serve_in_thread
 
-    with serve_in_thread() as running:
+    with serve_in_thread(rename_seed=rename_seed_from_env()) as running:
         yield running
+
+
+def rename_seed_from_env() -> int | None:
+    """The renaming variant's seed from ``PORTAL_BOT_MOCK_RENAME_SEED``, or None (variant 0 markup)."""
+    from portal_bot.mock_portal.rename import seed_from_env
+
+    try:
+        return seed_from_env()
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 @pytest.fixture(autouse=True)

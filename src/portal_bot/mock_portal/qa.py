@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from portal_bot.mock_portal import rules
 from portal_bot.mock_portal.app import SESSION_COOKIE, Portal, portal_of
 from portal_bot.mock_portal.db import STATES, Account, Application
-from portal_bot.mock_portal.form import ID_TYPES, SEXES
+from portal_bot.mock_portal.form import CERT_LEVELS, CERT_TYPES, ID_TYPES, SEXES
+from portal_bot.mock_portal.states import PaymentError, TransitionError, change_state, complete_payment
 
 QA_HEADER = "X-QA-Token"
 
@@ -40,6 +41,23 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+#: Ids are SQLite integers; anything larger is refused with 422 before it reaches the store.
+AppId = Annotated[int, Path(ge=1, le=2**53)]
+#: About 300 years: enough to move any plan's window, small enough for a datetime.
+MAX_CLOCK_SECONDS = 1e10
+
+
+class Certificate(_Model):
+    """A certificate the site holds on record for the account (系统提取的证书)."""
+
+    cert_type: str = Field(default="技能等级认定证书", max_length=20)
+    occupation: str = Field(min_length=1, max_length=100)
+    cert_number: str = Field(min_length=1, max_length=64)
+    level: str = Field(default="五级/初级工", max_length=20)
+    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    issuer: str = Field(default="", max_length=100)
+
+
 class NewAccount(_Model):
     username: str = Field(min_length=1)
     password: str = Field(min_length=1)
@@ -55,11 +73,16 @@ class NewAccount(_Model):
     """The site auto-collected the ID-card photo (step 1 starts with a photo)."""
     info_confirmed: bool = False
     """个人基本信息 already confirmed (skips that page after login)."""
+    certificates: list[Certificate] = Field(default_factory=list, max_length=20)
+    """Certificates on record (系统提取的证书): 原证书佐证材料 is not asked for them."""
 
 
 class StateChange(_Model):
     state: str
-    reason: str = ""
+    reason: str = Field(default="", max_length=500)
+    step: bool = False
+    """Only one site transition; by default a state reachable through several is walked to, each
+    transition recorded in the history."""
 
 
 class LoginScan(_Model):
@@ -86,7 +109,7 @@ class Expire(_Model):
 
 class ClockSettings(_Model):
     now: datetime | None = None
-    advance_seconds: float | None = None
+    advance_seconds: float | None = Field(default=None, ge=-MAX_CLOCK_SECONDS, le=MAX_CLOCK_SECONDS)
     frozen: bool = False
     real: bool = False
 
@@ -152,6 +175,7 @@ def application_json(portal: Portal, app: Application) -> dict[str, Any]:
         },
         "pdfs": pdfs,
         "signed": "signature" in files,
+        "payment": portal.store.payment(app.id),
         "history": portal.store.history(app.id),
     }
 
@@ -206,6 +230,14 @@ def create_account(request: Request, body: NewAccount) -> dict[str, Any]:
         email=body.email,
         id_photo=body.id_photo,
     )
+    for cert in body.certificates:
+        if cert.cert_type not in dict(CERT_TYPES).values() or cert.level not in dict(CERT_LEVELS).values():
+            raise HTTPException(
+                422,
+                f"certificates: cert_type one of {[t for _, t in CERT_TYPES]}, "
+                f"level one of {[t for _, t in CERT_LEVELS]}",
+            )
+        portal.store.add_certificate(account.id, cert.model_dump())
     if body.info_confirmed:
         portal.store.confirm_info(account.id, phone=body.phone, address=body.address, email=body.email)
         account = portal.store.account(account.id) or account
@@ -225,7 +257,7 @@ def applications(request: Request, account: str | None = None) -> list[dict[str,
 
 
 @router.get("/applications/{app_id}")
-def application(request: Request, app_id: int) -> dict[str, Any]:
+def application(request: Request, app_id: AppId) -> dict[str, Any]:
     portal = portal_of(request)
     app = portal.store.application(app_id)
     if app is None:
@@ -234,7 +266,9 @@ def application(request: Request, app_id: int) -> dict[str, Any]:
 
 
 @router.post("/applications/{app_id}/state")
-def set_state(request: Request, app_id: int, body: StateChange) -> dict[str, Any]:
+def set_state(request: Request, app_id: AppId, body: StateChange) -> dict[str, Any]:
+    """Move an application as the site's reviewers (or the candidate) would; 409 with the states
+    allowed next when the site could not get there."""
     portal = portal_of(request)
     if body.state not in STATES:
         raise HTTPException(422, f"state must be one of {list(STATES)}")
@@ -243,7 +277,26 @@ def set_state(request: Request, app_id: int, body: StateChange) -> dict[str, Any
     app = portal.store.application(app_id)
     if app is None:
         raise HTTPException(404, f"no application {app_id}")
-    portal.store.update_application(app.id, portal.now(), state=body.state, reason=body.reason)
+    try:
+        change_state(portal, app, body.state, body.reason, single_step=body.step)
+    except TransitionError as exc:
+        raise HTTPException(409, {"message": str(exc), "allowed": list(exc.allowed)}) from exc
+    updated = portal.store.application(app.id)
+    assert updated is not None
+    return application_json(portal, updated)
+
+
+@router.post("/applications/{app_id}/payment/complete")
+def payment_complete(request: Request, app_id: AppId) -> dict[str, Any]:
+    """The payment service confirms the order the candidate opened on the 缴费 page: 待缴费 → 已缴费."""
+    portal = portal_of(request)
+    app = portal.store.application(app_id)
+    if app is None:
+        raise HTTPException(404, f"no application {app_id}")
+    try:
+        complete_payment(portal, app)
+    except PaymentError as exc:
+        raise HTTPException(409, str(exc)) from exc
     updated = portal.store.application(app.id)
     assert updated is not None
     return application_json(portal, updated)

@@ -15,13 +15,16 @@ from PIL import Image, ImageDraw, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+#: "大于30K且小于1M", read the strict way: more than 30,720 bytes and fewer than 1,000,000 bytes
+#: (a real site may count 1M as 10**6; a file that passes here passes either reading).
 PHOTO_MIN_BYTES = 30 * 1024
-PHOTO_MAX_BYTES = 1024 * 1024
+PHOTO_MAX_BYTES = 1_000_000
 PHOTO_MIN_WIDTH = 215
 PHOTO_MIN_HEIGHT = 300
 PHOTO_MIN_RATIO = 0.65
 PHOTO_MAX_RATIO = 0.8
-PDF_MAX_BYTES = 20 * 1024 * 1024
+#: "小于20MB", read the strict way: fewer than 20,000,000 bytes.
+PDF_MAX_BYTES = 20_000_000
 
 _PHONE = re.compile(r"1[3-9]\d{9}")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -39,12 +42,18 @@ def check_photo(filename: str, content: bytes) -> tuple[int, int]:
     if not filename.lower().endswith((".jpg", ".jpeg")):
         raise RuleError("照片格式应为JPG或JPEG格式")
     try:
-        with Image.open(io.BytesIO(content)) as image:
-            kind = image.format
-            width, height = image.size
-            image.verify()
+        image = Image.open(io.BytesIO(content))
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise RuleError("照片文件无法识别，请上传JPG或JPEG格式的照片") from exc
+    with image:
+        kind = image.format
+        width, height = image.size
+        try:
+            # Decode every pixel, as a site that re-encodes or shows the photo must: a truncated
+            # JPEG passes verify() (headers only) but fails here.
+            image.load()
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise RuleError("照片文件不完整或已损坏，请重新上传") from exc
     if kind != "JPEG":
         raise RuleError("照片格式应为JPG或JPEG格式")
     if not PHOTO_MIN_BYTES < len(content) < PHOTO_MAX_BYTES:

@@ -55,10 +55,17 @@ class QAClient(httpx.Client):
         )
         return result
 
-    def set_state(self, app_id: int, state: str, reason: str = "") -> dict[str, Any]:
+    def set_state(self, app_id: int, state: str, reason: str = "", *, step: bool = False) -> dict[str, Any]:
+        """Move an application through the site's transitions to ``state`` (only one with ``step``);
+        409 (``{message, allowed}``) when the site could not get there."""
         result: dict[str, Any] = self._json(
-            "POST", f"/applications/{app_id}/state", json={"state": state, "reason": reason}
+            "POST", f"/applications/{app_id}/state", json={"state": state, "reason": reason, "step": step}
         )
+        return result
+
+    def complete_payment(self, app_id: int) -> dict[str, Any]:
+        """The payment service confirms the order opened on the 缴费 page: 待缴费 → 已缴费."""
+        result: dict[str, Any] = self._json("POST", f"/applications/{app_id}/payment/complete")
         return result
 
     def scan_login(self, account: str, token: str | None = None) -> dict[str, Any]:
@@ -133,6 +140,7 @@ def build_portal(
     clock: Clock | None = None,
     qa_token: str | None = None,
     sign_ttl_seconds: int = 300,
+    rename_seed: int | None = None,
 ) -> Portal:
     """A replica's state: SQLite under ``data_dir`` (in memory without), its clock and variant."""
     return Portal(
@@ -141,6 +149,7 @@ def build_portal(
         variant=variant,
         qa_token=qa_token,
         sign_ttl_seconds=sign_ttl_seconds,
+        rename_seed=rename_seed,
     )
 
 
@@ -149,6 +158,9 @@ def _bind(host: str, port: int) -> socket.socket:
     if os.name == "posix":  # on Windows SO_REUSEADDR would let two servers share a port
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    # Listen now, not when uvicorn starts: whoever reads the printed URL may connect at once, and
+    # connections made before uvicorn accepts wait in the backlog instead of being refused.
+    sock.listen(2048)
     return sock
 
 
@@ -162,10 +174,19 @@ def serve_in_thread(
     clock: Clock | None = None,
     qa_token: str | None = None,
     sign_ttl_seconds: int = 300,
+    rename_seed: int | None = None,
 ) -> Iterator[RunningPortal]:
-    """Serve a replica on ``host:port`` (0 = a free port) for the duration of the ``with`` block."""
+    """Serve a replica on ``host:port`` (0 = a free port) for the duration of the ``with`` block.
+
+    ``rename_seed``: the renaming variant (see :mod:`portal_bot.mock_portal.rename`).
+    """
     portal = build_portal(
-        data_dir=data_dir, variant=variant, clock=clock, qa_token=qa_token, sign_ttl_seconds=sign_ttl_seconds
+        data_dir=data_dir,
+        variant=variant,
+        clock=clock,
+        qa_token=qa_token,
+        sign_ttl_seconds=sign_ttl_seconds,
+        rename_seed=rename_seed,
     )
     sock = _bind(host, port)
     config = uvicorn.Config(create_app(portal), log_level="warning", lifespan="off", access_log=False)
@@ -201,10 +222,16 @@ def serve_forever(
     clock: Clock,
     qa_token: str | None,
     sign_ttl_seconds: int,
+    rename_seed: int | None = None,
 ) -> tuple[Portal, uvicorn.Server, socket.socket]:
     """The CLI's server (not started): the caller prints where it is, then runs it."""
     portal = build_portal(
-        data_dir=data_dir, variant=variant, clock=clock, qa_token=qa_token, sign_ttl_seconds=sign_ttl_seconds
+        data_dir=data_dir,
+        variant=variant,
+        clock=clock,
+        qa_token=qa_token,
+        sign_ttl_seconds=sign_ttl_seconds,
+        rename_seed=rename_seed,
     )
     sock = _bind(host, port)
     server = uvicorn.Server(uvicorn.Config(create_app(portal), log_level="warning", lifespan="off"))

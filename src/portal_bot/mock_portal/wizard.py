@@ -108,6 +108,7 @@ def _step2(
         sections=sections,
         layouts=layouts,
         conditions=plan.conditions,
+        certificates=portal.store.certificates(app.account_id),
     )
 
 
@@ -162,7 +163,12 @@ async def step2_post(request: Request, app_id: int) -> Response:
             texts = [v for v in values if isinstance(v, str)]
             raw[key] = texts if key in ("subjects", "eligibility") else (texts[0] if texts else "")
     data, problems = form.validate(
-        raw, plan=plan, account=account, uploaded=_uploaded(portal, app), today=portal.now().date()
+        raw,
+        plan=plan,
+        account=account,
+        uploaded=_uploaded(portal, app),
+        today=portal.now().date(),
+        on_record=frozenset(c["cert_number"] for c in portal.store.certificates(account.id)),
     )
     problems.update(errors)
     if problems:

@@ -253,6 +253,8 @@ class Promotion(BaseModel):
     issued_on: Day | None = None
     issuer: str | None = None
     evidence: Path | None = None
+    on_record: YesNo = False
+    """The site holds this certificate on record (系统提取的证书): no evidence PDF is asked for it."""
 
 
 def _today(info: ValidationInfo) -> date:

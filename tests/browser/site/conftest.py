@@ -16,6 +16,7 @@ from portal_bot.browser import AsyncPage
 from portal_bot.flows.human import HumanRequest
 from portal_bot.flows.runner import FlowRunner
 from portal_bot.flows.steps import Context, load_flow
+from portal_bot.mock_portal.pytest_plugin import rename_seed_from_env
 from portal_bot.mock_portal.server import RunningPortal, serve_in_thread
 from portal_bot.portal.flows import shipped_flows_dir
 from portal_bot.profiles.loader import load_cohort
@@ -38,8 +39,14 @@ def cohort() -> tuple[dict[str, Any], dict[str, Candidate]]:
     return plan, {r.candidate.name: r.candidate for r in results if r.candidate is not None}
 
 
-@pytest.fixture(scope="module", params=[0, 1, 2], ids=lambda v: f"variant{v}")
+@pytest.fixture(scope="module", params=[0, 1, 2, "renamed"], ids=lambda v: f"variant{v}")
 def portal(request: pytest.FixtureRequest) -> Iterator[RunningPortal]:
+    """Markup variants 0–2 and the renaming variant (every id, class and name renamed; the seed is
+    PORTAL_BOT_MOCK_RENAME_SEED, else 1), which the shipped flows must pass as well."""
+    if request.param == "renamed":
+        with serve_in_thread(rename_seed=rename_seed_from_env() or 1) as running:
+            yield running
+        return
     with serve_in_thread(variant=request.param) as running:
         yield running
 
@@ -91,7 +98,8 @@ class QaPhone:
     async def __call__(self, request: HumanRequest) -> None:
         self.seen.append(request.kind)
         assert request.qr is not None and request.qr.text, "the flow found no readable QR code"
-        token = await request.page.locator("img.qr-img").first.get_attribute("data-token")
+        # the token is the last part of the URL the QR code holds (read from the picture, not the markup)
+        token = request.qr.text.rstrip("/").rsplit("/", 1)[-1]
         if request.kind == "login":
             await asyncio.to_thread(self.portal.qa.scan_login, self.account, token)
         else:
