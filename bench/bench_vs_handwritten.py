@@ -199,9 +199,9 @@ def bench_register(rounds: int) -> None:
 
 def bench_status(rounds: int, count: int) -> None:
     from _status_cohort import enrol, write_cohort
+    from portal_bot.sessions import session_file
 
     from portal_bot.ledger import Ledger
-    from portal_bot.sessions import session_file
     from portal_bot.settings import Settings
 
     states = [("待审核", ""), ("驳回修改", "照片不合格"), ("待缴费", ""), ("已缴费", ""), ("未提交", "")]
