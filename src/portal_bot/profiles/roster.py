@@ -95,6 +95,21 @@ LIST_SPLIT = re.compile(r"[;；]")
 SUBJECT_SPLIT = re.compile(r"[;；,，、/]")
 _SCIENTIFIC = re.compile(r"\d+(\.\d+)?[eE][+]?\d+")
 _KEY_TO_HEADER = {v: k for k, v in HEADERS.items()}
+#: Everything YAML (1.1, as PyYAML reads it) takes for the end of a line. A comment holding one ends
+#: there, and what follows becomes data: the way a roster cell could write its own keys.
+_LINE_BREAKS = re.compile("[\r\n\x85\u2028\u2029]")
+#: The one column where a line break (Alt+Enter in Excel) is harmless: joined with a space.
+_MULTILINE_KEYS = frozenset({"address"})
+
+
+@dataclass(frozen=True)
+class Formula:
+    """An xlsx cell holding a formula: its text is not what the coordinator sees, so it is refused."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass
@@ -154,12 +169,16 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # Not data_only: a formula's cached value may be missing (files written by programs) or stale,
+        # and a formula is refused anyway, so its text is what we need to see.
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ProfileError(f"cannot be read as an Excel workbook: {exc}", path=path) from exc
     try:
         sheet = book.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
+        return [
+            [Formula(str(c.value)) if c.data_type == "f" else c.value for c in r] for r in sheet.iter_rows()
+        ]
     finally:
         book.close()
 
@@ -294,7 +313,22 @@ def _phone(value: Any) -> str:
         return _text(value)
 
 
+def _single_line(key: str, value: Any, warn: Callable[[str], None]) -> Any:
+    """Refuse formulas and line breaks where the site's field is one line; join them in the address."""
+    if isinstance(value, Formula):
+        raise _RowError(
+            f"is a formula ({value.text[:40]}), not a value; copy the column and paste it back as values"
+        )
+    if not isinstance(value, str) or not _LINE_BREAKS.search(value):
+        return value
+    if key in _MULTILINE_KEYS:
+        warn("has line breaks; they were joined with spaces")
+        return " ".join(part.strip() for part in _LINE_BREAKS.split(value) if part.strip())
+    raise _RowError("has a line break, but this field is one line; remove it (Alt+Enter in Excel)")
+
+
 def _cell(key: str, value: Any, rebase: _Rebase, warn: Callable[[str], None]) -> Any:
+    value = _single_line(key, value, warn)
     if key == "id_number":
         return _id_number(value, warn)
     if key == "phone":
@@ -411,6 +445,11 @@ def _build_row(
     return {k: data[k] for k in CANDIDATE_KEYS if k in data}
 
 
+def comment(text: str) -> str:
+    """A one-line YAML comment: whatever ``text`` holds, nothing after ``#`` can become data."""
+    return "# " + _LINE_BREAKS.sub(" ", text) + "\n"
+
+
 def _file_stem(seq: int, width: int, id_number: str) -> str:
     tail = re.sub(r"[^0-9A-Za-z]", "", unicodedata.normalize("NFKC", id_number))[-4:].upper()
     return f"{seq:0{width}d}-{tail or 'none'}"
@@ -439,10 +478,9 @@ def _cohort_text(cohort_yaml: Path, out_dir: Path) -> str:
     document: dict[str, Any] = {"plan": loaded.data["plan"]}
     if defaults:
         document["defaults"] = defaults
-    return (
-        f"# Cohort plan and defaults, written by `portal-bot profiles import` from {cohort_yaml.name}\n"
-        + _dump(document)
-    )
+    return comment(
+        f"Cohort plan and defaults, written by `portal-bot profiles import` from {cohort_yaml.name}"
+    ) + _dump(document)
 
 
 def _place(build: Path, out_dir: Path, force: bool) -> None:
@@ -517,7 +555,7 @@ def import_roster(roster: Path, cohort_yaml: Path, out_dir: Path, *, force: bool
         names: list[str] = []
         for seq, (row_no, data) in enumerate(rows, start=1):
             name = _file_stem(seq, width, str(data["id_number"])) + ".yaml"
-            header = f"# {data['name']} — {roster.name} row {row_no}\n"
+            header = comment(f"{data['name']} — {roster.name} row {row_no}")
             (build / name).write_text(header + _dump(data), encoding="utf-8")
             names.append(name)
         _place(build, out_dir, force)
