@@ -123,3 +123,47 @@ def test_json_file_names_are_relative_to_a_relative_cohort_dir(monkeypatch: pyte
     result = runner.invoke(app, ["validate", SAMPLE.name, "--json"])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["candidates"][0]["file"] == "001-0318.yaml"
+
+
+def _bomb(levels: int) -> str:
+    """A billion-laughs profile: each level names the one before it ten times."""
+    lines = ['a0: &a0 ["lol"]']
+    for n in range(1, levels):
+        lines.append(f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]")
+    return "name: 王小明\n" + "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "text"),
+    [
+        (_bomb(5), 3, "uses the YAML alias *a0; aliases are not allowed here"),
+        ("name: 王小明\nnotes: " + "[" * 990 + "]" * 990 + "\n", 2, "nested more than 50 levels deep"),
+        ("defaults: &d {education: 大专}\nname: 王小明\n<<: *d\n", 3, "uses the YAML alias *d"),
+    ],
+    ids=["alias-bomb", "deep-nesting", "merge-key"],
+)
+def test_alias_bombs_and_deep_nesting_fail_only_their_file(
+    tmp_path: Path, body: str, line: int, text: str
+) -> None:
+    cohort = tmp_path / "cohort"
+    shutil.copytree(SAMPLE, cohort)
+    (cohort / "000-bomb.yaml").write_text(body, encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(cohort), "--json"])
+    assert result.exit_code == 1, result.output
+    candidates = json.loads(result.stdout)["candidates"]
+    assert [c["ok"] for c in candidates] == [False, True, True, True, True, True]
+    errors = candidates[0]["problems"]
+    assert len(errors) == 1 and errors[0]["message"].startswith(f"000-bomb.yaml:{line}: ")
+    assert text in errors[0]["message"]
+
+
+def test_an_alias_in_cohort_yaml_is_one_line(tmp_path: Path) -> None:
+    cohort = tmp_path / "cohort"
+    shutil.copytree(SAMPLE, cohort)
+    path = cohort / "cohort.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "x: &x [1]\ny: *x\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(cohort)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "cohort.yaml:" in lines[0] and "alias *x" in lines[0], result.output
+    assert "Traceback" not in result.output

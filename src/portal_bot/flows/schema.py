@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from portal_bot.errors import FlowError
+from portal_bot.yamlguard import ShapeProblem, check_shape
 
 YamlPath = tuple[str | int, ...]
 
@@ -51,6 +52,10 @@ def load_yaml(path: Path) -> tuple[Any, dict[YamlPath, int]]:
     except OSError as exc:
         raise FlowError(f"cannot read flow file: {exc.strerror or exc}", path=path) from exc
     lines: dict[YamlPath, int] = {}
+    try:
+        check_shape(text)
+    except ShapeProblem as exc:
+        raise FlowError(exc.message, path=path, line=exc.line) from None
     try:
         nodes = [n for n in yaml.compose_all(text, Loader=yaml.SafeLoader) if n is not None]
     except yaml.MarkedYAMLError as exc:

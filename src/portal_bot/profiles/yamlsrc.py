@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from portal_bot.errors import ProfileError
+from portal_bot.yamlguard import ShapeProblem, check_shape
 
 KeyPath = tuple[str | int, ...]
 
@@ -78,7 +79,15 @@ def _walk(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int], path: Pat
 
 
 def parse_yaml(text: str, path: Path) -> LoadedYaml:
-    """Parse YAML text; ``path`` is only used in messages and in the result."""
+    """Parse YAML text; ``path`` is only used in messages and in the result.
+
+    Raises:
+        ProfileError: not YAML, an alias, nesting too deep, or a duplicate key; with ``file:line``.
+    """
+    try:
+        check_shape(text)
+    except ShapeProblem as exc:
+        raise ProfileError(exc.message, path=path, line=exc.line) from None
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
