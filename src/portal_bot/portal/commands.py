@@ -93,7 +93,7 @@ def search(
     for r in rows:
         occupation_label = f"{r.occupation}（{r.work_type}）" if r.work_type else r.occupation
         table.add_row(
-            r.plan_code,
+            escape(r.plan_code),
             escape(r.name),
             escape(r.organization),
             escape(occupation_label),
