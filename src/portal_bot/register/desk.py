@@ -118,7 +118,9 @@ def _handler(desk: Desk) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def _port(self) -> int:
-            return int(self.server.server_address[1])
+            address = self.server.server_address
+            assert isinstance(address, tuple)  # an AF_INET server: (host, port)
+            return int(address[1])
 
         def _foreign_host(self) -> bool:
             """Refuse (421) a request addressed to any name but a loopback one: DNS rebinding."""
