@@ -349,3 +349,18 @@ def test_a_formula_cell_is_reported_as_a_formula(workdir: Path) -> None:
     assert code == 1
     assert "row 2: 姓名: is a formula (=HYPERLINK(" in output and "not a value" in output
     assert "is empty" not in output
+
+
+def test_import_shares_the_roster_folder_but_not_beyond(workdir: Path) -> None:
+    """The roster's own folder becomes a shared folder; a path climbing out of it is still refused."""
+    (workdir / "private.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    rows = [ROWS[0], [*ROWS[1][:6], "../private.pdf", *ROWS[1][7:]]]
+    code, output = run_import(write_csv(workdir / "roster" / "r.csv", rows, "utf-8"), workdir / "out")
+    assert code == 0, output
+    assert "cohort.yaml shares ../roster" in output
+    assert yaml.safe_load((workdir / "out" / "cohort.yaml").read_text(encoding="utf-8"))["shared_dirs"] == [
+        "../roster"
+    ]
+    results = validate_cohort(workdir / "out")
+    assert results[0].ok, [p.message for p in results[0].problems]
+    assert any("private.pdf is outside the cohort folder" in p.message for p in results[1].errors)

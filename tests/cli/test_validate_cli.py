@@ -167,3 +167,86 @@ def test_an_alias_in_cohort_yaml_is_one_line(tmp_path: Path) -> None:
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "cohort.yaml:" in lines[0] and "alias *x" in lines[0], result.output
     assert "Traceback" not in result.output
+
+
+PDF = SAMPLE / "materials" / "sun-haoran-certificate.pdf"
+PHOTO = SAMPLE / "photos" / "wang-xiaoming.jpg"
+
+
+def _cohort_naming(tmp_path: Path, photo: str, material: str) -> Path:
+    """The sample cohort with the first candidate's photo and only material replaced."""
+    cohort = tmp_path / "cohort"
+    shutil.copytree(SAMPLE, cohort)
+    path = cohort / "001-0318.yaml"
+    text = path.read_text(encoding="utf-8").split("photo:")[0]
+    path.write_text(
+        text + f"photo: {json.dumps(photo)}\nmaterials: [{json.dumps(material)}]\n", encoding="utf-8"
+    )
+    return cohort
+
+
+def _errors(cohort: Path) -> list[str]:
+    result = runner.invoke(app, ["validate", str(cohort), "--json"])
+    first = json.loads(result.stdout)["candidates"][0]
+    return [p["message"] for p in first["problems"] if p["severity"] == "error"]
+
+
+@pytest.mark.parametrize("how", ["dotdot", "absolute", "symlink"])
+def test_files_outside_the_cohort_folder_are_refused(tmp_path: Path, how: str) -> None:
+    shutil.copyfile(PDF, tmp_path / "private.pdf")
+    shutil.copyfile(PHOTO, tmp_path / "private.jpg")
+    refs = {
+        "dotdot": ("../private.jpg", "../private.pdf"),
+        "absolute": (str(tmp_path / "private.jpg"), str(tmp_path / "private.pdf")),
+        "symlink": ("photos/looks-local.jpg", "materials/looks-local.pdf"),
+    }[how]
+    cohort = _cohort_naming(tmp_path, *refs)
+    if how == "symlink":
+        (cohort / "photos" / "looks-local.jpg").symlink_to(tmp_path / "private.jpg")
+        (cohort / "materials" / "looks-local.pdf").symlink_to(tmp_path / "private.pdf")
+    errors = _errors(cohort)
+    assert any(e.startswith("001-0318.yaml:") and "photo " in e and "outside the cohort" in e for e in errors)
+    assert any("material " in e and "outside the cohort folder" in e for e in errors), errors
+    assert all("shared_dirs:" in e for e in errors if "outside" in e)
+
+
+def test_a_symlink_inside_the_cohort_folder_is_fine(tmp_path: Path) -> None:
+    cohort = _cohort_naming(tmp_path, "photos/link.jpg", "materials/sun-haoran-certificate.pdf")
+    (cohort / "photos" / "link.jpg").symlink_to(cohort / "photos" / "wang-xiaoming.jpg")
+    assert _errors(cohort) == []
+
+
+def test_a_shared_folder_named_in_cohort_yaml_is_allowed(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shutil.copyfile(PDF, shared / "common.pdf")
+    cohort = _cohort_naming(tmp_path, "photos/wang-xiaoming.jpg", "../shared/common.pdf")
+    assert any("outside" in e for e in _errors(cohort))
+    path = cohort / "cohort.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "shared_dirs: [../shared]\n", encoding="utf-8")
+    assert _errors(cohort) == []
+    path.write_text(path.read_text(encoding="utf-8").replace("../shared]", "../nope]"), encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(cohort)])
+    assert result.exit_code == 1 and "shared_dirs[0]: '../nope' is not a folder" in result.output
+
+
+def test_promotion_evidence_outside_is_refused(tmp_path: Path) -> None:
+    shutil.copyfile(PDF, tmp_path / "cert.pdf")
+    cohort = tmp_path / "cohort"
+    shutil.copytree(SAMPLE, cohort)
+    sun = cohort / "005-0118.yaml"
+    text = sun.read_text(encoding="utf-8")
+    lines = [
+        f"  evidence: {json.dumps(str(tmp_path / 'cert.pdf'))}"
+        if line.strip().startswith("evidence:")
+        else line
+        for line in text.splitlines()
+    ]
+    assert lines != text.splitlines()
+    sun.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(cohort), "--json"])
+    entry = next(c for c in json.loads(result.stdout)["candidates"] if c["file"] == sun.name)
+    assert any(
+        p["field"] == "promotion.evidence" and "outside the cohort folder" in p["message"]
+        for p in entry["problems"]
+    ), entry

@@ -30,8 +30,8 @@ from portal_bot.privacy import mask_id
 from portal_bot.profiles.checks import condition_numbers, excel_serial_to_date, normalize_phone, parse_date
 from portal_bot.profiles.idcard import check_char
 from portal_bot.profiles.idcard import normalize as idcard_normalize
-from portal_bot.profiles.loader import COHORT_FILE, YAML_SUFFIXES, read_cohort_file
-from portal_bot.profiles.models import CANDIDATE_KEYS
+from portal_bot.profiles.loader import COHORT_FILE, YAML_SUFFIXES, read_cohort_file, shared_dirs_of
+from portal_bot.profiles.models import CANDIDATE_KEYS, PATH_KEYS
 from portal_bot.profiles.options import NO_EMPLOYER_TEXTS, NO_TEXTS, YES_TEXTS
 
 #: Roster header → candidate key (dotted for promotion/account details). The contract in PRODUCT.md.
@@ -465,8 +465,10 @@ def _dump(data: Any) -> str:
     )
 
 
-def _cohort_text(cohort_yaml: Path, out_dir: Path) -> str:
+def _cohort_document(cohort_yaml: Path, out_dir: Path) -> dict[str, Any]:
+    """The cohort file to write: plan, defaults and shared folders, paths rebased to ``out_dir``."""
     loaded, _plan, defaults = read_cohort_file(cohort_yaml)
+    shared = shared_dirs_of(loaded)
     rebase = _Rebase(cohort_yaml.parent, out_dir)
     for key, value in defaults.items():
         if isinstance(value, Path):
@@ -478,9 +480,52 @@ def _cohort_text(cohort_yaml: Path, out_dir: Path) -> str:
     document: dict[str, Any] = {"plan": loaded.data["plan"]}
     if defaults:
         document["defaults"] = defaults
-    return comment(
-        f"Cohort plan and defaults, written by `portal-bot profiles import` from {cohort_yaml.name}"
-    ) + _dump(document)
+    if shared:
+        document["shared_dirs"] = [rebase(str(folder)) for folder in shared]
+    return document
+
+
+def _paths_in(data: dict[str, Any]) -> list[str]:
+    """Every file path a candidate (or the defaults) names, as written (relative to the cohort)."""
+    found: list[str] = []
+    for key in PATH_KEYS:
+        holder: Any = data
+        for part in key:
+            holder = holder.get(part) if isinstance(holder, dict) else None
+        found.extend(str(v) for v in (holder if isinstance(holder, list) else [holder]) if v is not None)
+    return found
+
+
+def _share_roster_folder(
+    document: dict[str, Any], rows: list[dict[str, Any]], roster: Path, out_dir: Path, report: ImportReport
+) -> None:
+    """Name the roster's folder under ``shared_dirs:`` when the files it lists lie outside the cohort.
+
+    Validation confines files to the cohort folder and its shared folders; the roster's own folder
+    is where its paths point, so it is shared explicitly (visible in cohort.yaml) rather than silently.
+    """
+    root = out_dir.resolve()
+    roster_dir = roster.parent.resolve()
+    needed = False
+    for data in [*rows, document.get("defaults", {})]:
+        for text in _paths_in(data):
+            real = Path(os.path.normpath(root / text))
+            if not real.is_relative_to(root) and real.is_relative_to(roster_dir):
+                needed = True
+    if not needed:
+        return
+    folder = _Rebase(roster_dir, out_dir)(".")
+    shared = document.setdefault("shared_dirs", [])
+    if folder not in shared:
+        shared.append(folder)
+        report.issues.append(
+            RowIssue(
+                None,
+                "shared_dirs",
+                "warning",
+                f"the roster's files lie outside the cohort folder: cohort.yaml shares {folder}",
+            )
+        )
 
 
 def _place(build: Path, out_dir: Path, force: bool) -> None:
@@ -522,7 +567,7 @@ def import_roster(roster: Path, cohort_yaml: Path, out_dir: Path, *, force: bool
         raise ProfileError("exists and is not a folder", path=out_dir)
     if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
         raise ProfileError("already has files", path=out_dir, hint="use --force to replace its YAML files")
-    cohort_text = _cohort_text(cohort_yaml, out_dir)
+    cohort_document = _cohort_document(cohort_yaml, out_dir)
     numbered = [(n, r) for n, r in enumerate(read_table(roster), start=1) if not all(_blank(c) for c in r)]
     if not numbered:
         raise ProfileError(
@@ -547,6 +592,10 @@ def import_roster(roster: Path, cohort_yaml: Path, out_dir: Path, *, force: bool
         first_row.setdefault(number, row_no)
     if not report.ok:
         return report
+    _share_roster_folder(cohort_document, [data for _, data in rows], roster, out_dir, report)
+    cohort_text = comment(
+        f"Cohort plan and defaults, written by `portal-bot profiles import` from {cohort_yaml.name}"
+    ) + _dump(cohort_document)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-import-", dir=out_dir.parent))
     try:

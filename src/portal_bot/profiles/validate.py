@@ -27,6 +27,7 @@ def check_file(path: Path, cohort: Cohort | None = None, *, today: date | None =
                 base=cohort.dir if cohort else result.file.parent,
                 plan=cohort.plan if cohort else None,
                 today=today,
+                roots=cohort.roots if cohort else (result.file.parent,),
             )
         )
     return result
