@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from portal_bot import __version__
-from portal_bot.console import configure_logging, force_utf8, make_console
+from portal_bot.console import configure_logging, force_utf8, make_console, markup
 from portal_bot.errors import PortalBotError
 from portal_bot.settings import Settings
 
@@ -29,7 +29,7 @@ def print_error(exc: PortalBotError) -> None:
     """The one-line message a user sees for a PortalBotError: no traceback."""
     # soft_wrap: one line however narrow the terminal, so scripts and people can grep it.
     console = make_console(stderr=True)
-    console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+    console.print(markup("[bold red]error:[/] {}", exc), markup=True, highlight=False, soft_wrap=True)
 
 
 class _Group(TyperGroup):

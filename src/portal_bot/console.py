@@ -1,4 +1,9 @@
-"""Console set-up: UTF-8 output everywhere, and the one place that configures logging sinks.
+"""Console set-up: UTF-8 output everywhere, markup only from our own literals, and logging sinks.
+
+Rich reads ``[...]`` in printed text as markup, so a candidate named ``[bold]x[/]``, a file name
+with brackets or a hint like ``pip install 'portal-bot[heic]'`` would be restyled or lose text.
+:func:`markup` fills our literal templates with escaped values and :func:`plain` makes a table cell
+that is never parsed; output code uses one or the other for every value it did not write itself.
 
 On a Chinese Windows laptop a redirected stdout defaults to GBK, which cannot encode every
 character we print; a real console is written through the wide-character API and is left alone.
@@ -12,6 +17,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from loguru import logger
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from portal_bot.privacy import mask_text
 
@@ -30,6 +37,28 @@ def force_utf8(stream: TextIO) -> None:
         stream.reconfigure(errors="replace")
         return
     stream.reconfigure(encoding="utf-8", errors="replace")
+
+
+def markup(template: str, *values: object, **named: object) -> str:
+    """Rich markup from our literal ``template`` with each ``{}`` filled by an escaped value.
+
+    Numbers keep their format specs (``{:,}``); anything else is shown as its text, brackets and all.
+
+    Example:
+        ``console.print(markup("[red]FAIL[/] {}: {}", path, problem))``
+    """
+
+    def safe(value: object) -> object:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+        return escape(str(value))
+
+    return template.format(*(safe(v) for v in values), **{k: safe(v) for k, v in named.items()})
+
+
+def plain(value: object) -> Text:
+    """A table cell or line shown exactly as ``value``'s text (no markup parsed)."""
+    return Text("" if value is None else str(value))
 
 
 def make_console(*, stderr: bool = False) -> Console:

@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from portal_bot.console import make_console
+from portal_bot.console import make_console, plain
 from portal_bot.errors import PortalBotError
 from portal_bot.settings import Settings
 
@@ -158,7 +158,9 @@ def doctor(ctx: typer.Context) -> None:
     table.add_column("detail")
     table.add_column("fix")
     for c in checks:
-        table.add_row(c.name, "[green]ok[/]" if c.ok else "[red]FAIL[/]", c.detail, c.fix)
+        table.add_row(
+            plain(c.name), "[green]ok[/]" if c.ok else "[red]FAIL[/]", plain(c.detail), plain(c.fix)
+        )
     make_console().print(table)
     if not all(c.ok for c in checks):
         raise typer.Exit(1)
@@ -175,7 +177,7 @@ def browser_ensure(
     from portal_bot.browser import ensure_browser
 
     choice = ensure_browser(install=not no_install)
-    make_console().print(f"browser: {choice.describe()}")
+    make_console().print(plain(f"browser: {choice.describe()}"))
 
 
 @browser_app.command("path")

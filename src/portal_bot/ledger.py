@@ -12,6 +12,11 @@ no precomputed table applies), and shown by masked forms (``3301**********1234``
 Because ID numbers have little entropy, a determined holder of the file could still brute-force a
 key: the file is therefore created mode 0600 (where the OS has such modes) in the private state dir.
 
+One truth: saved sessions (``sessions/``) are named by salted keys and run folders (``runs/``) by
+run ids, so a ledger that is deleted or emptied while they exist cannot simply be created again:
+a new salt would orphan every session (a second account, a second application) and forget what was
+submitted. :meth:`Ledger.open` refuses that case and says what to do.
+
 Concurrency: one connection per process, WAL mode, short transactions; the asyncio program calls it
 from one thread, and a lock makes calls from worker threads safe too. This module must never
 store a password, a full ID number, a phone number or a QR code's content.
@@ -19,6 +24,7 @@ store a password, a full ID number, a phone number or a QR code's content.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -195,6 +201,7 @@ class Ledger:
             StateError: the file cannot be opened, is not a ledger, or is locked.
         """
         path = Path(path)
+        _refuse_lost_ledger(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():
@@ -398,6 +405,42 @@ class Ledger:
     def observations(self, candidate: int) -> list[dict[str, Any]]:
         rows = self._query("SELECT * FROM observations WHERE candidate_id = ? ORDER BY id", (candidate,))
         return [dict(r) for r in rows]
+
+
+def _is_new(path: Path) -> bool:
+    """True when opening ``path`` would start a ledger afresh (no file, an empty one, or no schema)."""
+    try:
+        if not path.exists() or path.stat().st_size == 0:
+            return True
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
+            found = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+            ).fetchone()
+            return found is None
+    except (OSError, sqlite3.Error):
+        return False  # not ours to judge here: the real open reports it
+
+
+def _refuse_lost_ledger(path: Path) -> None:
+    """Refuse to start a new ledger (a new salt) where sessions or runs of an old one remain."""
+    if not _is_new(path):
+        return
+    state = path.parent
+    sessions = sum(1 for p in (state / "sessions").rglob("*.json")) if (state / "sessions").is_dir() else 0
+    runs = sum(1 for _ in (state / "runs").iterdir()) if (state / "runs").is_dir() else 0
+    if not sessions and not runs:
+        return
+    what = "missing" if not path.exists() else "empty"
+    raise StateError(
+        f"the ledger is {what}, but {sessions} saved session(s) and {runs} run folder(s) of an earlier "
+        "ledger are in this state folder; a new ledger would get a new salt, orphan those sessions "
+        "and forget what was already submitted",
+        path=path,
+        hint=(
+            "restore ledger.sqlite3 from a backup; or, to start over knowingly, move the sessions and "
+            f"runs folders out of {state} first (check the portal for applications already made)"
+        ),
+    )
 
 
 def _private(path: Path) -> None:

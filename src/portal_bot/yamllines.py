@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from portal_bot.yamlguard import ShapeProblem, check_shape
+
 KeyPath = tuple[str | int, ...]
 
 #: LibYAML's safe loader when PyYAML was built with it (several times faster), else the pure one.
@@ -55,8 +57,13 @@ def parse(text: str, invalid: str = "invalid YAML") -> tuple[list[Any], dict[Key
     ``invalid`` starts the message of a syntax error (the wording each kind of file has always used).
 
     Raises:
-        YamlProblem: not valid YAML, a duplicate key, or a key that is not a plain value.
+        YamlProblem: not valid YAML, an alias or nesting too deep (see :mod:`portal_bot.yamlguard`),
+            a duplicate key, or a key that is not a plain value.
     """
+    try:
+        check_shape(text)  # before composing: an alias bomb or deep nesting never reaches PyYAML
+    except ShapeProblem as exc:
+        raise YamlProblem(exc.message, exc.line) from None
     try:
         return _parse(text, _Loader, invalid)
     except YamlProblem:

@@ -292,3 +292,89 @@ def test_validate_names_the_roster_row_beside_file_and_line(workdir: Path) -> No
     messages = [p["message"] for c in doc["candidates"] for p in c["problems"] if p["severity"] == "error"]
     assert len(messages) == 1 and messages[0].startswith("002-0242.yaml:"), messages
     assert "(名单.csv row 3): " in messages[0]
+
+
+#: The payload of issue 13: a name cell that, written into a comment, would add top-level keys.
+INJECTED_NAME = "王小明\nmaterials: [../../private.pdf]\naccount: {username: x, password_env: HOME}\n#"
+
+
+def _xlsx(path: Path, rows: list[list[object]]) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_a_name_cell_cannot_write_yaml_keys(workdir: Path) -> None:
+    roster = _xlsx(
+        workdir / "roster" / "r.xlsx",
+        [["姓名", "身份证件号码"], [INJECTED_NAME, "330106200403150318"], ["陈雨桐", "330521200508220242"]],
+    )
+    code, output = run_import(roster, workdir / "out")
+    assert code == 1
+    assert "row 2: 姓名: has a line break" in output
+    assert not (workdir / "out").exists()
+
+
+def test_line_breaks_in_file_names_stay_inside_the_comment(tmp_path: Path) -> None:
+    """The importer's comments name the roster file: a newline in that name must not start a line."""
+    from portal_bot.profiles.roster import comment
+
+    text = comment(f"{INJECTED_NAME} — r.csv row 2") + "name: 王小明\n"
+    assert yaml.safe_load(text) == {"name": "王小明"}
+    for brk in ("\r", "\x85", "\u2028", "\u2029"):
+        assert yaml.safe_load(comment(f"a{brk}b: 1") + "name: x\n") == {"name": "x"}
+
+
+def test_an_address_with_line_breaks_is_joined(workdir: Path) -> None:
+    roster = _xlsx(
+        workdir / "roster" / "r.xlsx",
+        [["姓名", "身份证件号码", "通讯地址"], ["王小明", "330106200403150318", "浙江省\n杭州市\r\n西湖区"]],
+    )
+    code, output = run_import(roster, workdir / "out")
+    assert code == 0, output
+    assert "row 2: 通讯地址: has line breaks; they were joined with spaces" in output
+    data = yaml.safe_load((workdir / "out" / "001-0318.yaml").read_text(encoding="utf-8"))
+    assert data["address"] == "浙江省 杭州市 西湖区"
+
+
+def test_validate_sees_no_injected_keys_when_the_name_is_in_a_roster_file_name(workdir: Path) -> None:
+    """Even through the one text the importer writes unchecked (comments), no key gets in."""
+    roster = write_csv(
+        workdir / "roster" / "r\naccount: {username: x, password_env: HOME}\n.csv", ROWS, "utf-8"
+    )
+    code, output = run_import(roster, workdir / "out")
+    assert code == 0, output
+    for path in (workdir / "out").glob("0*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert "account" not in data
+    result = runner.invoke(app, ["validate", str(workdir / "out"), "--json"])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_formula_cell_is_reported_as_a_formula(workdir: Path) -> None:
+    roster = _xlsx(
+        workdir / "roster" / "r.xlsx",
+        [["姓名", "身份证件号码"], ['=HYPERLINK("http://x","王小明")', "330106200403150318"]],
+    )
+    code, output = run_import(roster, workdir / "out")
+    assert code == 1
+    assert "row 2: 姓名: is a formula (=HYPERLINK(" in output and "not a value" in output
+    assert "is empty" not in output
+
+
+def test_import_shares_the_roster_folder_but_not_beyond(workdir: Path) -> None:
+    """The roster's own folder becomes a shared folder; a path climbing out of it is still refused."""
+    (workdir / "private.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    rows = [ROWS[0], [*ROWS[1][:6], "../private.pdf", *ROWS[1][7:]]]
+    code, output = run_import(write_csv(workdir / "roster" / "r.csv", rows, "utf-8"), workdir / "out")
+    assert code == 0, output
+    assert "cohort.yaml shares ../roster" in output
+    assert yaml.safe_load((workdir / "out" / "cohort.yaml").read_text(encoding="utf-8"))["shared_dirs"] == [
+        "../roster"
+    ]
+    results = validate_cohort(workdir / "out")
+    assert results[0].ok, [p.message for p in results[0].problems]
+    assert any("private.pdf is outside the cohort folder" in p.message for p in results[1].errors)

@@ -221,3 +221,63 @@ def test_greyscale_scans_stay_greyscale(tmp_path: Path) -> None:
     bundle_pdf([scan], out)
     image = _read(out).pages[0].images[0]
     assert image.image.mode == "L"
+
+
+def _scripted_pdf(path: Path) -> Path:
+    """A page with /AA, a link running JavaScript, a widget with /AA and a harmless URI link."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
+
+    def js(code: str) -> DictionaryObject:
+        return DictionaryObject(
+            {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject(code)}
+        )
+
+    def annot(subtype: str, **extra: object) -> DictionaryObject:
+        data = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject(subtype),
+                NameObject("/Rect"): ArrayObject([NumberObject(n) for n in (10, 10, 100, 40)]),
+            }
+        )
+        for key, value in extra.items():
+            data[NameObject(f"/{key}")] = value  # type: ignore[assignment]
+        return data
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=595, height=842)
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): js("app.alert('page open')")})
+    uri = DictionaryObject(
+        {NameObject("/S"): NameObject("/URI"), NameObject("/URI"): TextStringObject("https://example.org/")}
+    )
+    chained = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/URI"),
+            NameObject("/URI"): TextStringObject("https://example.org/"),
+            NameObject("/Next"): js("app.alert('chained')"),
+        }
+    )
+    annots = [
+        annot("/Link", A=js("app.alert('link')")),
+        annot("/Widget", AA=DictionaryObject({NameObject("/E"): js("app.alert('enter')")})),
+        annot("/Link", A=chained),
+        annot("/Link", A=uri),
+    ]
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(a) for a in annots])
+    writer._root_object[NameObject("/OpenAction")] = js("app.alert('document open')")
+    with path.open("wb") as handle:
+        writer.write(handle)
+    assert b"JavaScript" in path.read_bytes()
+    return path
+
+
+def test_page_and_annotation_javascript_is_stripped(tmp_path: Path) -> None:
+    out = tmp_path / "b.pdf"
+    bundle_pdf([_scripted_pdf(tmp_path / "scripted.pdf")], out)
+    data = out.read_bytes()
+    assert b"JavaScript" not in data and b"app.alert" not in data
+    page = _read(out).pages[0]
+    assert "/AA" not in page
+    annots = [a.get_object() for a in page["/Annots"]]
+    assert [("/A" in a, "/AA" in a) for a in annots] == [(False, False)] * 3 + [(True, False)]
+    assert annots[3]["/A"]["/URI"] == "https://example.org/"  # a plain link stays a link

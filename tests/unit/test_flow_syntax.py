@@ -235,3 +235,16 @@ def test_the_documented_example_flows_are_valid(tmp_path: Path) -> None:
         (tmp_path / name).write_text(body, encoding="utf-8")
     for name, _body in blocks:
         assert check_flow(tmp_path / name) == [], name
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        ("name: x\nsteps:\n  - &s {click: 下一步}\n  - *s\n", "uses the YAML alias *s"),
+        ("name: x\nsteps: " + "[" * 990 + "]" * 990 + "\n", "nested more than 50 levels deep"),
+    ],
+)
+def test_flows_refuse_aliases_and_deep_nesting(tmp_path: Path, body: str, text: str) -> None:
+    with pytest.raises(FlowError, match=re.escape(text)) as info:
+        load_flow(write(tmp_path, body))
+    assert info.value.line is not None

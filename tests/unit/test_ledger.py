@@ -156,3 +156,49 @@ def test_writes_from_several_threads_and_a_second_connection(ledger: Ledger) -> 
         t.join()
     other.close()
     assert len(ledger.steps(cand)) == 80
+
+
+def _state_with_a_session(tmp_path: Path) -> tuple[Path, Path]:
+    """A state folder whose ledger saved one session and made one run folder."""
+    from portal_bot.sessions import session_file
+    from portal_bot.settings import Settings
+
+    settings = Settings(state_dir=tmp_path / "state")
+    with Ledger.open(settings.ledger_path) as ledger:
+        ledger.start_run("cohort", "http://127.0.0.1:9")
+        session = session_file(settings, ledger, "http://127.0.0.1:9", ID)
+    session.parent.mkdir(parents=True)
+    session.write_text("{}", encoding="utf-8")
+    (settings.runs_dir / "1").mkdir(parents=True)
+    return settings.ledger_path, session
+
+
+@pytest.mark.parametrize("loss", ["deleted", "emptied", "schema dropped"])
+def test_a_lost_ledger_with_sessions_left_is_refused(tmp_path: Path, loss: str) -> None:
+    path, session = _state_with_a_session(tmp_path)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if loss == "deleted":
+        path.unlink()
+    elif loss == "emptied":
+        path.write_bytes(b"")
+    else:
+        with sqlite3.connect(path) as conn:
+            for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+                conn.execute(f"DROP TABLE {table}")
+    with pytest.raises(StateError) as caught:
+        Ledger.open(path)
+    text = str(caught.value)
+    assert "1 saved session(s) and 1 run folder(s)" in text and "new salt" in text
+    assert "restore ledger.sqlite3 from a backup" in text
+    assert session.exists()
+    assert loss != "deleted" or not path.exists()  # nothing was created in its place
+
+
+def test_a_fresh_state_folder_still_gets_a_new_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "ledger.sqlite3"
+    (tmp_path / "state" / "sessions").mkdir(parents=True)  # an empty folder holds no session
+    with Ledger.open(path) as ledger:
+        assert len(ledger.candidate_key(ID)) == 64
+    with Ledger.open(path) as again:  # and reopening an existing one is untouched
+        assert again.candidate_key(ID) == ledger.candidate_key(ID)

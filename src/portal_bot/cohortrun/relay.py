@@ -19,6 +19,8 @@ from typing import Literal
 import segno
 from rich.console import Console
 
+from portal_bot.console import markup
+
 HumanKind = Literal["login", "signature", "confirm"]
 
 KIND_TEXT: dict[str, str] = {
@@ -80,7 +82,9 @@ class Relay:
         """A person is needed: show it in the terminal and on the desk page."""
         self.open[task.id] = task
         if self.console is not None:
-            self.console.print(f"[bold yellow]waiting:[/] {task.describe()} {task.detail}".rstrip())
+            self.console.print(
+                markup("[bold yellow]waiting:[/] {}", f"{task.describe()} {task.detail}".rstrip())
+            )
             if task.qr_url and self.terminal_qr:
                 self.console.print(qr_text(task.qr_url), markup=False, highlight=False)
                 self.console.print(f"  or open: {task.qr_url}", markup=False, highlight=False)

@@ -8,6 +8,10 @@ recompressed too, until the bundle fits; when even the last step is too large, t
 with the sizes involved. The output is re-opened and checked (page count, not encrypted) before it
 is moved into place atomically.
 
+Only pages are copied, so document-level actions (``/OpenAction``, ``/Names`` JavaScript) never
+reach the bundle; page-level ones are stripped too (:func:`_strip_actions`): ``/AA`` and ``/JS`` on
+pages and annotations, and annotation actions other than going to a page, a named page or a URL.
+
 Encrypted PDFs are opened with an empty password when that works (owner-password-only files from
 scanner apps); anything else encrypted, corrupt or empty is refused, naming the file. This module
 must never write a bundle it has not re-read, and never use pypdf's ``compress_identical_objects``
@@ -352,7 +356,7 @@ def _build(
             warnings.simplefilter("ignore")
             try:
                 for page in source.reader.pages:
-                    writer.add_page(page)
+                    _strip_actions(writer.add_page(page))
                 if recompress:
                     for page in writer.pages[first:]:
                         _recompress_page(page, dpi=dpi, quality=quality, cache=cache)
@@ -367,6 +371,45 @@ def _build(
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
+
+
+#: Annotation actions that only move the reader (to a page, a named page or a web address).
+_SAFE_ACTIONS = frozenset({"/GoTo", "/Named", "/URI"})
+
+
+def _safe_action(action: object) -> bool:
+    """True when ``action`` and every action chained after it (``/Next``) is in :data:`_SAFE_ACTIONS`."""
+    pending, seen = [action], 0
+    while pending and seen < 64:  # /Next may loop in a hostile file
+        seen += 1
+        item = pending.pop()
+        item = item.get_object() if hasattr(item, "get_object") else item
+        if isinstance(item, ArrayObject):
+            pending.extend(item)
+            continue
+        if not isinstance(item, DictionaryObject) or item.get("/S") not in _SAFE_ACTIONS or "/JS" in item:
+            return False
+        if "/Next" in item:
+            pending.append(item["/Next"])
+    return not pending
+
+
+def _strip_actions(page: DictionaryObject) -> None:
+    """Remove what runs when the page or one of its annotations is opened, shown or clicked."""
+    for key in ("/AA", "/JS"):
+        page.pop(NameObject(key), None)
+    annots = page.get("/Annots")
+    annots = annots.get_object() if annots is not None else None
+    if not isinstance(annots, ArrayObject):
+        return
+    for ref in annots:
+        annot = ref.get_object()
+        if not isinstance(annot, DictionaryObject):
+            continue
+        for key in ("/AA", "/JS"):
+            annot.pop(NameObject(key), None)
+        if "/A" in annot and not _safe_action(annot["/A"]):
+            del annot[NameObject("/A")]
 
 
 def _images_in(resources: object, seen: set[int]) -> Iterator[StreamObject]:

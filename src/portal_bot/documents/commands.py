@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from portal_bot.console import make_console
+from portal_bot.console import make_console, markup
 from portal_bot.documents.files import IMAGE_KINDS, sniff
 from portal_bot.errors import ConfigError, PortalBotError
 
@@ -34,9 +34,9 @@ pdf_app = typer.Typer(
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".bmp", ".tif", ".tiff", ".gif"}
 
 
-def _say(text: str, *, stderr: bool = False) -> None:
-    """One line of output (rich markup), never wrapped, so it can be grepped."""
-    make_console(stderr=stderr).print(text, markup=True, highlight=False, soft_wrap=True)
+def _say(template: str, *values: object, stderr: bool = False) -> None:
+    """One line of output, never wrapped so it can be grepped: our markup, ``values`` escaped."""
+    make_console(stderr=stderr).print(markup(template, *values), markup=True, highlight=False, soft_wrap=True)
 
 
 def _pictures_in(folder: Path) -> list[Path]:
@@ -78,13 +78,19 @@ def check(
     else:
         for report in reports:
             if report.ok:
-                _say(f"[green]OK[/]   {report.path}  {report.width}×{report.height}, {report.bytes:,} bytes")
+                _say(
+                    "[green]OK[/]   {}  {}×{}, {:,} bytes",
+                    report.path,
+                    report.width,
+                    report.height,
+                    report.bytes,
+                )
             else:
-                _say(f"[red]FAIL[/] {report.path}: " + "; ".join(report.problems))
+                _say("[red]FAIL[/] {}: {}", report.path, "; ".join(report.problems))
             for warning in report.warnings:
-                _say(f"     [yellow]warning:[/] {warning}")
+                _say("     [yellow]warning:[/] {}", warning)
         passed = sum(r.ok for r in reports)
-        _say(f"{passed} of {len(reports)} photos meet the site's rules")
+        _say("{} of {} photos meet the site's rules", passed, len(reports))
         if passed < len(reports):
             _say("fix them with: portal-bot photo fix SRC --out DST.jpg")
     if not reports or not all(r.ok for r in reports):
@@ -104,16 +110,21 @@ def _fix_one(src: str, dst: str, keep_background: bool = False) -> tuple[str, st
 def _print_fixed(result: PhotoFixResult) -> None:
     report = result.report
     _say(
-        f"[green]fixed[/] {result.src} → {result.dst}  {report.width}×{report.height}, {report.bytes:,} bytes"
+        "[green]fixed[/] {} → {}  {}×{}, {:,} bytes",
+        result.src,
+        result.dst,
+        report.width,
+        report.height,
+        report.bytes,
     )
     for action in result.actions:
         if action.startswith(("replaced", "enlarged", "turned")):
             _say(f"      [cyan]done:[/] {action}")
     for warning in result.warnings:
         if warning not in result.review:
-            _say(f"      [yellow]warning:[/] {warning}")
+            _say("      [yellow]warning:[/] {}", warning)
     for reason in result.review:
-        _say(f"      [bold yellow]look at it:[/] {reason}")
+        _say("      [bold yellow]look at it:[/] {}", reason)
 
 
 @photo_app.command("fix")
@@ -170,8 +181,8 @@ def fix(
         for result in results:
             _print_fixed(result)
         for message in failures:
-            _say(f"[bold red]error:[/] {message}", stderr=True)
-        _say(f"{len(results)} fixed, {len(failures)} refused")
+            _say("[bold red]error:[/] {}", message, stderr=True)
+        _say("{} fixed, {} refused", len(results), len(failures))
     if failures:
         raise typer.Exit(1)
 
@@ -240,8 +251,13 @@ def bundle(
         typer.echo(result.model_dump_json(indent=2))
         return
     _say(
-        f"[green]wrote[/] {result.path}: {result.pages} pages, {result.bytes:,} bytes "
-        f"({result.dpi} dpi, JPEG quality {result.quality}), sha256 {result.sha256[:16]}…"
+        "[green]wrote[/] {}: {} pages, {:,} bytes ({} dpi, JPEG quality {}), sha256 {}…",
+        result.path,
+        result.pages,
+        result.bytes,
+        result.dpi,
+        result.quality,
+        result.sha256[:16],
     )
 
 

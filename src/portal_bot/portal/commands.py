@@ -131,7 +131,7 @@ def plans_table(rows: list[PlanRow], now: datetime) -> Table:
     for r in rows:
         occupation_label = f"{r.occupation}（{r.work_type}）" if r.work_type else r.occupation
         table.add_row(
-            r.plan_code,
+            escape(r.plan_code),
             f"{escape(r.name)}\n[dim]{escape(r.organization)}[/]",
             f"{escape(occupation_label)} · {escape(r.level)}",
             f"{r.start:%Y-%m-%d %H:%M} –\n{r.end:%Y-%m-%d %H:%M}\n考试 {r.exam_date.isoformat()}",

@@ -86,6 +86,12 @@ class Cohort:
     defaults: dict[str, Any]
     candidate_files: list[Path]
     source: LoadedYaml
+    shared_dirs: list[Path] = field(default_factory=list)
+
+    @property
+    def roots(self) -> list[Path]:
+        """The folders a candidate's files may lie in: this one and the shared ones."""
+        return [self.dir, *self.shared_dirs]
 
     def defaults_source(self, key: KeyPath) -> Source:
         return self.source.source(("defaults", *key))
@@ -96,6 +102,7 @@ class _CohortFile(BaseModel):
 
     plan: PlanSelector
     defaults: dict[str, Any] | None = None
+    shared_dirs: list[str] | None = None
 
 
 def field_name(loc: KeyPath) -> str:
@@ -169,6 +176,27 @@ def resolve_paths(data: dict[str, Any], base_of: Callable[[KeyPath], Path]) -> N
             holder[key[-1]] = _resolve(value, base_of(key))
 
 
+def shared_dirs_of(loaded: LoadedYaml) -> list[Path]:
+    """The ``shared_dirs:`` of a parsed cohort file, absolute (relative ones against its folder).
+
+    Raises:
+        ProfileError: an entry is not an existing folder (``file:line``).
+    """
+    folders: list[Path] = []
+    for index, entry in enumerate(loaded.data.get("shared_dirs") or []):
+        folder = _resolve(entry, loaded.path.parent.absolute())
+        if not isinstance(folder, Path) or not folder.is_dir():
+            raise ProfileError(
+                f"{entry!r} is not a folder",
+                path=loaded.path,
+                line=loaded.source(("shared_dirs", index)).line,
+                field=f"shared_dirs[{index}]",
+                hint="name folders that hold files several candidates use, relative to cohort.yaml",
+            )
+        folders.append(folder)
+    return folders
+
+
 def read_cohort_file(path: Path) -> tuple[LoadedYaml, PlanSelector, dict[str, Any]]:
     """Parse and check a cohort file (any name); defaults' paths are resolved against its folder.
 
@@ -185,7 +213,7 @@ def read_cohort_file(path: Path) -> tuple[LoadedYaml, PlanSelector, dict[str, An
         loc = tuple(err["loc"])
         line = loaded.source(loc).line
         raise ProfileError(
-            _error_text(err, ("plan", "defaults")), path=path, line=line, field=field_name(loc)
+            _error_text(err, ("plan", "defaults", "shared_dirs")), path=path, line=line, field=field_name(loc)
         ) from None
     defaults = dict(parsed.defaults or {})
     for key in defaults:
@@ -230,7 +258,13 @@ def load_cohort(cohort_dir: Path) -> Cohort:
         and p.is_file()
     )
     return Cohort(
-        dir=cohort_dir, path=path, plan=plan, defaults=defaults, candidate_files=files, source=loaded
+        dir=cohort_dir,
+        path=path,
+        plan=plan,
+        defaults=defaults,
+        candidate_files=files,
+        source=loaded,
+        shared_dirs=shared_dirs_of(loaded),
     )
 
 

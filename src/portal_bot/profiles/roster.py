@@ -30,8 +30,8 @@ from portal_bot.privacy import mask_id
 from portal_bot.profiles.checks import condition_numbers, excel_serial_to_date, normalize_phone, parse_date
 from portal_bot.profiles.idcard import check_char
 from portal_bot.profiles.idcard import normalize as idcard_normalize
-from portal_bot.profiles.loader import COHORT_FILE, YAML_SUFFIXES, read_cohort_file
-from portal_bot.profiles.models import CANDIDATE_KEYS
+from portal_bot.profiles.loader import COHORT_FILE, YAML_SUFFIXES, read_cohort_file, shared_dirs_of
+from portal_bot.profiles.models import CANDIDATE_KEYS, PATH_KEYS
 from portal_bot.profiles.options import NO_EMPLOYER_TEXTS, NO_TEXTS, YES_TEXTS
 
 #: Roster header → candidate key (dotted for promotion/account details). The contract in PRODUCT.md.
@@ -95,6 +95,21 @@ LIST_SPLIT = re.compile(r"[;；]")
 SUBJECT_SPLIT = re.compile(r"[;；,，、/]")
 _SCIENTIFIC = re.compile(r"\d+(\.\d+)?[eE][+]?\d+")
 _KEY_TO_HEADER = {v: k for k, v in HEADERS.items()}
+#: Everything YAML (1.1, as PyYAML reads it) takes for the end of a line. A comment holding one ends
+#: there, and what follows becomes data: the way a roster cell could write its own keys.
+_LINE_BREAKS = re.compile("[\r\n\x85\u2028\u2029]")
+#: The one column where a line break (Alt+Enter in Excel) is harmless: joined with a space.
+_MULTILINE_KEYS = frozenset({"address"})
+
+
+@dataclass(frozen=True)
+class Formula:
+    """An xlsx cell holding a formula: its text is not what the coordinator sees, so it is refused."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass
@@ -154,12 +169,16 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # Not data_only: a formula's cached value may be missing (files written by programs) or stale,
+        # and a formula is refused anyway, so its text is what we need to see.
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ProfileError(f"cannot be read as an Excel workbook: {exc}", path=path) from exc
     try:
         sheet = book.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
+        return [
+            [Formula(str(c.value)) if c.data_type == "f" else c.value for c in r] for r in sheet.iter_rows()
+        ]
     finally:
         book.close()
 
@@ -294,7 +313,22 @@ def _phone(value: Any) -> str:
         return _text(value)
 
 
+def _single_line(key: str, value: Any, warn: Callable[[str], None]) -> Any:
+    """Refuse formulas and line breaks where the site's field is one line; join them in the address."""
+    if isinstance(value, Formula):
+        raise _RowError(
+            f"is a formula ({value.text[:40]}), not a value; copy the column and paste it back as values"
+        )
+    if not isinstance(value, str) or not _LINE_BREAKS.search(value):
+        return value
+    if key in _MULTILINE_KEYS:
+        warn("has line breaks; they were joined with spaces")
+        return " ".join(part.strip() for part in _LINE_BREAKS.split(value) if part.strip())
+    raise _RowError("has a line break, but this field is one line; remove it (Alt+Enter in Excel)")
+
+
 def _cell(key: str, value: Any, rebase: _Rebase, warn: Callable[[str], None]) -> Any:
+    value = _single_line(key, value, warn)
     if key == "id_number":
         return _id_number(value, warn)
     if key == "phone":
@@ -411,6 +445,11 @@ def _build_row(
     return {k: data[k] for k in CANDIDATE_KEYS if k in data}
 
 
+def comment(text: str) -> str:
+    """A one-line YAML comment: whatever ``text`` holds, nothing after ``#`` can become data."""
+    return "# " + _LINE_BREAKS.sub(" ", text) + "\n"
+
+
 def _file_stem(seq: int, width: int, id_number: str) -> str:
     tail = re.sub(r"[^0-9A-Za-z]", "", unicodedata.normalize("NFKC", id_number))[-4:].upper()
     return f"{seq:0{width}d}-{tail or 'none'}"
@@ -426,8 +465,10 @@ def _dump(data: Any) -> str:
     )
 
 
-def _cohort_text(cohort_yaml: Path, out_dir: Path) -> str:
+def _cohort_document(cohort_yaml: Path, out_dir: Path) -> dict[str, Any]:
+    """The cohort file to write: plan, defaults and shared folders, paths rebased to ``out_dir``."""
     loaded, _plan, defaults = read_cohort_file(cohort_yaml)
+    shared = shared_dirs_of(loaded)
     rebase = _Rebase(cohort_yaml.parent, out_dir)
     for key, value in defaults.items():
         if isinstance(value, Path):
@@ -439,10 +480,52 @@ def _cohort_text(cohort_yaml: Path, out_dir: Path) -> str:
     document: dict[str, Any] = {"plan": loaded.data["plan"]}
     if defaults:
         document["defaults"] = defaults
-    return (
-        f"# Cohort plan and defaults, written by `portal-bot profiles import` from {cohort_yaml.name}\n"
-        + _dump(document)
-    )
+    if shared:
+        document["shared_dirs"] = [rebase(str(folder)) for folder in shared]
+    return document
+
+
+def _paths_in(data: dict[str, Any]) -> list[str]:
+    """Every file path a candidate (or the defaults) names, as written (relative to the cohort)."""
+    found: list[str] = []
+    for key in PATH_KEYS:
+        holder: Any = data
+        for part in key:
+            holder = holder.get(part) if isinstance(holder, dict) else None
+        found.extend(str(v) for v in (holder if isinstance(holder, list) else [holder]) if v is not None)
+    return found
+
+
+def _share_roster_folder(
+    document: dict[str, Any], rows: list[dict[str, Any]], roster: Path, out_dir: Path, report: ImportReport
+) -> None:
+    """Name the roster's folder under ``shared_dirs:`` when the files it lists lie outside the cohort.
+
+    Validation confines files to the cohort folder and its shared folders; the roster's own folder
+    is where its paths point, so it is shared explicitly (visible in cohort.yaml) rather than silently.
+    """
+    root = out_dir.resolve()
+    roster_dir = roster.parent.resolve()
+    needed = False
+    for data in [*rows, document.get("defaults", {})]:
+        for text in _paths_in(data):
+            real = Path(os.path.normpath(root / text))
+            if not real.is_relative_to(root) and real.is_relative_to(roster_dir):
+                needed = True
+    if not needed:
+        return
+    folder = _Rebase(roster_dir, out_dir)(".")
+    shared = document.setdefault("shared_dirs", [])
+    if folder not in shared:
+        shared.append(folder)
+        report.issues.append(
+            RowIssue(
+                None,
+                "shared_dirs",
+                "warning",
+                f"the roster's files lie outside the cohort folder: cohort.yaml shares {folder}",
+            )
+        )
 
 
 def _place(build: Path, out_dir: Path, force: bool) -> None:
@@ -487,7 +570,7 @@ def import_roster(roster: Path, cohort_yaml: Path, out_dir: Path, *, force: bool
     if occupied and not force:
         raise ProfileError("already has files", path=out_dir, hint="use --force to replace its YAML files")
     force = force or out_dir.is_dir()
-    cohort_text = _cohort_text(cohort_yaml, out_dir)
+    cohort_document = _cohort_document(cohort_yaml, out_dir)
     numbered = [(n, r) for n, r in enumerate(read_table(roster), start=1) if not all(_blank(c) for c in r)]
     if not numbered:
         raise ProfileError(
@@ -512,6 +595,10 @@ def import_roster(roster: Path, cohort_yaml: Path, out_dir: Path, *, force: bool
         first_row.setdefault(number, row_no)
     if not report.ok:
         return report
+    _share_roster_folder(cohort_document, [data for _, data in rows], roster, out_dir, report)
+    cohort_text = comment(
+        f"Cohort plan and defaults, written by `portal-bot profiles import` from {cohort_yaml.name}"
+    ) + _dump(cohort_document)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-import-", dir=out_dir.parent))
     try:
@@ -520,7 +607,7 @@ def import_roster(roster: Path, cohort_yaml: Path, out_dir: Path, *, force: bool
         names: list[str] = []
         for seq, (row_no, data) in enumerate(rows, start=1):
             name = _file_stem(seq, width, str(data["id_number"])) + ".yaml"
-            header = f"# {data['name']} — {roster.name} row {row_no}\n"
+            header = comment(f"{data['name']} — {roster.name} row {row_no}")
             (build / name).write_text(header + _dump(data), encoding="utf-8")
             names.append(name)
         _place(build, out_dir, force)

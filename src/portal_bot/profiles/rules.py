@@ -2,15 +2,17 @@
 
 From the registration guide: 院校学生 have no employer, 0 years, post 无 and are not dispatched;
 晋级申报 = 是 needs every 原证书 detail and the evidence PDF; the chosen 申报条件 must fit the years
-of work and the promotion. Referenced files must exist and be readable (their content is checked by
-the document step). Every broken rule is reported, each with the field and ``file:line``. This module
-must never modify the candidate, and never open anything but the files the candidate names.
+of work and the promotion. Referenced files must lie inside the cohort folder or a folder named in
+``shared_dirs:`` (after resolving ``..`` and symlinks: a roster cannot reach ``~/.ssh`` or another
+cohort's papers), exist and be readable (their content is checked by the document step). Every
+broken rule is reported, each with the field and ``file:line``. This module must never modify the
+candidate, and never open anything but the files the candidate names (and none outside the roots).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -44,10 +46,20 @@ PROMOTION_FIELDS: dict[str, str] = {
 
 
 class _Report:
-    def __init__(self, locate: Locator, base: Path | None) -> None:
+    def __init__(self, locate: Locator, base: Path | None, roots: Sequence[Path] = ()) -> None:
         self.locate = locate
         self.base = base
+        self.roots = [root.resolve() for root in roots]
         self.problems: list[Problem] = []
+
+    def outside(self, path: Path) -> Path | None:
+        """Where ``path`` really is (symlinks resolved) when that is outside every root; else None."""
+        if not self.roots:
+            return None
+        real = path.resolve()
+        if any(real == root or real.is_relative_to(root) for root in self.roots):
+            return None
+        return real
 
     def add(
         self,
@@ -71,22 +83,31 @@ def _age(born: date, today: date) -> int:
 
 def _check_file(
     report: _Report, key: tuple[str | int, ...], path: Path, kinds: frozenset[str], what: str
-) -> None:
+) -> bool:
+    """Report what is wrong with a file the candidate names; False when it must not be used."""
+    real = report.outside(path)
+    if real is not None:
+        report.add(
+            key,
+            f"{what} {path.name} is outside the cohort folder (it is {real}); move it into the folder, "
+            "or name its folder under shared_dirs: in cohort.yaml",
+        )
+        return False
     if not path.exists():
         report.add(key, f"{what} {path.name} does not exist (looked for {path})")
-        return
+        return False
     if not path.is_file():
         report.add(key, f"{what} {path} is a folder, not a file")
-        return
+        return False
     if not os.access(path, os.R_OK):
         report.add(key, f"{what} {path.name} cannot be read (check its permissions)")
-        return
+        return False
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:
         report.add(key, f"{what} {path.name} cannot be read: {exc.strerror}")
-        return
+        return False
     suffix = path.suffix.lower()
     if suffix not in kinds:
         wanted = (
@@ -101,6 +122,7 @@ def _check_file(
         report.add(key, f"{what} {path.name} is named .pdf but is not a PDF")
     elif not head:
         report.add(key, f"{what} {path.name} is empty")
+    return True
 
 
 def _student(c: Candidate, report: _Report) -> None:
@@ -149,8 +171,8 @@ def _promotion(c: Candidate, report: _Report, plan: PlanSelector | None, today: 
         elif c.birth_date is not None and p.issued_on <= c.birth_date:
             report.add(("promotion", "issued_on"), f"{p.issued_on.isoformat()} is before the birth date")
     if p.evidence is not None:
-        _check_file(report, ("promotion", "evidence"), p.evidence, frozenset({".pdf"}), "evidence")
-        if p.evidence.is_file() and p.evidence.stat().st_size >= MAX_PDF_BYTES:
+        usable = _check_file(report, ("promotion", "evidence"), p.evidence, frozenset({".pdf"}), "evidence")
+        if usable and p.evidence.is_file() and p.evidence.stat().st_size >= MAX_PDF_BYTES:
             report.add(
                 ("promotion", "evidence"), f"{p.evidence.name} is 20 MB or more; the site takes < 20 MB"
             )
@@ -246,14 +268,16 @@ def check_candidate(
     plan: PlanSelector | None = None,
     today: date | None = None,
     unknown: frozenset[str] = frozenset(),
+    roots: Sequence[Path] = (),
 ) -> list[Problem]:
     """Every cross-field and file rule for one candidate; empty when all is well.
 
     ``unknown`` names fields that failed validation (the candidate is a stand-in): the rules that
-    read any of them are skipped, the others run.
+    read any of them are skipped, the others run. ``roots`` are the folders the candidate's files
+    must lie in (the cohort folder and its shared folders); empty means no confinement.
     """
     today = today or date.today()
-    report = _Report(locate, base)
+    report = _Report(locate, base, roots)
     run: dict[str, Callable[[], None]] = {
         "identity": lambda: _identity(candidate, report, today),
         "student": lambda: _student(candidate, report),

@@ -58,6 +58,7 @@ def check_file(path: Path, cohort: Cohort | None = None, *, today: date | None =
                 plan=cohort.plan if cohort else None,
                 today=today,
                 unknown=result.invalid if result.candidate is None else frozenset(),
+                roots=cohort.roots if cohort else (result.file.parent,),
             )
         )
     _name_origin(result, cohort.dir if cohort else result.file.parent)

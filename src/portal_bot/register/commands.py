@@ -8,8 +8,9 @@ from typing import Literal
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from portal_bot.console import make_console
+from portal_bot.console import make_console, plain
 from portal_bot.errors import ConfigError
 from portal_bot.settings import Settings
 
@@ -99,17 +100,19 @@ def register_command(
         ask=lambda question: typer.confirm(question, default=False),
         progress=Progress(console),
     )
-    table = Table(title=f"run {result.run_id}")
+    table = Table(title=plain(f"run {result.run_id}"))
     for column in ("candidate", "ID", "outcome", "detail"):
         table.add_column(column)
     for o in result.outcomes:
         colour = _COLOURS.get(o.outcome.value, "red")
-        table.add_row(o.name, o.id_masked, f"[{colour}]{o.outcome.value}[/]", o.message)
+        table.add_row(
+            plain(o.name), plain(o.id_masked), Text(o.outcome.value, style=colour), plain(o.message)
+        )
     console.print(table)
     counts = Counter(o.outcome.value for o in result.outcomes)
     console.print(", ".join(f"{n} {k}" for k, n in counts.items()))
-    console.print(f"report: {result.report_html}")
-    console.print(f"        {result.report_xlsx}")
+    console.print(plain(f"report: {result.report_html}"))
+    console.print(plain(f"        {result.report_xlsx}"))
     if not result.ok:
         raise typer.Exit(1)
 
@@ -142,8 +145,8 @@ def report_command(
     info, outcomes = load_outcomes(run_dir)
     html, xlsx = write_report(info, outcomes, out or run_dir / "report")
     console = make_console()
-    console.print(f"report: {html}")
-    console.print(f"        {xlsx}")
+    console.print(plain(f"report: {html}"))
+    console.print(plain(f"        {xlsx}"))
 
 
 def register(app: typer.Typer) -> None:

@@ -3,7 +3,9 @@
 Bound to 127.0.0.1 only. It shows names and QR codes (the QR codes are only useful to the person
 in front of the coordinator), never ID or phone numbers. Confirmations posted from the page need a
 per-run token sent in a custom header, which a foreign web page cannot add without a CORS preflight
-that this server never grants.
+that this server never grants. A DNS-rebinding page (evil.example resolving to 127.0.0.1) reaches
+the port with its own Host header: only loopback Host headers are answered (the page embeds the
+token), and a state-changing request whose Origin is not this server is refused.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from urllib.parse import parse_qs, urlsplit
 from portal_bot.cohortrun.relay import KIND_TEXT, Relay, qr_svg
 
 ProgressRows = Callable[[], list[dict[str, str]]]
+
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 
 _PAGE = (Path(__file__).with_name("desk.html")).read_text(encoding="utf-8")
 
@@ -73,6 +77,32 @@ class Desk:
         return self.relay.decide(task_id, approve)
 
 
+def _split_host(value: str) -> tuple[str, str]:
+    """``host:port`` → (lower-cased host, port text); brackets kept around an IPv6 address."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        host, _, rest = value.partition("]")
+        return host + "]", rest.removeprefix(":")
+    host, _, port = value.partition(":")
+    return host, port
+
+
+def loopback_host(value: str | None, port: int) -> bool:
+    """True for ``127.0.0.1``, ``localhost`` or ``[::1]``, with no port or this server's port."""
+    if not value:
+        return False
+    host, given = _split_host(value)
+    return host in _LOOPBACK_HOSTS and given in ("", str(port))
+
+
+def same_origin(value: str | None, port: int) -> bool:
+    """True when a request's Origin header is absent (not a browser) or this very server."""
+    if value is None:
+        return True
+    parts = urlsplit(value)
+    return parts.scheme == "http" and loopback_host(parts.netloc, port)
+
+
 def _handler(desk: Desk) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:  # quiet: the run has its own log
@@ -87,7 +117,21 @@ def _handler(desk: Desk) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
+        def _port(self) -> int:
+            address = self.server.server_address
+            assert isinstance(address, tuple)  # an AF_INET server: (host, port)
+            return int(address[1])
+
+        def _foreign_host(self) -> bool:
+            """Refuse (421) a request addressed to any name but a loopback one: DNS rebinding."""
+            if loopback_host(self.headers.get("Host"), self._port()):
+                return False
+            self._send(421, b"misdirected request", "text/plain; charset=utf-8")
+            return True
+
         def do_GET(self) -> None:
+            if self._foreign_host():
+                return
             path = urlsplit(self.path).path
             if path == "/":
                 self._send(200, desk.page().encode("utf-8"), "text/html; charset=utf-8")
@@ -98,8 +142,14 @@ def _handler(desk: Desk) -> type[BaseHTTPRequestHandler]:
                 self._send(404, b"not found", "text/plain; charset=utf-8")
 
         def do_POST(self) -> None:
+            if self._foreign_host():
+                return
             parts = urlsplit(self.path)
-            if parts.path != "/decide" or self.headers.get("X-Desk-Token") != desk.token:
+            if (
+                parts.path != "/decide"
+                or self.headers.get("X-Desk-Token") != desk.token
+                or not same_origin(self.headers.get("Origin"), self._port())
+            ):
                 self._send(403, b"forbidden", "text/plain; charset=utf-8")
                 return
             query = parse_qs(parts.query)

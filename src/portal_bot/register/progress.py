@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
+from portal_bot.console import plain
 from portal_bot.flows.runner import StepEvent
 
 _STYLE = {"working": "cyan", "waiting": "yellow", "done": "green", "failed": "red", "queued": "dim"}
@@ -71,7 +73,9 @@ class Progress:
             table.add_column(column)
         for r in self.rows:
             style = _STYLE.get(r.state, "")
-            table.add_row(r.name, r.step, f"[{style}]{r.state}[/]", f"{r.elapsed:.0f}s", r.note)
+            table.add_row(
+                plain(r.name), plain(r.step), Text(r.state, style=style), f"{r.elapsed:.0f}s", plain(r.note)
+            )
         return table
 
     def desk_rows(self) -> list[dict[str, str]]:

@@ -12,12 +12,11 @@ from collections import Counter
 from pathlib import Path
 
 import jinja2
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 
 from portal_bot.fileio import atomic_write, atomic_write_text
 from portal_bot.privacy import mask_text
 from portal_bot.register.outcome import CandidateOutcome, Outcome, RunInfo
+from portal_bot.spreadsheet import Sheet, Styled, write_workbook
 
 _TEMPLATE = Path(__file__).with_name("report.html.j2")
 
@@ -63,55 +62,51 @@ def write_html(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) ->
     return path
 
 
+_HEADERS = (
+    "#",
+    "姓名",
+    "身份证件号码",
+    "结果",
+    "最后步骤",
+    "原因",
+    "下一步",
+    "材料PDF sha256",
+    "照片 sha256",
+    "文件",
+)
+_WIDTHS = (5, 12, 22, 18, 16, 50, 50, 20, 20, 30)
+
+
 def write_xlsx(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) -> Path:
     """Write ``report.xlsx``: one row per candidate, coloured by outcome, ready to filter."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "报名结果"
-    headers = [
-        "#",
-        "姓名",
-        "身份证件号码",
-        "结果",
-        "最后步骤",
-        "原因",
-        "下一步",
-        "材料PDF sha256",
-        "照片 sha256",
-        "文件",
-    ]
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for index, o in enumerate(outcomes, start=1):
-        sheet.append(
-            [
-                index,
-                o.name,
-                o.id_masked,
-                o.outcome.value,
-                o.step,
-                mask_text(o.message),
-                o.next_step,
-                o.bundle_sha256,
-                o.photo_sha256,
-                o.file,
-            ]
+    rows = [
+        (
+            index,
+            o.name,
+            o.id_masked,
+            Styled(o.outcome.value, _COLOURS.get(o.outcome, "F8CBAD")),
+            o.step,
+            mask_text(o.message),
+            o.next_step,
+            o.bundle_sha256,
+            o.photo_sha256,
+            o.file,
         )
-        colour = _COLOURS.get(o.outcome, "F8CBAD")
-        sheet.cell(row=index + 1, column=4).fill = PatternFill("solid", start_color=colour, end_color=colour)
-    for column, width in zip("ABCDEFGHIJ", (5, 12, 22, 18, 16, 50, 50, 20, 20, 30), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    info = book.create_sheet("运行信息")
-    info.append(["run", run.run_id])
-    info.append(["cohort", run.cohort])
-    info.append(["portal", run.portal])
-    info.append(["started", run.started.isoformat(timespec="seconds")])
-    info.append(["finished", run.finished.isoformat(timespec="seconds") if run.finished else ""])
-    return atomic_write(out_dir / "report.xlsx", book.save)
+        for index, o in enumerate(outcomes, start=1)
+    ]
+    info = [
+        ("cohort", run.cohort),
+        ("portal", run.portal),
+        ("started", run.started.isoformat(timespec="seconds")),
+        ("finished", run.finished.isoformat(timespec="seconds") if run.finished else ""),
+    ]
+    return write_workbook(
+        out_dir / "report.xlsx",
+        [
+            Sheet("报名结果", _HEADERS, rows, widths=_WIDTHS),
+            Sheet("运行信息", ("run", str(run.run_id)), info, widths=(12, 40), filter=False),
+        ],
+    )
 
 
 def write_report(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) -> tuple[Path, Path]:

@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from portal_bot.console import make_console
+from portal_bot.console import make_console, plain
 from portal_bot.errors import ConfigError
 from portal_bot.settings import Settings
 
@@ -105,17 +105,17 @@ def _show(result: object, *, as_json: bool) -> None:
         typer.echo(json.dumps(result.document(), ensure_ascii=False))
     else:
         out = make_console()
-        out.print(status_table(result.current, title=f"portal-bot status · {result.cohort}"))
+        out.print(status_table(result.current, title=escape(f"portal-bot status · {result.cohort}")))
         out.print(changes_view(result.changes))
         for line in result.run_errors:
             out.print(f"[red]error:[/] {escape(line)}", highlight=False)
     for d in result.deliveries:
         err.print(
-            f"notified {d.notifier}" if d.ok else f"[red]notify failed:[/] {escape(d.error or '')}",
+            f"notified {escape(d.notifier)}" if d.ok else f"[red]notify failed:[/] {escape(d.error or '')}",
             highlight=False,
         )
     for path in result.reports:
-        err.print(f"report: {path}", highlight=False, soft_wrap=True)
+        err.print(plain(f"report: {path}"), highlight=False, soft_wrap=True)
 
 
 def notify_test(
@@ -136,7 +136,7 @@ def notify_test(
     table.add_column("result")
     table.add_column("detail")
     for r in results:
-        table.add_row(r.notifier, "[green]sent[/]" if r.ok else "[red]FAIL[/]", r.error or "")
+        table.add_row(plain(r.notifier), "[green]sent[/]" if r.ok else "[red]FAIL[/]", plain(r.error))
     make_console().print(table)
     if not all(r.ok for r in results):
         raise typer.Exit(1)

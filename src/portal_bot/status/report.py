@@ -24,6 +24,7 @@ from portal_bot.cohortrun.states import Action, State
 from portal_bot.errors import StateError
 from portal_bot.fileio import atomic_write
 from portal_bot.privacy import mask_text
+from portal_bot.spreadsheet import Sheet, write_workbook
 from portal_bot.status.changes import Observation, summary
 
 MAX_POINTS = 60
@@ -276,50 +277,9 @@ def write_html(path: Path, history: Iterable[Observation], **options: Any) -> Pa
     return _atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
 
 
-def _cell(value: object) -> object:
-    """A value for a cell: masked text, naive local datetimes (Excel has no time zones)."""
-    if isinstance(value, datetime):
-        return value.astimezone().replace(tzinfo=None)
-    if isinstance(value, str):
-        return mask_text(value)
-    return value
-
-
-def _sheet(wb: Any, title: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    """A write-only sheet (fast for large histories): bold frozen header, filter, sized columns."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    ws = wb.create_sheet(title)
-    rows = list(rows)
-    ws.freeze_panes = "A2"
-    for i, head in enumerate(header, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(12, len(head) + 4)
-    if rows:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
-    bold = Font(bold=True)
-    head_cells = []
-    for head in header:
-        cell = WriteOnlyCell(ws, value=head)
-        cell.font = bold
-        head_cells.append(cell)
-    ws.append(head_cells)
-    for row in rows:
-        out: list[object] = []
-        for raw in row:
-            value = _cell(raw)
-            if isinstance(value, str) and value.startswith("="):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.data_type = "s"  # text that looks like a formula must stay text
-                out.append(cell)
-            elif isinstance(value, datetime):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = "yyyy-mm-dd hh:mm"
-                out.append(cell)
-            else:
-                out.append(value)
-        ws.append(out)
+def _masked(row: Sequence[object]) -> list[object]:
+    """Text masked once more before it reaches a cell (an ID or phone number in a site message)."""
+    return [mask_text(v) if isinstance(v, str) else v for v in row]
 
 
 CURRENT_HEADER = (
@@ -347,18 +307,12 @@ HISTORY_HEADER = (
 
 def write_xlsx(path: Path, history: Iterable[Observation], *, generated_at: datetime | None = None) -> Path:
     """Write the workbook (sheets 当前状态, 历史记录, 统计) atomically and return the path."""
-    from openpyxl import Workbook
-
     history = sorted(history, key=lambda o: (o.observed_at, o.name, o.key))
     current = current_states(history)
     last_seen = _last_seen(history)
     points = timeline(history)
-    wb = Workbook(write_only=True)
-    _sheet(
-        wb,
-        "当前状态 Current",
-        CURRENT_HEADER,
-        (
+    current_rows = (
+        _masked(
             (
                 o.action.label,
                 o.name,
@@ -369,14 +323,11 @@ def write_xlsx(path: Path, history: Iterable[Observation], *, generated_at: date
                 o.observed_at,
                 _note(o, last_seen),
             )
-            for o in current
-        ),
+        )
+        for o in current
     )
-    _sheet(
-        wb,
-        "历史记录 History",
-        HISTORY_HEADER,
-        (
+    history_rows = (
+        _masked(
             (
                 o.observed_at,
                 o.key,
@@ -388,15 +339,20 @@ def write_xlsx(path: Path, history: Iterable[Observation], *, generated_at: date
                 o.reason,
                 o.note,
             )
-            for o in history
+        )
+        for o in history
+    )
+    sheets = [
+        Sheet("当前状态 Current", CURRENT_HEADER, current_rows),
+        Sheet("历史记录 History", HISTORY_HEADER, history_rows),
+        Sheet(
+            "统计 Counts",
+            ("时间 Time", *(s.label for s in STATE_COLOURS)),
+            ((p.at, *(p.counts[s] for s in STATE_COLOURS)) for p in points),
         ),
-    )
-    _sheet(
-        wb,
-        "统计 Counts",
-        ("时间 Time", *(s.label for s in STATE_COLOURS)),
-        ((p.at, *(p.counts[s] for s in STATE_COLOURS)) for p in points),
-    )
-    wb.properties.creator = "portal-bot"
-    wb.properties.created = (generated_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
-    return _atomic_write(path, lambda tmp: wb.save(tmp))
+    ]
+    created = (generated_at or datetime.now(UTC)).astimezone(UTC)
+    try:
+        return write_workbook(path, sheets, created=created)
+    except OSError as exc:
+        raise StateError(f"cannot write the report: {exc.strerror or exc}", path=path) from exc

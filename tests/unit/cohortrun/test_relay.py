@@ -125,3 +125,73 @@ def test_desk_page_renders_names_as_text(page) -> None:  # type: ignore[no-untyp
         assert page.get_by_text("<img src=x onerror=alert(1)>").is_visible()
         assert page.locator("#tasks svg").count() == 1
     loop.close()
+
+
+def _request(url: str, headers: dict[str, str], method: str = "GET") -> int:
+    """Status of a request sent with raw headers (urllib would set Host from the URL)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=5)
+    try:
+        conn.putrequest(method, parts.path + (f"?{parts.query}" if parts.query else ""), skip_host=True)
+        for key, value in headers.items():
+            conn.putheader(key, value)
+        conn.endheaders()
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_desk_answers_only_loopback_hosts_and_its_own_origin() -> None:
+    """DNS rebinding: a page on evil.example resolved to 127.0.0.1 must get neither token nor decision."""
+
+    async def main() -> dict[str, int]:
+        relay = Relay()
+        desk = Desk(relay, asyncio.get_running_loop())
+        with serve_desk(desk) as url:
+            port = url.rstrip("/").rsplit(":", 1)[1]
+            confirm = HumanTask("张三", "confirm")
+            waiting = asyncio.ensure_future(relay.confirm(confirm, timeout=10))
+            await asyncio.sleep(0.05)
+            decide = f"{url}decide?id={confirm.id}&approve=1"
+            token = {"X-Desk-Token": desk.token}
+            codes = {
+                "evil page": await asyncio.to_thread(_request, url, {"Host": f"evil.example:{port}"}),
+                "evil state": await asyncio.to_thread(
+                    _request, url + "state.json", {"Host": f"evil.example:{port}"}
+                ),
+                "no host": await asyncio.to_thread(_request, url, {}),
+                "other port": await asyncio.to_thread(_request, url, {"Host": "127.0.0.1:1"}),
+                "localhost": await asyncio.to_thread(_request, url, {"Host": f"localhost:{port}"}),
+                "evil post": await asyncio.to_thread(
+                    _request, decide, {"Host": f"evil.example:{port}", **token}, "POST"
+                ),
+                "evil origin": await asyncio.to_thread(
+                    _request,
+                    decide,
+                    {"Host": f"127.0.0.1:{port}", "Origin": f"http://evil.example:{port}", **token},
+                    "POST",
+                ),
+                "own origin": await asyncio.to_thread(
+                    _request,
+                    decide,
+                    {"Host": f"127.0.0.1:{port}", "Origin": f"http://127.0.0.1:{port}", **token},
+                    "POST",
+                ),
+            }
+            assert await waiting is True
+            return codes
+
+    codes = run_async(main)
+    assert codes == {
+        "evil page": 421,
+        "evil state": 421,
+        "no host": 421,
+        "other port": 421,
+        "localhost": 200,
+        "evil post": 421,
+        "evil origin": 403,
+        "own origin": 200,
+    }

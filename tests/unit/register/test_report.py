@@ -62,3 +62,59 @@ def test_xlsx_has_a_row_per_candidate(tmp_path: Path) -> None:
     assert [r[3] for r in rows[1:]] == ["submitted", "data error", "preview mismatch"]
     assert "13912345678" not in str(rows)
     assert not (tmp_path / "report" / ".report.xlsx.tmp").exists()
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"]
+#: What reading the workbook back gives (XML turns a carriage return into a line feed).
+READ_BACK = [text.replace("\r", "\n") for text in FORMULAS]
+
+
+def _cells_xml(xlsx: Path) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(xlsx) as book:
+        return "".join(
+            book.read(name).decode("utf-8") for name in book.namelist() if name.startswith("xl/worksheets/")
+        )
+
+
+def test_xlsx_never_writes_a_formula_from_a_name_or_message(tmp_path: Path) -> None:
+    outcomes = [
+        CandidateOutcome(text, "3301**********0018", "x.yaml", Outcome.DATA_ERROR, message=text)
+        for text in FORMULAS
+    ]
+    _, xlsx = write_report(RUN, outcomes, tmp_path / "report")
+    assert "<f>" not in _cells_xml(xlsx)
+    sheet = load_workbook(xlsx)["报名结果"]
+    for row, text in enumerate(READ_BACK, start=2):
+        name = sheet.cell(row=row, column=2)
+        assert (name.value, name.data_type, name.quotePrefix) == (text, "s", True)
+        assert sheet.cell(row=row, column=6).quotePrefix
+
+
+def test_both_reports_use_the_one_guarded_writer(tmp_path: Path) -> None:
+    """The status report shares the writer: its cells starting with + - @ are guarded too."""
+    from datetime import UTC, datetime
+
+    from portal_bot.status.changes import Observation
+    from portal_bot.status.report import write_xlsx
+    from portal_bot.status.states import State
+
+    history = [
+        Observation(
+            key=f"k{i}",
+            name=text,
+            plan_code="2024-S-000911",
+            state=State.PENDING_REVIEW,
+            state_text=text,
+            reason=None,
+            observed_at=datetime(2026, 1, 1, 9, i, tzinfo=UTC),
+        )
+        for i, text in enumerate(FORMULAS)
+    ]
+    xlsx = write_xlsx(tmp_path / "status.xlsx", history)
+    assert "<f>" not in _cells_xml(xlsx)
+    sheet = load_workbook(xlsx)["当前状态 Current"]
+    names = {sheet.cell(row=r, column=2).value: sheet.cell(row=r, column=2) for r in range(2, 8)}
+    assert set(names) == set(READ_BACK)
+    assert all(c.quotePrefix and c.data_type == "s" for c in names.values())
