@@ -32,7 +32,7 @@ def _recording_console():  # type: ignore[no-untyped-def]
     return Console(record=True, width=200, highlight=False, color_system=None)
 
 
-def test_the_heic_refusal_prints_the_extra_literally(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_heic_refusal_prints_its_hint_literally(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
     from portal_bot.cli import app
@@ -43,7 +43,8 @@ def test_the_heic_refusal_prints_the_extra_literally(tmp_path, monkeypatch) -> N
     src.write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + b"\0" * 64)
     result = CliRunner().invoke(app, ["photo", "fix", str(src), "--out", str(tmp_path / "o.jpg")])
     assert result.exit_code == 1
-    assert "pip install 'portal-bot[heic]'" in result.output
+    # pillow-heif is a normal dependency now (issue 15): the hint says to reinstall, in full.
+    assert "(pip install --force-reinstall portal-bot)" in result.output
 
 
 def test_an_error_naming_a_file_with_brackets_prints_it_whole(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -71,8 +72,8 @@ def test_photo_check_prints_a_bracketed_file_name(tmp_path, monkeypatch) -> None
 
 
 def test_progress_table_and_relay_show_a_bracketed_candidate_name() -> None:
+    from portal_bot.cohortrun.relay import HumanTask, Relay
     from portal_bot.register.progress import Progress
-    from portal_bot.register.relay import HumanTask, Relay
 
     console = _recording_console()
     progress = Progress()

@@ -160,7 +160,7 @@ def test_writes_from_several_threads_and_a_second_connection(ledger: Ledger) -> 
 
 def _state_with_a_session(tmp_path: Path) -> tuple[Path, Path]:
     """A state folder whose ledger saved one session and made one run folder."""
-    from portal_bot.sessions import session_file
+    from portal_bot.cohortrun.sessions import session_file
     from portal_bot.settings import Settings
 
     settings = Settings(state_dir=tmp_path / "state")

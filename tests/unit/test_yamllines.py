@@ -20,10 +20,11 @@ def test_lines_of_keys_and_items() -> None:
     assert lines[("promotion", "number")] == 3 and lines[("materials", 1)] == 6
 
 
-def test_merge_keys_are_data_not_a_key_named_lt_lt() -> None:
-    (data,), lines = yamllines.parse("base: &b {city: 杭州}\nme:\n  <<: *b\n  name: x\n")
-    assert data["me"] == {"city": "杭州", "name": "x"}
-    assert ("me", "<<") not in lines
+def test_merge_keys_are_refused_with_the_aliases_they_need() -> None:
+    """A merge key needs an alias, and aliases are refused (issue 13: alias bombs), with the line."""
+    with pytest.raises(yamllines.YamlProblem) as caught:
+        yamllines.parse("base: &b {city: 杭州}\nme:\n  <<: *b\n  name: x\n")
+    assert caught.value.line == 3 and "alias *b" in caught.value.message
 
 
 def _profile(path: Path) -> object:

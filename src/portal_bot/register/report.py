@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from portal_bot.fileio import atomic_write, atomic_write_text
+from portal_bot.fileio import atomic_write_text
 from portal_bot.privacy import mask_text
 from portal_bot.register.outcome import CandidateOutcome, Outcome, RunInfo
 from portal_bot.spreadsheet import Sheet, Styled, write_workbook

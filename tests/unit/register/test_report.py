@@ -96,9 +96,9 @@ def test_both_reports_use_the_one_guarded_writer(tmp_path: Path) -> None:
     """The status report shares the writer: its cells starting with + - @ are guarded too."""
     from datetime import UTC, datetime
 
+    from portal_bot.cohortrun.states import State
     from portal_bot.status.changes import Observation
     from portal_bot.status.report import write_xlsx
-    from portal_bot.status.states import State
 
     history = [
         Observation(
