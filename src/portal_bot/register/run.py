@@ -27,6 +27,7 @@ from portal_bot.cohortrun.plans import cohort_plan
 from portal_bot.cohortrun.politeness import HostLimiter, Politeness, effective_concurrency, is_loopback
 from portal_bot.cohortrun.relay import Relay
 from portal_bot.cohortrun.retry import REGISTER_RETRY, RetryPolicy
+from portal_bot.console import plain
 from portal_bot.errors import ConfigError
 from portal_bot.flows.steps import Flow, load_flow
 from portal_bot.ledger import Ledger
@@ -218,7 +219,7 @@ class Registration:
                     browser, cohort.plan, self.options.portal_url, limiter, open_now=True
                 )
                 if not cohort.plan.plan_code:
-                    self.console.print(f"plan: {plan['plan_code']} {plan['name']}")
+                    self.console.print(plain(f"plan: {plan['plan_code']} {plan['name']}"))
                 walker = Walker(
                     browser=browser,
                     settings=self.settings,
