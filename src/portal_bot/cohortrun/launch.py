@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from portal_bot.browser import AsyncBrowser, BrowserChoice, async_playwright, find_browser, launch_options
@@ -20,17 +21,19 @@ from portal_bot.settings import Settings
 def choose_browser(settings: Settings) -> BrowserChoice:
     """The Chromium this run will launch (Playwright's own first, see :mod:`portal_bot.browser`).
 
+    Call it before entering the run's event loop. Where the calling thread already runs a loop (a
+    host program, a test session), Playwright is asked from a fresh thread, which has none.
+
     Raises:
         BrowserUnavailableError: there is no Chromium on this machine.
-        RuntimeError: called inside a running event loop (a programming error: see the module).
     """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        pass
+        choice = find_browser(settings.chromium)
     else:
-        raise RuntimeError("choose_browser() must run outside the event loop (it asks sync Playwright)")
-    choice = find_browser(settings.chromium)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="portal-bot-browser") as pool:
+            choice = pool.submit(find_browser, settings.chromium).result()
     if choice is None:
         raise BrowserUnavailableError("no Chromium found", hint="run `portal-bot browser ensure`")
     return choice

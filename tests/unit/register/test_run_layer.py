@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,11 @@ def _copy(prepared: Path, tmp_path: Path, name: str = "cohort") -> Path:
     return target
 
 
+def _playwright_chromium_path() -> Path:
+    with sync_playwright() as p:
+        return Path(p.chromium.executable_path)
+
+
 @pytest.mark.skipif(os.name != "posix", reason="the stand-in browser is a shell script")
 def test_register_launches_playwrights_own_chromium_when_it_is_the_only_one(
     prepared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -51,8 +57,7 @@ def test_register_launches_playwrights_own_chromium_when_it_is_the_only_one(
     # keeps it (PLAYWRIGHT_BROWSERS_PATH), no system Chromium, no PORTAL_BOT_CHROMIUM.
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "ms-playwright"))
     monkeypatch.delenv("PORTAL_BOT_CHROMIUM", raising=False)
-    with sync_playwright() as p:
-        own = Path(p.chromium.executable_path)
+    own = ThreadPoolExecutor(1).submit(_playwright_chromium_path).result()  # no loop in that thread
     own.parent.mkdir(parents=True)
     own.write_text("#!/bin/sh\necho 'stand-in for Playwright Chromium' >&2\nexit 1\n", encoding="utf-8")
     own.chmod(0o755)
