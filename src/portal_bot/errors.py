@@ -101,6 +101,16 @@ class PortalTimeoutError(PortalError):
     """A page or an element did not come in time."""
 
 
+class ExplainedError(PortalTimeoutError):
+    """A check failed and the flow says why in people's words; shown without the flow's file:line.
+
+    The location stays on the error (``path``, ``line``) for the evidence.
+    """
+
+    def __str__(self) -> str:
+        return self.message + (f" ({self.hint})" if self.hint else "")
+
+
 class PortalServerError(PortalError):
     """The portal answered with a 5xx status or its error page."""
 

@@ -467,3 +467,27 @@ def test_a_server_error_page_after_a_click_fails_the_step_at_once(
     assert time.monotonic() - started < 10  # not the expectation's 20 s
     assert "503" in err.value.message
     assert flaky_counter["flaky"] == 1
+
+
+def test_login_check_says_who_scanned_in_peoples_words(
+    aio: Aio, apage: AsyncPage, site: str, tmp_path: Path
+) -> None:
+    """The shipped basic-info flow, on a 个人基本信息 page of someone else than the candidate."""
+    shipped = Path(__file__).resolve().parents[2] / "flows" / "basic-info.yaml"
+    flow = tmp_path / "basic-info.yaml"  # the shipped steps, with a short wait for the test
+    flow.write_text(
+        shipped.read_text(encoding="utf-8").replace("timeout: 20", "timeout: 1"), encoding="utf-8"
+    )
+    html = (
+        "<h2>填写核实个人基本信息</h2><table><tr><td>姓名</td>"
+        '<td><input name="c1" value="李华" readonly></td></tr></table>'
+    )
+    aio.run(apage.set_content(html))
+    events: list[StepEvent] = []
+    with pytest.raises(PortalTimeoutError) as failed:
+        run(aio, apage, site, flow, Context(candidate={"name": "周敏"}), observer=events.append)
+    said = str(failed.value)
+    assert said == "the person who scanned is 李华, not 周敏: scan again with 周敏's phone"
+    assert failed.value.line is not None  # where in the flow stays on the error, for the evidence
+    # progress lines name fields and pages, never a CSS selector
+    assert events and all("body" not in e.description and "." not in e.description for e in events)

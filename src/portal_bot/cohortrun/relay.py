@@ -14,6 +14,7 @@ import itertools
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import segno
@@ -43,6 +44,9 @@ class HumanTask:
     id: int = field(default_factory=lambda: next(_ids))
     started: float = field(default_factory=time.time)
     decision: asyncio.Future[bool] | None = None  # only for "confirm"
+    # a confirmation shows what is approved: image files ("preview", "photo") and the read-back check
+    evidence: dict[str, Path] = field(default_factory=dict)
+    check: str = ""
 
     def describe(self) -> str:
         return f"{self.candidate}: {KIND_TEXT[self.kind]}"

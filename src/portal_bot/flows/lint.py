@@ -18,6 +18,7 @@ from portal_bot.errors import FlowError
 from portal_bot.flows.schema import load_yaml
 from portal_bot.flows.steps import (
     Cond,
+    Expect,
     Extract,
     FillForm,
     Flow,
@@ -158,8 +159,19 @@ def _lint_step(step: RuntimeStep, scope: _Scope) -> None:
     if isinstance(args, FillForm):
         _lint_entries(args.fields, scope)
         return
+    inner = scope
+    if isinstance(args, Expect) and args.expect.explain is not None and scope.vars is not None:
+        # an explanation may name ${vars.shown}, what the page showed
+        inner = _Scope(
+            scope.env,
+            {*scope.vars, "shown"},
+            scope.candidate_keys,
+            scope.plan_keys,
+            scope.prepared_keys,
+            scope.problems,
+        )
     for t in _templates(args):
-        _names(t.names, t.where, scope)
+        _names(t.names, t.where, inner)
     if isinstance(args, Extract) and scope.vars is not None:
         scope.vars.add(args.var)
 

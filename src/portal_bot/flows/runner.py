@@ -27,6 +27,7 @@ from loguru import logger
 from portal_bot.browser import AsyncPage, PlaywrightTimeoutError
 from portal_bot.cohortrun.retry import RetryPolicy
 from portal_bot.errors import (
+    ExplainedError,
     FlowError,
     HumanStepTimeoutError,
     PortalBotError,
@@ -273,7 +274,7 @@ class FlowRunner:
         except PortalTimeoutError as exc:
             await self._check_page(flow, step)
             if exc.path is None:
-                raise PortalTimeoutError(
+                raise type(exc)(
                     exc.message, path=step.where.path, line=step.where.line, field=exc.field
                 ) from exc
             raise
@@ -481,6 +482,11 @@ class FlowRunner:
             if want is None or (shown == want if e.equals is not None else want in shown):
                 return
             if time.monotonic() >= deadline:
+                if e.explain is not None:  # the flow says it in the words of whoever must act
+                    told = e.explain.render(
+                        Context(ctx.candidate, ctx.plan, ctx.prepared, ctx.env, {**ctx.vars, "shown": shown})
+                    )
+                    raise ExplainedError(mask_text(told))
                 raise PortalTimeoutError(mask_text(f"shows '{shown}', expected '{want}'"), field=e.field)
             await asyncio.sleep(0.1)
 

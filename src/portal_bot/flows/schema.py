@@ -218,7 +218,7 @@ class ClickArgs(StepArgs):
         return self
 
     def describe(self, kind: str) -> str:
-        return f"click {self.text or self.css}"
+        return f"click {self.text or 'a control on the page'}"  # no CSS selector in a progress line
 
 
 class _FieldTarget(StepArgs):
@@ -232,7 +232,7 @@ class _FieldTarget(StepArgs):
         return self
 
     def describe(self, kind: str) -> str:
-        return f"{kind} {self.field or self.css}"
+        return f"{kind} {self.field or 'a control on the page'}"
 
 
 @registry.syntax("fill")
@@ -285,6 +285,8 @@ class ExpectArgs(StepArgs):
     field: str | None = None
     equals: Text | None = None
     contains: Text | None = None
+    # what a person is told when a field check fails, in their words; ${vars.shown} is what the page showed
+    explain: Text | None = None
     SHORT = "visible"
 
     @model_validator(mode="after")
@@ -293,10 +295,12 @@ class ExpectArgs(StepArgs):
             raise ValueError("give exactly one of visible, hidden, css, url, field")
         if (self.equals is not None or self.contains is not None) and self.field is None:
             raise ValueError("equals/contains go with field")
+        if self.explain is not None and self.equals is None and self.contains is None:
+            raise ValueError("explain goes with a field check (equals/contains)")
         return self
 
     def describe(self, kind: str) -> str:
-        return "expect " + (self.visible or self.hidden or self.url or self.css or self.field or "")
+        return "expect " + (self.visible or self.hidden or self.url or self.field or "the page to be ready")
 
 
 @registry.syntax("extract")
@@ -313,7 +317,7 @@ class ExtractArgs(StepArgs):
         return self
 
     def describe(self, kind: str) -> str:
-        return f"extract {self.var} from {self.field or self.css}"
+        return f"read {self.var} from {self.field or 'the page'}"
 
 
 @registry.syntax("human")

@@ -93,6 +93,7 @@ class Expectation:
     field: str | None = None
     equals: Template | None = None
     contains: Template | None = None
+    explain: Template | None = None
 
     def describe(self) -> str:
         for name in ("visible", "hidden", "url"):
@@ -377,7 +378,14 @@ class _Compiler:
             return self.template(v, (*at, name)) if v is not None else None
 
         return Expectation(
-            opt("visible"), opt("hidden"), a.css, opt("url"), a.field, opt("equals"), opt("contains")
+            opt("visible"),
+            opt("hidden"),
+            a.css,
+            opt("url"),
+            a.field,
+            opt("equals"),
+            opt("contains"),
+            opt("explain"),
         )
 
     def run_flow(self, a: schema.RunFlowArgs, at: schema.YamlPath) -> RunFlow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Literal
@@ -20,6 +21,13 @@ _COLOURS = {
     "waiting on a person": "yellow",
     "skipped": "yellow",
 }
+
+
+def _ask_in_terminal(question: str) -> bool:
+    """Ask on its own lines, saying exactly what to type; only y/yes submits."""
+    typer.echo(f"\n{question}")
+    answer = typer.prompt("Type y and press Enter to submit, or n to skip", default="n", show_default=True)
+    return answer.strip().lower() in ("y", "yes")
 
 
 def register_command(
@@ -79,7 +87,15 @@ def register_command(
     if confirm not in ("prompt", "auto"):
         raise ConfigError(f"--confirm must be prompt or auto, not {confirm!r}")
     mode: Literal["prompt", "auto"] = "auto" if confirm == "auto" else "prompt"
+    if mode == "prompt" and not desk and not sys.stdin.isatty():
+        # Checked before any browser opens: typer.confirm on a closed stdin answers "Aborted." in the
+        # middle of the walk and leaves candidates half-done with no report.
+        raise ConfigError(
+            "--confirm prompt needs a terminal to ask in, and this one has none",
+            hint="approve on a page with --desk, or use --confirm auto (mock portal only)",
+        )
     console = make_console()
+    progress = Progress(console)
     result = register_cohort(
         settings,
         cohort_dir,
@@ -97,8 +113,8 @@ def register_command(
         attempts=attempts,
         jobs=jobs,
         console=console,
-        ask=lambda question: typer.confirm(question, default=False),
-        progress=Progress(console),
+        ask=progress.asking(_ask_in_terminal),
+        progress=progress,
     )
     table = Table(title=plain(f"run {result.run_id}"))
     for column in ("candidate", "ID", "outcome", "detail"):

@@ -62,9 +62,20 @@ class Desk:
                     "detail": task.detail,
                     "qr_svg": svg,
                     "waiting": int(now - task.started),
+                    "check": task.check,
+                    "images": {name: f"/evidence/{task.id}/{name}?t={self.token}" for name in task.evidence},
                 }
             )
         return {"tasks": tasks, "progress": self.progress()}
+
+    def evidence(self, task_id: int, name: str) -> tuple[bytes, str] | None:
+        """An image an open confirmation shows (its preview, the photo); None for anything else."""
+        task = self.relay.open.get(task_id)
+        file = task.evidence.get(name) if task is not None else None
+        if file is None:
+            return None
+        kind = "image/png" if file.suffix.lower() == ".png" else "image/jpeg"
+        return file.read_bytes(), kind
 
     def page(self) -> str:
         return _PAGE.replace("__TOKEN__", html.escape(self.token))
@@ -135,11 +146,25 @@ def _handler(desk: Desk) -> type[BaseHTTPRequestHandler]:
             path = urlsplit(self.path).path
             if path == "/":
                 self._send(200, desk.page().encode("utf-8"), "text/html; charset=utf-8")
+            elif path.startswith("/evidence/"):
+                self._evidence(path)
             elif path == "/state.json":
                 body = json.dumps(desk.state(), ensure_ascii=False).encode("utf-8")
                 self._send(200, body, "application/json; charset=utf-8")
             else:
                 self._send(404, b"not found", "text/plain; charset=utf-8")
+
+        def _evidence(self, path: str) -> None:
+            """The preview and the photo are personal data: only with the run's token."""
+            parts = path.split("/")  # "", "evidence", task id, name
+            token = parse_qs(urlsplit(self.path).query).get("t", [""])[0]
+            found = None
+            if len(parts) == 4 and parts[2].isdigit() and secrets.compare_digest(token, desk.token):
+                found = desk.evidence(int(parts[2]), parts[3])
+            if found is None:
+                self._send(404, b"not found", "text/plain; charset=utf-8")
+            else:
+                self._send(200, *found)
 
         def do_POST(self) -> None:
             if self._foreign_host():

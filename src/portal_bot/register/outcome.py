@@ -30,11 +30,12 @@ class Outcome(StrEnum):
     ERROR = "error"  # something unexpected went wrong in portal-bot or the browser (never retried)
 
 
+#: In plain words (a head teacher reads them in the report): no markup, no backticks.
 NEXT_STEP: dict[Outcome, str] = {
-    Outcome.SUBMITTED: "Wait for 审核; `portal-bot status` watches it.",
-    Outcome.ALREADY_SUBMITTED: "Nothing to do here; `portal-bot status` watches it.",
+    Outcome.SUBMITTED: "Wait for the site's review (审核); the status command follows it.",
+    Outcome.ALREADY_SUBMITTED: "Nothing to do here; the status command follows it.",
     Outcome.WAITING: "Rerun when the person is available; the run continues where it stopped.",
-    Outcome.DATA_ERROR: "Fix the field named in the message, run `portal-bot validate`, then rerun.",
+    Outcome.DATA_ERROR: "Fix the field named in the message, check it with the validate command, then rerun.",
     Outcome.PORTAL_ERROR: "The site had trouble; rerun later (finished candidates are skipped).",
     Outcome.MISMATCH: "Check the differences below; correct the profile or the site's data, then rerun.",
     Outcome.FLOW_ERROR: "The site may have changed: see the screenshot and trace, adapt flows/, rerun.",
@@ -56,6 +57,7 @@ class CandidateOutcome:
     elapsed: float = 0.0
     preview: Path | None = None  # screenshot of the preview page (successes)
     failure_screenshot: Path | None = None
+    photo: Path | None = None  # the prepared ID photo that was (or would be) uploaded
     trace: Path | None = None  # Playwright trace (failures)
     bundle_sha256: str = ""
     photo_sha256: str = ""
@@ -73,7 +75,7 @@ class CandidateOutcome:
         """A JSON-ready dict (paths as strings) for the run's outcomes.json."""
         data = asdict(self)
         data["outcome"] = self.outcome.value
-        for key in ("preview", "failure_screenshot", "trace"):
+        for key in ("preview", "failure_screenshot", "trace", "photo"):
             data[key] = str(data[key]) if data[key] is not None else None
         data["differences"] = [list(d) for d in self.differences]
         return data
@@ -82,7 +84,7 @@ class CandidateOutcome:
     def from_json(cls, data: dict[str, Any]) -> CandidateOutcome:
         values = dict(data)
         values["outcome"] = Outcome(values["outcome"])
-        for key in ("preview", "failure_screenshot", "trace"):
+        for key in ("preview", "failure_screenshot", "trace", "photo"):
             values[key] = Path(values[key]) if values.get(key) else None
         values["differences"] = [tuple(d) for d in values.get("differences", [])]
         return cls(**values)

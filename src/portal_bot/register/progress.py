@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
@@ -90,6 +91,28 @@ class Progress:
             return nullcontext()
         self._live = Live(self.table(), console=self.console, refresh_per_second=4, transient=False)
         return self._live
+
+    def asking(self, ask: Callable[[str], bool]) -> Callable[[str], bool]:
+        """``ask``, with the live table stopped while the person reads and answers.
+
+        The table redraws several times a second; left running it overwrites the question and
+        stacks borders on the answer line. It is drawn again, as it is then, once answered.
+        """
+
+        def paused(question: str) -> bool:
+            live = self._live
+            if live is None or not live.is_started:
+                return ask(question)
+            live.transient = True  # stop() then erases the table instead of leaving a copy behind
+            live.stop()
+            live.transient = False
+            try:
+                return ask(question)
+            finally:
+                live.update(self.table())
+                live.start()
+
+        return paused
 
     def refresh(self) -> None:
         if self._live is not None:

@@ -28,6 +28,20 @@ _COLOURS = {
 }
 
 
+#: What happened and what to do, in the head teacher's words (the status report's style).
+_WORDS: dict[Outcome, tuple[str, str]] = {
+    Outcome.SUBMITTED: ("已提交", "等待网站审核，无需操作。"),
+    Outcome.ALREADY_SUBMITTED: ("之前已提交", "无需操作。"),
+    Outcome.WAITING: ("等待本人操作", "请本人在场时重新运行，会从中断处继续。"),
+    Outcome.DATA_ERROR: ("资料有误", "按下面的说明改正资料后重新运行。"),
+    Outcome.PORTAL_ERROR: ("网站出错", "稍后重新运行（已完成的考生会跳过）。"),
+    Outcome.MISMATCH: ("预览与资料不符，未提交", "核对下表的差异，改正资料或网站上的信息后重新运行。"),
+    Outcome.FLOW_ERROR: ("网站页面有变化", "请技术人员查看技术证据并调整流程后重新运行。"),
+    Outcome.SKIPPED: ("未提交", "见原因；解决后重新运行。"),
+    Outcome.ERROR: ("程序出错", "重新运行；如再次出现，把技术证据发给技术人员。"),
+}
+
+
 def _copy_asset(src: Path | None, assets: Path, name: str) -> str:
     if src is None or not src.exists():
         return ""
@@ -48,15 +62,21 @@ def write_html(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) ->
                 "item": item,
                 "message": mask_text(item.message),
                 "differences": [(f, mask_text(a), mask_text(b)) for f, a, b in item.differences],
+                "label": _WORDS[item.outcome][0],
+                "todo": _WORDS[item.outcome][1],
+                "photo": _copy_asset(item.photo, assets, f"{index:03d}-photo"),
                 "preview": _copy_asset(item.preview, assets, f"{index:03d}-preview"),
-                "screenshot": _copy_asset(item.failure_screenshot, assets, f"{index:03d}-failure"),
+                # a green row has no failure: an old screenshot from an earlier attempt would mislead
+                "screenshot": ""
+                if item.ok
+                else _copy_asset(item.failure_screenshot, assets, f"{index:03d}-failure"),
                 "trace": _copy_asset(item.trace, assets, f"{index:03d}-trace"),
             }
         )
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     template = env.from_string(_TEMPLATE.read_text(encoding="utf-8"))
     counts = Counter(o.outcome for o in outcomes)
-    html = template.render(run=run, rows=rows, counts=counts, outcomes=list(Outcome))
+    html = template.render(run=run, rows=rows, counts=counts, outcomes=list(Outcome), words=_WORDS)
     path = out_dir / "report.html"
     atomic_write_text(path, html)
     return path

@@ -180,6 +180,7 @@ class Registration:
             }
             job.outcome.bundle_sha256 = entry.materials_sha256 or ""
             job.outcome.photo_sha256 = entry.photo_sha256 or ""
+            job.outcome.photo = entry.photo
             runnable.append(job)
         return runnable
 
@@ -213,7 +214,10 @@ class Registration:
         with ExitStack() as stack:
             if self.options.desk:
                 desk = Desk(self.relay, asyncio.get_running_loop(), self.progress.desk_rows)
-                self.console.print(f"desk page: {stack.enter_context(serve_desk(desk))}")
+                url = stack.enter_context(serve_desk(desk))
+                self.console.print(f"desk page: {url}")
+                if self.options.confirm == "prompt":
+                    self.console.print(f"approval of each 提交 has moved to the desk page: open {url}")
             async with launched(choice, headless=not self.options.headed) as browser:
                 plan = await cohort_plan(
                     browser, cohort.plan, self.options.portal_url, limiter, open_now=True

@@ -37,6 +37,7 @@ from portal_bot.cohortrun.states import is_submitted
 from portal_bot.errors import (
     ConfigError,
     DataError,
+    ExplainedError,
     FlowError,
     HumanStepTimeoutError,
     PortalError,
@@ -128,7 +129,10 @@ class Walker:
                     out.outcome, out.message = Outcome.PORTAL_ERROR, mask_text(str(exc))
                     if self.retry.again(attempt):
                         delay = self.retry.wait(attempt)
-                        self.progress.set(job.row, "waiting", None, f"retry {attempt + 1} in {delay:.0f}s")
+                        said = f"{out.message} — " if isinstance(exc, ExplainedError) else ""
+                        self.progress.set(
+                            job.row, "waiting", None, f"{said}retry {attempt + 1} in {delay:.0f}s"
+                        )
                         logger.info("{}: {} — retrying in {:.1f}s", job.candidate.name, exc, delay)
                         await asyncio.sleep(delay)
                         continue
@@ -235,6 +239,11 @@ class Walker:
         if self.confirm_auto:
             return True
         task = HumanTask(job.candidate.name, "confirm", detail=f"plan {self.plan.get('plan_code', '')}")
+        task.check = "the preview shows the profile's values (read back and compared: no difference)"
+        photo = job.prepared.get("photo")
+        for name, file in (("preview", job.outcome.preview), ("photo", Path(photo) if photo else None)):
+            if file is not None and file.is_file():
+                task.evidence[name] = file
         if self.ask is None:  # the desk page decides
             return await self.relay.confirm(task, timeout=self.human_timeout)
         question = self.ask

@@ -118,3 +118,52 @@ def test_both_reports_use_the_one_guarded_writer(tmp_path: Path) -> None:
     names = {sheet.cell(row=r, column=2).value: sheet.cell(row=r, column=2) for r in range(2, 8)}
     assert set(names) == set(READ_BACK)
     assert all(c.quotePrefix and c.data_type == "s" for c in names.values())
+
+
+def _teacher_outcomes(tmp_path: Path) -> list[CandidateOutcome]:
+    shot, photo, old = tmp_path / "preview.png", tmp_path / "photo.jpg", tmp_path / "old-failure.png"
+    Image.new("RGB", (400, 900), "white").save(shot)
+    Image.new("RGB", (295, 413), "lightblue").save(photo)
+    Image.new("RGB", (40, 30), "red").save(old)
+    outcomes = _outcomes(tmp_path)
+    outcomes[0].photo = photo
+    outcomes[0].photo_sha256 = "cd" * 32
+    outcomes[0].failure_screenshot = old  # from an earlier attempt of a candidate now submitted
+    outcomes[1].failure_screenshot = old
+    return outcomes
+
+
+def test_html_reads_for_a_head_teacher(tmp_path: Path) -> None:
+    import re
+
+    html_path, _ = write_report(RUN, _teacher_outcomes(tmp_path), tmp_path / "report")
+    html = html_path.read_text(encoding="utf-8")
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert "`" not in html
+    # what happened and what to do, in plain Chinese, per candidate
+    assert "已提交" in html and "资料有误" in html and "预览与资料不符" in html
+    assert html.count("下一步") == 3
+    # the photo and a preview that opens full size
+    assert 'src="assets/001-photo.jpg"' in html
+    assert '<a href="assets/001-preview.png"><img class="preview"' in html
+    # hashes, traces and screenshots only inside the folded technical evidence
+    main_view = re.sub(r"<details>.*?</details>", "", html, flags=re.S)
+    assert not re.search(r"[0-9a-f]{64}", main_view)
+    assert "ab" * 32 in html and "cd" * 32 in html
+    assert "failure screenshot" not in main_view
+    # no failure screenshot on the green row; the red row keeps its own
+    first, second = html.split('class="person ')[1:3]
+    assert (
+        "failure screenshot" not in first
+        and not (tmp_path / "report" / "assets" / "001-failure.png").exists()
+    )
+    assert "assets/002-failure.png" in second
+
+
+def test_photo_path_survives_outcomes_json(tmp_path: Path) -> None:
+    from portal_bot.register.outcome import load_outcomes, save_outcomes
+
+    outcomes = _teacher_outcomes(tmp_path)
+    save_outcomes(tmp_path, 7, "c", "http://127.0.0.1:1", datetime(2026, 11, 26, 9, 0), outcomes)
+    _, loaded = load_outcomes(tmp_path)
+    assert loaded[0].photo == outcomes[0].photo
