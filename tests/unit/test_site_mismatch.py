@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from portal_bot.errors import PortalError, SiteMismatchError
+from portal_bot.errors import FlowError, PortalError, SiteMismatchError
 from portal_bot.flows.mismatch import claims, site_mismatch, suggest
 from portal_bot.flows.settle import Absent
 from portal_bot.flows.steps import load_flow
@@ -72,9 +72,11 @@ def test_the_error_names_the_flow_line_the_page_and_the_suggestions() -> None:
     flow = load_flow(FLOWS / "basic-info.yaml")
     step = next(s for s in flow.steps if s.description.startswith("fill 手机号码"))
     err = site_mismatch(Absent("手机号码", "text", BASIC_INFO), step, flow)
-    assert isinstance(err, SiteMismatchError) and not isinstance(err, PortalError)
+    assert isinstance(err, SiteMismatchError) and not isinstance(err, PortalError)  # never retried
+    assert isinstance(err, FlowError)  # the fix is in the flow
     text = str(err)
-    assert text.startswith(f"{(FLOWS / 'basic-info.yaml').as_posix()}:{step.where.line}: site mismatch:")
+    where = f"{(FLOWS / 'basic-info.yaml').as_posix()}:{step.where.line}"
+    assert text.startswith(f"{where}: 手机号码: site mismatch: fill 手机号码: a text field labelled")
     assert "/user/basic-info (浙江省职业能力一体化工作平台)" in text
     assert "'联系电话' (elimination" in text
     assert "the site differs from the flows" in text

@@ -149,4 +149,7 @@ def site_mismatch(absent: Absent, step: RuntimeStep, flow: Flow) -> SiteMismatch
         message += "; the page has " + ", ".join(f"'{t}' ({why})" for t, _, why in suggestions)
     else:
         message += "; nothing on the page is close to it"
-    return SiteMismatchError(message, path=where.path, line=where.line, hint=HINT, suggestions=suggestions)
+    field = absent.want if absent.kind not in ("any", "button", "link", "visible") else None
+    return SiteMismatchError(
+        message, path=where.path, line=where.line, field=field, hint=HINT, suggestions=suggestions
+    )

@@ -123,10 +123,10 @@ class Walker:
                     out.outcome, out.message = Outcome.DATA_ERROR, mask_text(str(exc))
                 except HumanStepTimeoutError as exc:
                     out.outcome, out.message = Outcome.WAITING, mask_text(str(exc))
-                except FlowError as exc:
-                    out.outcome, out.message = Outcome.FLOW_ERROR, mask_text(str(exc))
                 except SiteMismatchError as exc:  # waiting or retrying cannot bring the text
                     out.outcome, out.message = Outcome.SITE_MISMATCH, mask_text(str(exc))
+                except FlowError as exc:
+                    out.outcome, out.message = Outcome.FLOW_ERROR, mask_text(str(exc))
                 except PortalError as exc:
                     out.outcome, out.message = Outcome.PORTAL_ERROR, mask_text(str(exc))
                     if self.retry.again(attempt):
