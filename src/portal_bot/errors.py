@@ -15,6 +15,7 @@ the site misbehaved (timeouts, 5xx, an expired session; retried with backoff).
     │   ├── PortalUnreachableError no answer at all (offline, wrong address, DNS): one per run
     │   └── SessionExpiredError    the login is gone ("非法请求 404！"): log in again
     ├── FlowError                  a flow file is invalid, or a step cannot run as written
+    │   └── SiteMismatchError      a step's target is not on the loaded page: the site differs from the flows
     ├── HumanStepTimeoutError      a person did not log in / sign / confirm in time
     ├── BrowserUnavailableError    no Chromium could be found or launched
     ├── ConfigError                settings or command-line options that cannot work together
@@ -29,6 +30,7 @@ with ``raise ... from exc``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class PortalBotError(Exception):
@@ -125,6 +127,21 @@ class SessionExpiredError(PortalError):
 
 class FlowError(PortalBotError):
     """A flow file is invalid, or one of its steps cannot run as written."""
+
+
+class SiteMismatchError(FlowError):
+    """A step's label, button or text is not on a page that finished loading: the site differs.
+
+    Never retried (the page will not grow the text by waiting or reloading); a FlowError because
+    the fix is in the flow. ``suggestions`` are the page's nearest offers, ``(text, score, why)``,
+    best first; the message already names them.
+    """
+
+    def __init__(
+        self, message: str, *, suggestions: tuple[tuple[str, int, str], ...] = (), **where: Any
+    ) -> None:
+        super().__init__(message, **where)
+        self.suggestions = suggestions
 
 
 class HumanStepTimeoutError(PortalBotError):

@@ -142,6 +142,12 @@ function resolveLabels(reqs) {
       'input[type=number], input[type=email]';
     const text = within(TEXT)[0];
     const kind = r.kind;
+    if (kind === 'probe') {  // pageOffers: which kind of control a label names
+      const ctl = sel || (C.querySelector('ul, ol') && C.querySelector('input[type=hidden]')) ? 'select'
+        : radios.length ? 'choose' : boxes.length ? 'check' : file ? 'upload' : text ? 'text' : 'other';
+      const fixed = ctl === 'text' ? text.readOnly || text.disabled : sel ? sel.disabled : false;
+      return {control: ctl, fixed};
+    }
     if (kind === 'value') {
       if (sel) return {value: sel.selectedIndex >= 0 ? sel.options[sel.selectedIndex].text : ''};
       if (text) return {value: text.value};
@@ -221,5 +227,66 @@ function resolveLabels(reqs) {
     if (found.length > 1) { results.push({error: 'ambiguous', count: found.length}); continue; }
     results.push(describeControl(found[0][1], r));
   }
-  return {results, expired: pageExpired()};
+  return {results, expired: pageExpired(), ...settledness()};
+}
+
+// What the runner needs to tell a page still loading from a settled one (with no extra round trip).
+function settledness() {
+  const b = document.body;
+  return {ready: document.readyState === 'complete',
+          fp: document.getElementsByTagName('*').length + '/' + (b ? b.textContent.length : 0)};
+}
+
+const shown = (el) => !!el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden';
+const BUTTONS = 'button, input[type=button], input[type=submit], [role=button], .btn';
+
+// Whether a click or expect target is on the page: [text, how], how = any | button | link | visible.
+// Lenient on purpose (any visible element with that text): only a clear absence is a site mismatch.
+function targetPresent([text, how]) {
+  const want = labelKey(text);
+  let present;
+  if (how === 'visible') {
+    present = labelKey(document.body ? document.body.innerText : '').includes(want);
+  } else {
+    present = false;
+    for (const el of document.body ? document.body.getElementsByTagName('*') : []) {
+      const t = el.matches('input') ? el.value : el.textContent;
+      if (t && t.length < 200 && labelKey(t) === want && shown(el)) { present = true; break; }
+    }
+  }
+  return {present, expired: pageExpired(), ...settledness()};
+}
+
+// What a settled page offers, for a site mismatch's suggestions: the URL path (never the query),
+// the title, the labels that name a control (with the control's kind), buttons and links.
+function pageOffers() {
+  const skip = 'script, style, option, select, textarea, a, button, li, label';
+  const CTRL = 'input:not([type=hidden]), select, textarea';
+  const texts = new Set();
+  for (const el of document.body ? document.body.getElementsByTagName('*') : []) {
+    if (el.childElementCount > 2 || el.matches(skip) || el.closest('a, button, label, li, option')) continue;
+    if (el.querySelector(CTRL)) continue;
+    const t = (el.textContent || '').trim();
+    if (t && labelKey(t).length <= 20 && shown(el)) texts.add(t);
+  }
+  const list = [...texts];
+  const res = resolveLabels(list.map((label) => ({label, kind: 'probe'}))).results;
+  const labels = [];
+  const seen = new Set();
+  list.forEach((t, i) => {
+    const key = labelKey(t);
+    if (res[i].control && !seen.has(key)) {
+      seen.add(key);
+      labels.push({text: t, kind: res[i].control, fixed: !!res[i].fixed, required: /[*＊]/.test(t)});
+    }
+  });
+  const textOf = (el) => (el.matches('input') ? el.value : el.innerText || el.textContent || '').trim();
+  const collect = (sel, not) => [...new Set([...document.querySelectorAll(sel)]
+    .filter((el) => shown(el) && !(not && el.matches(not))).map(textOf)
+    .filter((t) => t && t.length <= 30))];
+  const leaves = [...document.body ? document.body.getElementsByTagName('*') : []]
+    .filter((el) => !el.childElementCount && !el.matches('script, style, option') && shown(el));
+  return {path: location.pathname, title: document.title, labels,
+          buttons: collect(BUTTONS), links: collect('a, [role=link]', BUTTONS),
+          texts: [...new Set(leaves.map(textOf).filter((t) => t && t.length <= 20))].slice(0, 300)};
 }

@@ -96,10 +96,14 @@ async def resolve(page: AsyncPage, requests: list[Request], timeout: float) -> l
 
     Raises:
         FlowError: a label is absent after ``timeout`` seconds, has no control, or is ambiguous.
+        Absent: a label is still absent (or without control) once a watched page has settled.
         SessionGone: the page is the site's 非法请求 page.
     """
+    from portal_bot.flows import settle  # settle builds on this module's page_function
+
     deadline = time.monotonic() + timeout
     payload = [r.js() for r in requests]
+    settling = settle.Settling(page)
     while True:
         try:
             answer = await page.evaluate(_JS, payload)
@@ -116,6 +120,9 @@ async def resolve(page: AsyncPage, requests: list[Request], timeout: float) -> l
                 for req, res in zip(requests, results, strict=True):
                     _raise_for(req, res, page.url)
                 return results
+            if settling.active and settling.see(answer):  # waiting longer cannot bring the label
+                req = requests[results.index(waiting[0])]
+                raise settle.Absent(req.label, req.kind, await settle.offers(page))
         await asyncio.sleep(0.05)
 
 

@@ -37,7 +37,7 @@ from portal_bot.errors import (
     SessionExpiredError,
     SiteRejectedError,
 )
-from portal_bot.flows import locate, registry
+from portal_bot.flows import locate, mismatch, registry, settle
 from portal_bot.flows.human import HumanHandler, HumanRequest, find_qr
 from portal_bot.flows.steps import (
     Click,
@@ -179,6 +179,7 @@ class FlowRunner:
         if self._watching_responses:
             self.page.remove_listener("response", self._on_response)
             self._watching_responses = False
+            settle.unwatch(self.page)
 
     async def run(
         self, flow: Flow, ctx: Context | None = None, env: Mapping[str, Any] | None = None
@@ -195,6 +196,7 @@ class FlowRunner:
         if not self._watching_responses:
             self.page.on("response", self._on_response)
             self._watching_responses = True
+            settle.watch(self.page)
         await self._run_flow(flow, ctx.child(self._env(flow, ctx, dict(env or {}))), "")
         return ctx
 
@@ -264,6 +266,8 @@ class FlowRunner:
                 await self._race_server_error(action)
         except locate.SessionGone:
             raise self._expired(step) from None
+        except settle.Absent as exc:  # the page settled without the step's target
+            raise mismatch.site_mismatch(exc, step, flow) from None
         except PlaywrightTimeoutError as exc:
             await self._check_page(flow, step)
             raise PortalTimeoutError(
@@ -361,13 +365,17 @@ class FlowRunner:
     ) -> None:
         args = _args(step, Click)
         target = args.target
-        if target.text is not None:
-            loc = locate.clickable(self.page, target.text.render(ctx), target.role)
+        text = target.text.render(ctx) if target.text is not None else None
+        if text is not None:
+            loc = locate.clickable(self.page, text, target.role)
         else:
             loc = self.page.locator(target.css or "*").filter(visible=True)
         self._dialogs.clear()
         self._submitted = args.submit
-        await loc.click(timeout=timeout * 1000)
+        if text is not None:
+            await settle.unless_absent(loc.click(timeout=timeout * 1000), self.page, text, target.role)
+        else:
+            await loc.click(timeout=timeout * 1000)
         if args.submit:
             await self.page.wait_for_load_state("domcontentloaded", timeout=timeout * 1000)
             await self._check_page(flow, step)
@@ -453,16 +461,20 @@ class FlowRunner:
     async def _do_expect(
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
-        await self._expect(_args(step, Expect).expect, ctx, timeout)
+        await self._expect(_args(step, Expect).expect, ctx, timeout, look=True)
 
-    async def _expect(self, e: Expectation, ctx: Context, timeout: float) -> None:
+    async def _expect(self, e: Expectation, ctx: Context, timeout: float, look: bool = False) -> None:
+        """Wait for ``e``; with ``look``, a text missing from a settled page fails at once (not for
+        human steps: their text comes when the person is done, on a page that looks settled)."""
         ms = timeout * 1000
         page = self.page
         if e.url is not None:
             part = e.url.render(ctx)
             await page.wait_for_url(lambda u: part in u, timeout=ms, wait_until="commit")
         elif e.visible is not None:
-            await page.get_by_text(e.visible.render(ctx)).filter(visible=True).first.wait_for(timeout=ms)
+            text = e.visible.render(ctx)
+            wait = page.get_by_text(text).filter(visible=True).first.wait_for(timeout=ms)
+            await (settle.unless_absent(wait, page, text, "visible") if look else wait)
         elif e.hidden is not None:
             loc = page.get_by_text(e.hidden.render(ctx)).filter(visible=True).first
             await loc.wait_for(state="hidden", timeout=ms)
@@ -543,6 +555,9 @@ class FlowRunner:
                 if res.get("error"):
                     (res,) = await locate.resolve(self.page, [req], timeout)
                 await locate.act(self.page, req, res, value, timeout)
+            except settle.Absent as exc:
+                exc.where = where  # the site mismatch points at the field map's line
+                raise
             except FlowError as exc:  # point at the field map's line, not the fill_form step
                 if exc.path is not None:
                     raise

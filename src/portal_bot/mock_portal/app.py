@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -50,8 +51,11 @@ class Portal:
         sign_ttl_seconds: int = 300,
         login_qr_ttl_seconds: int = 300,
         rename_seed: int | None = None,
+        drift: Mapping[str, str] | None = None,
     ) -> None:
         self.store = store
+        self.drift = dict(drift) if drift else None
+        """Set: the drift variant (these visible texts reworded, see mock_portal.drift)."""
         self.rename_seed = rename_seed
         """Set: the renaming variant (every id, class and name renamed, per this seed)."""
         self.clock = clock
@@ -173,6 +177,10 @@ def create_app(portal: Portal) -> FastAPI:
 
     app.add_middleware(FaultMiddleware, faults=portal.faults)
     app.add_middleware(QABodyLimit)
+    if portal.drift:
+        from portal_bot.mock_portal.drift import DriftMiddleware
+
+        app.add_middleware(DriftMiddleware, mapping=portal.drift)
     if portal.rename_seed is not None:
         from portal_bot.mock_portal.rename import RenameMiddleware, Renamer
 

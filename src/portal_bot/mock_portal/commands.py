@@ -50,9 +50,15 @@ def register(app: typer.Typer) -> None:
             "--rename",
             help="Rename every id, class and name attribute (seeded); nothing visible changes.",
         ),
+        drift: bool = typer.Option(
+            False,
+            "--drift",
+            help="Reword texts the flows rely on (a button, a label …): a changed site.",
+        ),
     ) -> None:
         """Serve the mock portal until Ctrl+C."""
         from portal_bot.mock_portal.clock import Clock
+        from portal_bot.mock_portal.drift import DRIFT
         from portal_bot.mock_portal.server import serve_forever
 
         clock = Clock()
@@ -73,6 +79,7 @@ def register(app: typer.Typer) -> None:
                 qa_token=qa_token,
                 sign_ttl_seconds=sign_ttl,
                 rename_seed=seed if rename else None,
+                drift=DRIFT if drift else None,
             )
         except OSError as exc:
             raise ConfigError(
@@ -85,6 +92,7 @@ def register(app: typer.Typer) -> None:
             f", {latency} ms latency, {error_rate:.0%} 503s (seed {seed})" if latency or error_rate else ""
         )
         faults += f", names renamed (seed {seed})" if rename else ""
+        faults += ", texts drifted" if drift else ""
         # The socket already listens (server._bind), so a client reading this line can connect.
         typer.echo(f"mock portal on http://{bound[0]}:{bound[1]}  (variant {variant}{faults})")
         typer.echo(f"QA API: http://{bound[0]}:{bound[1]}/__qa/  header X-QA-Token: {portal.qa_token}")

@@ -11,7 +11,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -141,6 +141,7 @@ def build_portal(
     qa_token: str | None = None,
     sign_ttl_seconds: int = 300,
     rename_seed: int | None = None,
+    drift: Mapping[str, str] | None = None,
 ) -> Portal:
     """A replica's state: SQLite under ``data_dir`` (in memory without), its clock and variant."""
     return Portal(
@@ -150,6 +151,7 @@ def build_portal(
         qa_token=qa_token,
         sign_ttl_seconds=sign_ttl_seconds,
         rename_seed=rename_seed,
+        drift=drift,
     )
 
 
@@ -175,6 +177,7 @@ def serve_in_thread(
     qa_token: str | None = None,
     sign_ttl_seconds: int = 300,
     rename_seed: int | None = None,
+    drift: Mapping[str, str] | None = None,
 ) -> Iterator[RunningPortal]:
     """Serve a replica on ``host:port`` (0 = a free port) for the duration of the ``with`` block.
 
@@ -187,6 +190,7 @@ def serve_in_thread(
         qa_token=qa_token,
         sign_ttl_seconds=sign_ttl_seconds,
         rename_seed=rename_seed,
+        drift=drift,
     )
     sock = _bind(host, port)
     config = uvicorn.Config(create_app(portal), log_level="warning", lifespan="off", access_log=False)
@@ -223,6 +227,7 @@ def serve_forever(
     qa_token: str | None,
     sign_ttl_seconds: int,
     rename_seed: int | None = None,
+    drift: Mapping[str, str] | None = None,
 ) -> tuple[Portal, uvicorn.Server, socket.socket]:
     """The CLI's server (not started): the caller prints where it is, then runs it."""
     portal = build_portal(
@@ -232,6 +237,7 @@ def serve_forever(
         qa_token=qa_token,
         sign_ttl_seconds=sign_ttl_seconds,
         rename_seed=rename_seed,
+        drift=drift,
     )
     sock = _bind(host, port)
     server = uvicorn.Server(uvicorn.Config(create_app(portal), log_level="warning", lifespan="off"))

@@ -26,6 +26,7 @@ class Outcome(StrEnum):
     PORTAL_ERROR = "portal error"  # the site misbehaved past our retries: rerun later
     MISMATCH = "preview mismatch"  # the preview read back differs from the profile: nothing submitted
     FLOW_ERROR = "flow error"  # the page did not match the flow: the site may have changed
+    SITE_MISMATCH = "site mismatch"  # a step's target is not on the loaded page: never retried
     SKIPPED = "skipped"  # not attempted (declined confirmation)
     ERROR = "error"  # something unexpected went wrong in portal-bot or the browser (never retried)
 
@@ -39,6 +40,11 @@ NEXT_STEP: dict[Outcome, str] = {
     Outcome.PORTAL_ERROR: "The site had trouble; rerun later (finished candidates are skipped).",
     Outcome.MISMATCH: "Check the differences below; correct the profile or the site's data, then rerun.",
     Outcome.FLOW_ERROR: "The site may have changed: see the screenshot and trace, adapt flows/, rerun.",
+    Outcome.SITE_MISMATCH: (
+        "The site differs from the flows: edit the flow line named in the message (the page's"
+        " nearest texts are listed), run `portal-bot flows check`, then rerun (docs/flows.md,"
+        " 'When the real site differs')."
+    ),
     Outcome.SKIPPED: "See the reason; rerun when it is resolved.",
     Outcome.ERROR: "Rerun; if it happens again, report it with the trace (the message says what failed).",
 }

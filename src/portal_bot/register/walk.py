@@ -42,6 +42,7 @@ from portal_bot.errors import (
     HumanStepTimeoutError,
     PortalError,
     SessionExpiredError,
+    SiteMismatchError,
 )
 from portal_bot.flows.runner import FlowRunner, StepEvent
 from portal_bot.flows.steps import Flow
@@ -123,6 +124,8 @@ class Walker:
                     out.outcome, out.message = Outcome.DATA_ERROR, mask_text(str(exc))
                 except HumanStepTimeoutError as exc:
                     out.outcome, out.message = Outcome.WAITING, mask_text(str(exc))
+                except SiteMismatchError as exc:  # waiting or retrying cannot bring the text
+                    out.outcome, out.message = Outcome.SITE_MISMATCH, mask_text(str(exc))
                 except FlowError as exc:
                     out.outcome, out.message = Outcome.FLOW_ERROR, mask_text(str(exc))
                 except PortalError as exc:

@@ -1,0 +1,155 @@
+"""A site mismatch: which of the page's offers a missing label, button or text most likely became.
+
+Two reasons to suggest a text, both stated in the message:
+
+* **similar text**: rapidfuzz's ratio of the two texts compared by
+  :func:`~portal_bot.flows.labels.label_key` (马上报名 → 立即报名 scores 50);
+* **elimination**: the page has exactly one control of the same kind (a text field, a select,
+  a button …) that no step of the flow claims, read-only fields left out; failing that, exactly one
+  such control marked required (``*``): a form cannot be sent with a required field no step fills.
+  手机号码 → 联系电话 share no character, but on a page where every other editable text field is
+  one the flow fills (or is optional), the one left over is the candidate.
+
+At most :data:`MAX_SUGGESTIONS`, elimination first, then by score; nothing below :data:`CUTOFF`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from portal_bot.errors import SiteMismatchError
+from portal_bot.flows.labels import label_key
+from portal_bot.flows.settle import Absent
+from portal_bot.flows.steps import (
+    Click,
+    Expect,
+    Extract,
+    FieldAction,
+    FillForm,
+    Flow,
+    Retry,
+    RunFlow,
+    RuntimeStep,
+    Tick,
+)
+from portal_bot.privacy import mask_text
+
+MAX_SUGGESTIONS = 3
+CUTOFF = 40
+
+#: The hint every site mismatch ends with (docs/flows.md has the section).
+HINT = "the site differs from the flows: see docs/flows.md, 'When the real site differs'"
+
+Suggestion = tuple[str, int, str]  # text, score 0-100, why
+
+
+def claims(flow: Flow) -> set[str]:
+    """The label keys of every field and button text the flow (and the flows it runs) names."""
+    out: set[str] = set()
+
+    def walk(steps: tuple[RuntimeStep, ...]) -> None:
+        for step in steps:
+            a = step.args
+            if isinstance(a, FieldAction | Extract) and a.target.field:
+                out.add(label_key(a.target.field))
+            elif isinstance(a, Click) and a.target.text is not None:
+                out.add(label_key(a.target.text.source))
+            elif isinstance(a, Tick) and a.field:
+                out.add(label_key(a.field))
+            elif isinstance(a, Expect) and a.expect.field:
+                out.add(label_key(a.expect.field))
+            elif isinstance(a, FillForm):
+                out.update(label_key(e.label) for e in a.fields)
+            elif isinstance(a, Retry):
+                walk(a.steps)
+            elif isinstance(a, RunFlow) and a.flow is not None:
+                walk(a.flow.steps)
+
+    walk(flow.steps)
+    return out
+
+
+def _pool(absent: Absent) -> tuple[list[tuple[str, str]], str]:
+    """The page's offers of the same sort as the missing target, as ``(text, kind)``, and its noun.
+
+    Read-only fields are left out of a field's pool: a flow step fills, picks or ticks.
+    """
+    o = absent.offers
+    kind = absent.kind
+    buttons = [(t, "button") for t in o.get("buttons", [])]
+    links = [(t, "link") for t in o.get("links", [])]
+    if kind == "button":
+        return buttons, "button"
+    if kind == "link":
+        return links, "link"
+    if kind == "any":
+        return buttons + links, "button or link"
+    if kind == "visible":
+        return [(t, "text") for t in o.get("texts", [])], "text"
+    want = "text" if kind == "date" else kind
+    labels = [(lab["text"], lab["kind"]) for lab in o.get("labels", []) if not lab.get("fixed")]
+    if want == "value":
+        return [(t, k + " field") for t, k in labels], "field"
+    return [(t, want + " field") for t, k in labels if k == want], want + " field"
+
+
+def _shown(text: str) -> str:
+    """A label as the message quotes it: without the required mark and the colon."""
+    return re.sub(r"^[\s*＊]+|[\s:：]+$", "", text)
+
+
+def _required(text: str) -> bool:
+    return "*" in text or "＊" in text
+
+
+def suggest(absent: Absent, claimed: set[str]) -> list[Suggestion]:
+    """Up to three of the page's texts the missing one may have become, with why."""
+    pool, noun = _pool(absent)
+    want = label_key(absent.want)
+    out: list[Suggestion] = []
+    seen: set[str] = set()
+    if absent.kind != "visible":
+        free = {label_key(t): t for t, _ in pool if label_key(t) not in claimed and label_key(t) != want}
+        required = {k: t for k, t in free.items() if _required(t)}
+        for among, what in ((free, noun), (required, "required " + noun)):
+            if len(among) == 1:
+                key, text = next(iter(among.items()))
+                score = round(fuzz.ratio(want, key))
+                out.append(
+                    (_shown(text), score, f"elimination: the only {what} here no step of the flow uses")
+                )
+                seen.add(key)
+                break
+    scored = sorted(
+        ((round(fuzz.ratio(want, label_key(t))), t, k) for t, k in pool if label_key(t) not in seen),
+        key=lambda x: -x[0],
+    )
+    for score, text, what in scored:
+        if len(out) >= MAX_SUGGESTIONS or score < CUTOFF:
+            break
+        if label_key(text) in seen:
+            continue
+        seen.add(label_key(text))
+        out.append((_shown(text), score, f"similar text ({what}, {score}%)"))
+    return out
+
+
+def site_mismatch(absent: Absent, step: RuntimeStep, flow: Flow) -> SiteMismatchError:
+    """The error a step whose target is absent raises: where, what, the page, and suggestions."""
+    where = absent.where or step.where
+    suggestions = tuple((mask_text(t), s, why) for t, s, why in suggest(absent, claims(flow)))
+    o = absent.offers
+    page = o.get("path", "?") + (f" ({mask_text(o['title'])})" if o.get("title") else "")
+    what = {"visible": "the text", "any": "a button or link", "button": "a button", "link": "a link"}
+    looked = what.get(absent.kind, f"a {'text' if absent.kind == 'date' else absent.kind} field labelled")
+    message = f"site mismatch: {step.description}: {looked} '{absent.want}' is not on {page}"
+    if suggestions:
+        message += "; the page has " + ", ".join(f"'{t}' ({why})" for t, _, why in suggestions)
+    else:
+        message += "; nothing on the page is close to it"
+    field = absent.want if absent.kind not in ("any", "button", "link", "visible") else None
+    return SiteMismatchError(
+        message, path=where.path, line=where.line, field=field, hint=HINT, suggestions=suggestions
+    )

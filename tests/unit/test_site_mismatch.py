@@ -1,0 +1,83 @@
+"""Site mismatch suggestions: similar text by rapidfuzz, and elimination against the flow's claims."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from portal_bot.errors import FlowError, PortalError, SiteMismatchError
+from portal_bot.flows.mismatch import claims, site_mismatch, suggest
+from portal_bot.flows.settle import Absent
+from portal_bot.flows.steps import load_flow
+
+FLOWS = Path(__file__).resolve().parents[2] / "flows"
+
+
+def _label(text: str, kind: str = "text", fixed: bool = False) -> dict[str, object]:
+    return {"text": text, "kind": kind, "fixed": fixed, "required": "*" in text}
+
+
+BASIC_INFO = {
+    "path": "/user/basic-info",
+    "title": "浙江省职业能力一体化工作平台",
+    "labels": [
+        _label("姓名", fixed=True),
+        _label("性别", fixed=True),
+        _label("身份证件号码", fixed=True),
+        _label("* 联系电话"),
+        _label("* 通讯地址"),
+        _label("电子邮箱"),
+    ],
+    "buttons": ["技能评价报名"],
+    "links": ["首页", "退出"],
+    "texts": [],
+}
+
+
+def test_claims_walk_run_flow_and_the_field_map() -> None:
+    claimed = claims(load_flow(FLOWS / "register.yaml"))
+    assert {"马上报名", "手机号码", "通讯地址", "申报科目", "下一步", "上传照片"} <= claimed
+    assert "技能评价报名" in claimed  # basic-info.yaml, run by register.yaml
+
+
+def test_elimination_finds_the_one_required_field_no_step_uses() -> None:
+    flow = load_flow(FLOWS / "basic-info.yaml")
+    found = suggest(Absent("手机号码", "text", BASIC_INFO), claims(flow))
+    assert found[0][0] == "联系电话"
+    assert found[0][2] == "elimination: the only required text field here no step of the flow uses"
+
+
+def test_without_a_required_mark_two_free_fields_are_no_elimination() -> None:
+    offers = {**BASIC_INFO, "labels": [_label("联系电话"), _label("通讯地址"), _label("电子邮箱")]}
+    found = suggest(Absent("手机号码", "text", offers), claims(load_flow(FLOWS / "basic-info.yaml")))
+    assert not any(why.startswith("elimination") for _, _, why in found)
+
+
+def test_read_only_fields_are_never_suggested_for_a_fill() -> None:
+    offers = {**BASIC_INFO, "labels": [_label("手机号", fixed=True), _label("* 通讯地址")]}
+    found = suggest(Absent("手机号码", "text", offers), {"通讯地址"})
+    assert found == []
+
+
+def test_similar_text_ranks_buttons_and_stops_at_three() -> None:
+    offers = {"buttons": ["立即报名", "报名须知", "我要报名", "返回", "马上"], "links": ["首页"]}
+    found = suggest(Absent("马上报名", "any", offers), {"马上报名", "返回", "首页", "马上"})
+    assert len(found) <= 3
+    assert "立即报名" in [t for t, _, _ in found]
+    assert "返回" not in [t for t, _, _ in found]  # nothing alike
+    assert all(score >= 40 for _, score, _ in found)
+    assert found[0][2].startswith("similar text (button,")
+
+
+def test_the_error_names_the_flow_line_the_page_and_the_suggestions() -> None:
+    flow = load_flow(FLOWS / "basic-info.yaml")
+    step = next(s for s in flow.steps if s.description.startswith("fill 手机号码"))
+    err = site_mismatch(Absent("手机号码", "text", BASIC_INFO), step, flow)
+    assert isinstance(err, SiteMismatchError) and not isinstance(err, PortalError)  # never retried
+    assert isinstance(err, FlowError)  # the fix is in the flow
+    text = str(err)
+    where = f"{(FLOWS / 'basic-info.yaml').as_posix()}:{step.where.line}"
+    assert text.startswith(f"{where}: 手机号码: site mismatch: fill 手机号码: a text field labelled")
+    assert "/user/basic-info (浙江省职业能力一体化工作平台)" in text
+    assert "'联系电话' (elimination" in text
+    assert "the site differs from the flows" in text
+    assert err.suggestions[0][0] == "联系电话"
