@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -117,16 +118,30 @@ def replacements(*, secrets: Iterable[str] = (), masked: Mapping[str, str] | Non
     return table
 
 
+# A Cookie or Set-Cookie header in the trace's network log, whatever cookie it carries (one set
+# before the login, since replaced, is not among the context's cookies when the trace is saved).
+_COOKIE_HEADER = re.compile(
+    r'("name"\s*:\s*"(?:set-)?cookie"\s*,\s*"value"\s*:\s*")((?:[^"\\]|\\.)*)(")', re.IGNORECASE
+)
+
+
 def _scrub_text(text: str, table: Mapping[str, str]) -> str:
+    text = _COOKIE_HEADER.sub(lambda m: m.group(1) + HIDDEN + m.group(3), text)
     for literal in sorted(table, key=len, reverse=True):  # longest first: "a%20b" before "a"
         text = text.replace(literal, table[literal])
     return mask_text(text)
 
 
-def scrub_trace(path: Path, table: Mapping[str, str]) -> Path:
-    """Rewrite a trace zip in place: every text entry scrubbed (see the module docstring), 0600.
+def scrub_trace(path: Path, table: Mapping[str, str], *, target: Path | None = None) -> Path:
+    """Rewrite a trace zip with every text entry scrubbed (see the module docstring), 0600.
 
     Binary entries (images the page loaded) are kept as they are; the trace holds no screencast.
+
+    Args:
+        path: the trace Playwright saved.
+        table: literal → replacement (:func:`replacements`).
+        target: where the scrubbed trace goes (default: over ``path``); ``path`` is then deleted,
+            so only the scrubbed trace is ever under its final name.
     """
     with zipfile.ZipFile(path) as source:
         entries = [(info, source.read(info)) for info in source.infolist()]
@@ -141,5 +156,7 @@ def scrub_trace(path: Path, table: Mapping[str, str]) -> Path:
                     continue
                 target.writestr(info, _scrub_text(text, table).encode("utf-8"))
 
-    atomic_write(path, write, private=True)
-    return path
+    atomic_write(target or path, write, private=True)
+    if target is not None and target != path:
+        path.unlink()
+    return target or path

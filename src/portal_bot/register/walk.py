@@ -214,7 +214,8 @@ class Walker:
             if keep_trace:
                 trace = self.run_dir / f"{tag}-trace.zip"
                 cookies = [str(c.get("value", "")) for c in await context.cookies()]
-                await context.tracing.stop(path=str(trace))
+                raw = self.run_dir / f".{tag}-trace.raw.zip"  # never under the name a report links
+                await context.tracing.stop(path=str(raw))
                 candidate = job.candidate
                 table = replacements(
                     secrets=[password or "", *cookies],
@@ -223,7 +224,7 @@ class Walker:
                         candidate.phone: mask_text(candidate.phone),
                     },
                 )
-                await asyncio.to_thread(scrub_trace, trace, table)
+                await asyncio.to_thread(scrub_trace, raw, table, target=trace)
                 job.outcome.trace = trace
                 self.ledger.add_artifact(self.run_id, job.ledger_id, "trace", trace)
             else:

@@ -19,6 +19,7 @@ def test_scrub_trace_removes_secrets_in_every_spelling(tmp_path: Path) -> None:
         {"type": "frame-snapshot", "html": ["INPUT", {"__playwright_value_": PASSWORD}]},
         {"type": "resource", "postData": "pw=Pw-Secret%2142x&phone=138+0571+0001"},
         {"type": "resource", "headers": [{"name": "Cookie", "value": f"sid={COOKIE}"}]},
+        {"type": "resource", "headers": [{"name": "set-cookie", "value": "old=before-login; Path=/"}]},
         {"type": "frame-snapshot", "html": f"<td>{ID}</td><td>13805710001</td><td>{PHONE}</td>"},
         {"type": "other", "wallTime": 1764371234567, "ref": "call@13805"},
     ]
@@ -30,7 +31,8 @@ def test_scrub_trace_removes_secrets_in_every_spelling(tmp_path: Path) -> None:
     with zipfile.ZipFile(trace) as z:
         text = z.read("trace.trace").decode("utf-8")
         assert z.read("resources/img.png").startswith(b"\x89PNG")  # binary entries are kept
-    for secret in (PASSWORD, "Pw-Secret%2142x", ID, PHONE, "13805710001", "138+0571+0001", COOKIE):
+    gone = ("before-login", PASSWORD, "Pw-Secret%2142x", ID, PHONE, "13805710001", "138+0571+0001", COOKIE)
+    for secret in gone:
         assert secret not in text
     assert HIDDEN in text and "3301**********0318" in text and "138****0001" in text
     assert "1764371234567" in text and "call@13805" in text  # the trace's own numbers survive
@@ -41,3 +43,13 @@ def test_scrub_trace_removes_secrets_in_every_spelling(tmp_path: Path) -> None:
 
 def test_short_secrets_are_not_scrubbed_everywhere() -> None:
     assert replacements(secrets=["", "12"]) == {}
+
+
+def test_a_scrubbed_copy_replaces_the_raw_trace(tmp_path: Path) -> None:
+    raw, final = tmp_path / ".t-trace.raw.zip", tmp_path / "t-trace.zip"
+    with zipfile.ZipFile(raw, "w") as z:
+        z.writestr("trace.trace", json.dumps({"value": PASSWORD}))
+    scrub_trace(raw, replacements(secrets=[PASSWORD]), target=final)
+    assert not raw.exists()
+    with zipfile.ZipFile(final) as z:
+        assert PASSWORD not in z.read("trace.trace").decode("utf-8")
