@@ -144,6 +144,16 @@ def m001_initial(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO meta (key, value) VALUES ('salt', ?)", (secrets.token_hex(16),))
 
 
+@migrations
+def m002_cohort_keys(conn: sqlite3.Connection) -> None:
+    # Candidates were keyed by the cohort folder's name, which two folders can share. A cohort's key
+    # is now its id (cohortrun.identity); this table says which old folder name each key adopted.
+    conn.execute(
+        "CREATE TABLE cohorts (key TEXT PRIMARY KEY, legacy_name TEXT NOT NULL, path TEXT NOT NULL,"
+        " first_seen TEXT NOT NULL)"
+    )
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -187,6 +197,10 @@ class CandidateRow:
 class Ledger:
     """The ledger file. Open with :meth:`open`; use as a context manager to close it."""
 
+    #: Seconds a write waits while another process holds the ledger busy (a status run, a backup,
+    #: a person's sqlite3 shell) before it fails with StateError; the run then fails that candidate.
+    busy_timeout: float = 60.0
+
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path
@@ -206,7 +220,9 @@ class Ledger:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(
+                path, timeout=cls.busy_timeout, isolation_level=None, check_same_thread=False
+            )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -243,6 +259,28 @@ class Ledger:
             cur = self._conn.execute(sql, args)
             cur.row_factory = sqlite3.Row
             return list(cur.fetchall())
+
+    # ------------------------------------------------------------------ cohorts
+
+    def adopt_cohort(self, key: str, legacy_name: str, path: Path) -> str:
+        """Register the cohort ``key``; returns it.
+
+        The first time a key is seen, candidates a ledger from before cohort ids filed under the
+        folder's name (``legacy_name``) move to it, unless another key already adopted that name:
+        then they stay with that cohort (the new one starts empty, and the site's list is the truth).
+        """
+        with self._tx() as c:
+            if c.execute("SELECT 1 FROM cohorts WHERE key = ?", (key,)).fetchone() is None:
+                taken = c.execute("SELECT 1 FROM cohorts WHERE legacy_name = ?", (legacy_name,)).fetchone()
+                if taken is None:
+                    c.execute("UPDATE candidates SET cohort = ? WHERE cohort = ?", (key, legacy_name))
+                c.execute(
+                    "INSERT INTO cohorts (key, legacy_name, path, first_seen) VALUES (?, ?, ?, ?)",
+                    (key, legacy_name, str(path), _now()),
+                )
+            else:
+                c.execute("UPDATE cohorts SET path = ? WHERE key = ?", (str(path), key))
+        return key
 
     # ------------------------------------------------------------------ runs
 

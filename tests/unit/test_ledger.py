@@ -24,7 +24,7 @@ def test_migrations_are_applied_once(tmp_path: Path) -> None:
     Ledger.open(path).close()
     conn = sqlite3.connect(path)
     names = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY name")]
-    assert names == ["m001_initial"]
+    assert names == ["m001_initial", "m002_cohort_keys"]
     conn.close()
     with Ledger.open(path) as again:  # idempotent: nothing re-run, data kept
         run = again.start_run("cohort-a", "http://127.0.0.1:1")

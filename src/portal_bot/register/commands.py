@@ -73,6 +73,11 @@ def register_command(
         help="Tries per candidate when the site misbehaves (5xx, timeouts, lost session).",
     ),
     jobs: int | None = typer.Option(None, "--jobs", "-j", help="Processes for preparing documents."),
+    keep_unmasked_evidence: bool = typer.Option(
+        False,
+        "--keep-unmasked-evidence",
+        help="Also keep each preview screenshot unmasked (0600, never in a report).",
+    ),
 ) -> None:
     """Register every candidate of a cohort: validate, prepare documents, fill the site's wizard.
 
@@ -112,6 +117,7 @@ def register_command(
         human_timeout=human_timeout,
         attempts=attempts,
         jobs=jobs,
+        keep_unmasked_evidence=keep_unmasked_evidence,
         console=console,
         ask=progress.asking(_ask_in_terminal),
         progress=progress,

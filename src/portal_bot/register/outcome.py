@@ -118,7 +118,7 @@ def save_outcomes(
         "outcomes": [o.to_json() for o in outcomes],
     }
     path = run_dir / "outcomes.json"
-    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2))
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2), private=True)
     return path
 
 

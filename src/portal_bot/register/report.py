@@ -7,13 +7,14 @@ Screenshots are copied beside the report so the folder can be zipped and sent as
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections import Counter
 from pathlib import Path
 
 import jinja2
 
-from portal_bot.fileio import atomic_write_text
+from portal_bot.fileio import atomic_write, atomic_write_text
 from portal_bot.privacy import mask_text
 from portal_bot.register.outcome import CandidateOutcome, Outcome, RunInfo
 from portal_bot.spreadsheet import Sheet, Styled, write_workbook
@@ -45,15 +46,22 @@ _WORDS: dict[Outcome, tuple[str, str]] = {
 def _copy_asset(src: Path | None, assets: Path, name: str) -> str:
     if src is None or not src.exists():
         return ""
-    assets.mkdir(parents=True, exist_ok=True)
+    _private_dir(assets)
     target = assets / f"{name}{src.suffix}"
-    shutil.copyfile(src, target)
+    atomic_write(target, lambda tmp: shutil.copyfile(src, tmp), private=True)
     return f"{assets.name}/{target.name}"
 
 
+def _private_dir(path: Path) -> None:
+    """A report folder is 0700: its screenshots and traces are evidence about people."""
+    path.mkdir(parents=True, exist_ok=True)
+    if os.name == "posix":
+        path.chmod(0o700)
+
+
 def write_html(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) -> Path:
-    """Write ``report.html`` (and its screenshots under ``assets/``) into ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write ``report.html`` (and its screenshots under ``assets/``) into ``out_dir`` (0700, files 0600)."""
+    _private_dir(out_dir)
     assets = out_dir / "assets"
     rows = []
     for index, item in enumerate(outcomes, start=1):
@@ -78,7 +86,7 @@ def write_html(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) ->
     counts = Counter(o.outcome for o in outcomes)
     html = template.render(run=run, rows=rows, counts=counts, outcomes=list(Outcome), words=_WORDS)
     path = out_dir / "report.html"
-    atomic_write_text(path, html)
+    atomic_write_text(path, html, private=True)
     return path
 
 
@@ -130,5 +138,8 @@ def write_xlsx(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) ->
 
 
 def write_report(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) -> tuple[Path, Path]:
-    """Both the HTML page and the workbook; returns their paths."""
-    return write_html(run, outcomes, out_dir), write_xlsx(run, outcomes, out_dir)
+    """Both the HTML page and the workbook (0600, in a 0700 folder); returns their paths."""
+    html, xlsx = write_html(run, outcomes, out_dir), write_xlsx(run, outcomes, out_dir)
+    if os.name == "posix":
+        xlsx.chmod(0o600)  # the shared workbook writer makes 0644 files
+    return html, xlsx

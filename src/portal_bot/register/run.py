@@ -11,6 +11,7 @@ is finished in the ledger and the report is written.
 from __future__ import annotations
 
 import asyncio
+import os
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,13 +23,15 @@ from rich.console import Console
 from portal_bot.browser import BrowserChoice
 from portal_bot.cohortrun.accounts import qa_client
 from portal_bot.cohortrun.each import for_each
+from portal_bot.cohortrun.identity import cohort_id, cohort_key
 from portal_bot.cohortrun.launch import choose_browser, launched
+from portal_bot.cohortrun.lock import cohort_lock
 from portal_bot.cohortrun.plans import cohort_plan
 from portal_bot.cohortrun.politeness import HostLimiter, Politeness, effective_concurrency, is_loopback
 from portal_bot.cohortrun.relay import Relay
 from portal_bot.cohortrun.retry import REGISTER_RETRY, RetryPolicy
 from portal_bot.console import plain
-from portal_bot.errors import ConfigError
+from portal_bot.errors import ConfigError, StateError
 from portal_bot.flows.steps import Flow, load_flow
 from portal_bot.ledger import Ledger
 from portal_bot.portal._sync import run_sync
@@ -63,6 +66,7 @@ class RegisterOptions:
     human_timeout: float = 600.0
     attempts: int = 3
     jobs: int | None = None
+    keep_unmasked_evidence: bool = False
 
 
 @dataclass
@@ -187,10 +191,9 @@ class Registration:
     def _todo(self, runnable: list[Job], cohort: Cohort, ledger: Ledger) -> list[Job]:
         """The jobs the ledger does not already know as submitted."""
         todo: list[Job] = []
+        key = cohort_key(cohort, ledger)  # never the folder's name: two cohorts can share it
         for job in runnable:
-            job.ledger_id = ledger.ensure_candidate(
-                cohort.dir.name, job.candidate.id_number, job.candidate.name
-            )
+            job.ledger_id = ledger.ensure_candidate(key, job.candidate.id_number, job.candidate.name)
             if ledger.is_finished(job.ledger_id):
                 job.outcome.outcome = Outcome.ALREADY_SUBMITTED
                 job.outcome.message = "submitted in an earlier run (ledger)"
@@ -242,6 +245,7 @@ class Registration:
                     simulate_human=self.options.simulate_human,
                     qa=self.qa,
                     human_timeout=self.options.human_timeout,
+                    keep_unmasked=self.options.keep_unmasked_evidence,
                 )
                 with self.progress.showing():
                     await for_each(
@@ -263,9 +267,14 @@ class Registration:
             raise ConfigError(
                 f"no candidate in {self.cohort_dir} matches --only {' '.join(self.options.only)}"
             )
+        self.settings.ensure_state_dir()
+        # one run per cohort at a time (register or status): a second one is refused at once
+        with cohort_lock(self.settings.state_dir, cohort_id(cohort.dir), purpose="register run"):
+            return self._run(cohort, results)
+
+    def _run(self, cohort: Cohort, results: list[CandidateResult]) -> RunResult:
         jobs = [Job(r, self.progress.add(r.name), _outcome_for(r)) for r in results]
         runnable = self._prepare(jobs)
-        self.settings.ensure_state_dir()
         started = datetime.now().astimezone()
         with Ledger.open(self.settings.ledger_path) as ledger:
             run_id = ledger.start_run(
@@ -273,6 +282,9 @@ class Registration:
             )
             run_dir = self.settings.runs_dir / str(run_id)
             run_dir.mkdir(parents=True, exist_ok=True)
+            if os.name == "posix":  # evidence about people: the state folder's privacy, kept if moved
+                for folder in (self.settings.runs_dir, run_dir):
+                    folder.chmod(0o700)
             state = "failed"  # until every candidate has an outcome
             try:
                 todo = self._todo(runnable, cohort, ledger)
@@ -282,7 +294,10 @@ class Registration:
                     self.console.print()
                 state = "ok" if all(j.outcome.ok for j in jobs) else "incomplete"
             finally:
-                ledger.finish_run(run_id, state)
+                try:
+                    ledger.finish_run(run_id, state)
+                except StateError as exc:  # the report below is written whatever the ledger says
+                    self.console.print(plain(f"the ledger could not record the run's end: {exc}"))
         outcomes = [j.outcome for j in jobs]
         save_outcomes(run_dir, run_id, str(self.cohort_dir), self.options.portal_url, started, outcomes)
         info = RunInfo(
@@ -309,6 +324,7 @@ def register_cohort(
     human_timeout: float = 600.0,
     attempts: int = 3,
     jobs: int | None = None,
+    keep_unmasked_evidence: bool = False,
     console: Console | None = None,
     ask: Ask | None = None,
     progress: Progress | None = None,
@@ -321,6 +337,8 @@ def register_cohort(
         portal_url: the portal's base URL.
         concurrency .. jobs: as the command's options of the same names (``--flows`` is ``flows_dir``,
             ``--i-accept-auto-submit`` is ``allow_auto_confirm_real``).
+        keep_unmasked_evidence: also keep each preview unmasked (0600, ``runs/N/unmasked/``, never
+            in a report); ``--keep-unmasked-evidence``.
         console: where news lines and relayed QR codes go (default: nowhere).
         ask: a blocking yes/no question to the person approving each 提交 (``confirm="prompt"``
             needs it unless ``desk`` is set).
@@ -348,6 +366,7 @@ def register_cohort(
         human_timeout=human_timeout,
         attempts=attempts,
         jobs=jobs,
+        keep_unmasked_evidence=keep_unmasked_evidence,
     )
     return Registration(
         settings,

@@ -43,6 +43,7 @@ from portal_bot.errors import (
     PortalError,
     SessionExpiredError,
     SiteMismatchError,
+    StateError,
 )
 from portal_bot.flows.runner import FlowRunner, StepEvent
 from portal_bot.flows.steps import Flow
@@ -51,6 +52,7 @@ from portal_bot.ledger import Ledger
 from portal_bot.privacy import mask_text
 from portal_bot.profiles import CandidateResult
 from portal_bot.profiles.models import Candidate
+from portal_bot.register.evidence import masked_screenshot, replacements, scrub_trace
 from portal_bot.register.outcome import CandidateOutcome, Outcome
 from portal_bot.register.progress import Progress, Row
 from portal_bot.settings import Settings
@@ -108,6 +110,7 @@ class Walker:
     simulate_human: bool = False
     qa: Any = None
     human_timeout: float = 600.0
+    keep_unmasked: bool = False  # --keep-unmasked-evidence: an unmasked preview too, never linked
 
     # ------------------------------------------------------------------ one candidate, with retries
 
@@ -153,7 +156,10 @@ class Walker:
 
     def failed(self, job: Job) -> None:
         out = job.outcome
-        self.ledger.mark_candidate(job.ledger_id, "failed", None, message=out.message, run_id=self.run_id)
+        try:
+            self.ledger.mark_candidate(job.ledger_id, "failed", None, message=out.message, run_id=self.run_id)
+        except StateError as exc:  # a ledger busy past its timeout: this candidate fails, the run goes on
+            out.message = f"{out.message} (not recorded in the ledger: {exc})"
         self.progress.set(job.row, "failed", None, out.outcome.value)
 
     # ------------------------------------------------------------------ one attempt
@@ -181,7 +187,8 @@ class Walker:
         state_file = session_file(self.settings, self.ledger, self.portal_url, job.candidate.id_number)
         context = await new_context(self.browser, storage_state=state_file)
         await be_polite(context, self.limiter)
-        await context.tracing.start(screenshots=True, snapshots=True)
+        # no screencast: pixels cannot be scrubbed of ID numbers; the DOM snapshots (text) can
+        await context.tracing.start(screenshots=False, snapshots=True)
         keep_trace = False
         page = await context.new_page()
         record = self.ledger.step_recorder(self.run_id, job.ledger_id)
@@ -205,7 +212,7 @@ class Walker:
             keep_trace = True
             shot = self.run_dir / f"{tag}-failure.png"
             try:
-                await page.screenshot(path=str(shot), full_page=True)
+                await masked_screenshot(page, shot)
                 job.outcome.failure_screenshot = shot
             except Exception as exc:  # the page may be gone; the trace still tells
                 logger.debug("no failure screenshot: {}", exc)
@@ -213,7 +220,18 @@ class Walker:
         finally:
             if keep_trace:
                 trace = self.run_dir / f"{tag}-trace.zip"
-                await context.tracing.stop(path=str(trace))
+                cookies = [str(c.get("value", "")) for c in await context.cookies()]
+                raw = self.run_dir / f".{tag}-trace.raw.zip"  # never under the name a report links
+                await context.tracing.stop(path=str(raw))
+                candidate = job.candidate
+                table = replacements(
+                    secrets=[password or "", *cookies],
+                    masked={
+                        candidate.id_number: mask_text(candidate.id_number),
+                        candidate.phone: mask_text(candidate.phone),
+                    },
+                )
+                await asyncio.to_thread(scrub_trace, raw, table, target=trace)
                 job.outcome.trace = trace
                 self.ledger.add_artifact(self.run_id, job.ledger_id, "trace", trace)
             else:
@@ -295,11 +313,14 @@ class Walker:
         _crash_point("preview")
         out.step = "preview"
         self.progress.start(row, "preview check")
+        shown = await read_preview(page)  # the real values, before the screenshot masks them a moment
         shot = self.run_dir / f"{tag}-preview.png"
-        await page.screenshot(path=str(shot), full_page=True)
+        unmasked = self.run_dir / "unmasked" / f"{tag}-preview.png" if self.keep_unmasked else None
+        if unmasked is not None:
+            unmasked.parent.mkdir(mode=0o700, exist_ok=True)
+        await masked_screenshot(page, shot, unmasked=unmasked)
         out.preview = shot
         ledger.add_artifact(run_id, job.ledger_id, "preview", shot)
-        shown = await read_preview(page)
         expected = expected_preview(job.candidate, dict(self.plan), self.flows["register"])
         differences = compare_preview(expected, shown)
         if differences:

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger
 
 from portal_bot.cohortrun.each import describe, for_each
+from portal_bot.cohortrun.identity import cohort_id, cohort_key
 from portal_bot.cohortrun.launch import choose_browser, launched
+from portal_bot.cohortrun.lock import cohort_lock
 from portal_bot.cohortrun.plans import cohort_plan
 from portal_bot.cohortrun.politeness import HostLimiter, Politeness, be_polite, effective_concurrency
 from portal_bot.cohortrun.relay import Relay
@@ -99,7 +101,7 @@ class StatusResult:
         return doc
 
 
-def _people(cohort: Cohort, ledger: Ledger, name: str) -> tuple[list[Person], list[str]]:
+def _people(cohort: Cohort, ledger: Ledger, key: str) -> tuple[list[Person], list[str]]:
     """The cohort's candidates (loaded without the registration rules: a status run needs only who
     they are), and one masked line per file that cannot even say that."""
     people: list[Person] = []
@@ -111,7 +113,7 @@ def _people(cohort: Cohort, ledger: Ledger, name: str) -> tuple[list[Person], li
             first = result.errors[0].message if result.errors else "cannot be read"
             errors.append(mask_text(f"{path.name}: {first}"))
             continue
-        ledger_id = ledger.ensure_candidate(name, cand.id_number, cand.name)
+        ledger_id = ledger.ensure_candidate(key, cand.id_number, cand.name)
         people.append(Person(path.stem, cand.name, cand.id_number, ledger_id, cand))
     if not cohort.candidate_files:
         errors.append(f"{cohort.dir.name}: no candidate files beside cohort.yaml")
@@ -315,12 +317,14 @@ def run_status(
     choice = choose_browser(settings)  # outside the event loop: see cohortrun.launch
     relay = Relay(console) if interactive else None
     settings.ensure_state_dir()
-    with Ledger.open(settings.ledger_path) as ledger:
-        people, run_errors = _people(cohort, ledger, name)
+    lock = cohort_lock(settings.state_dir, cohort_id(cohort.dir), purpose="status run")
+    with lock, Ledger.open(settings.ledger_path) as ledger:
+        key = cohort_key(cohort, ledger)  # never the folder's name: two cohorts can share it
+        people, run_errors = _people(cohort, ledger, key)
         run_id = ledger.start_run(name, portal_url, {"command": "status", "concurrency": concurrency})
         outcome = "failed"
         try:
-            previous = baseline(_history(ledger, people, name, cohort.plan.plan_code))
+            previous = baseline(_history(ledger, people, key, cohort.plan.plan_code))
             plan_code, current, limiter = run_sync(
                 lambda: read_all(
                     settings,
@@ -348,7 +352,7 @@ def run_status(
                     current, changes, generated_at=generated_at, cohort=name, run_errors=run_errors
                 )
                 result.deliveries = send_all(notifiers, message)
-            history = _history(ledger, people, name, plan_code)
+            history = _history(ledger, people, key, plan_code)
             out = report_dir or default_report_dir(settings)
             result.reports = [
                 write_html(out / f"status-{name}.html", history, cohort=name, generated_at=generated_at),

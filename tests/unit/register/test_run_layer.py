@@ -15,9 +15,11 @@ import pytest
 import portal_bot.browser as browser_module
 import portal_bot.portal.plans as plans_module
 from portal_bot.browser import sync_playwright
+from portal_bot.cohortrun.identity import cohort_key
 from portal_bot.errors import BrowserUnavailableError
 from portal_bot.ledger import Ledger
 from portal_bot.portal.plans import PORTAL_TZ, PlanRow
+from portal_bot.profiles import load_cohort
 from portal_bot.register.outcome import Outcome
 from portal_bot.register.run import register_cohort
 from portal_bot.register.walk import Job, Walker
@@ -101,7 +103,7 @@ def test_an_unexpected_exception_in_a_walk_is_that_candidates_error_and_the_repo
     page = result.report_html.read_text(encoding="utf-8")
     assert "a raw browser failure" in page and first.name in page
     with Ledger.open(Settings().ledger_path) as ledger:
-        row = ledger.candidates(cohort.name)
+        row = ledger.candidates(cohort_key(load_cohort(cohort), ledger))
         assert {r.state for r in row} >= {"failed"}
 
 
@@ -152,3 +154,60 @@ def test_status_and_register_pick_the_same_plan_for_the_same_cohort(
     assert chosen == ["2024-S-000002"] and status.plan_code == "2024-S-000002"
     assert len(searches) == 2 and searches[0] == searches[1]
     assert searches[0]["work_type"] == "土壤修复工"
+
+
+def test_a_second_run_on_a_cohort_is_refused_at_once_naming_the_holder(
+    prepared: Path, tmp_path: Path
+) -> None:
+    from portal_bot.cohortrun.identity import cohort_id
+    from portal_bot.cohortrun.lock import cohort_lock
+    from portal_bot.errors import StateError
+
+    cohort = _copy(prepared, tmp_path)
+    state = Settings().ensure_state_dir()
+    with cohort_lock(state, cohort_id(cohort), purpose="register run"):
+        with pytest.raises(StateError, match=r"another register run is in progress \(pid \d+, since "):
+            register_cohort(Settings(), cohort, portal_url=NOWHERE, confirm="auto", only=("001-0318",))
+        with pytest.raises(StateError, match="another register run is in progress"):
+            run_status(Settings(), cohort, portal_url=NOWHERE)
+    other = _copy(prepared, tmp_path, "other")  # another cohort is not held up
+    with cohort_lock(state, cohort_id(other), purpose="status run"):
+        pass
+
+
+def test_a_ledger_busy_past_its_timeout_fails_that_candidate_and_the_report_is_written(
+    prepared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+    import threading
+
+    cohort = _copy(prepared, tmp_path)
+    monkeypatch.setattr(Ledger, "busy_timeout", 0.5)
+    walked: list[str] = []
+    released = threading.Event()
+
+    async def walk(self: Walker, job: Job, *args: Any) -> None:
+        walked.append(job.candidate.name)
+        if len(walked) == 1:  # another process holds the ledger for longer than the busy timeout
+            holder = sqlite3.connect(self.ledger.path, isolation_level=None, check_same_thread=False)
+            holder.execute("BEGIN EXCLUSIVE")
+
+            def release() -> None:
+                holder.execute("COMMIT")
+                holder.close()
+                released.set()
+
+            threading.Timer(3.0, release).start()
+            self.ledger.mark_candidate(job.ledger_id, "in_progress", "logged_in", run_id=self.run_id)
+        else:
+            released.wait(10)
+            job.outcome.outcome = Outcome.ALREADY_SUBMITTED
+
+    monkeypatch.setattr(Walker, "_walk", walk)
+    result = register_cohort(
+        Settings(), cohort, portal_url=NOWHERE, confirm="auto", concurrency=1, only=("001-0318", "002-0242")
+    )
+    first, second = sorted(result.outcomes, key=lambda o: walked.index(o.name))
+    assert first.outcome is Outcome.ERROR and "ledger" in first.message
+    assert second.outcome is Outcome.ALREADY_SUBMITTED
+    assert result.report_html.is_file() and result.report_xlsx.is_file()

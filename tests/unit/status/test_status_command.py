@@ -12,9 +12,11 @@ from bench._status_cohort import PASSWORD, PLAN_CODE, Member, enrol, write_cohor
 from typer.testing import CliRunner
 
 from portal_bot.cli import app
+from portal_bot.cohortrun.identity import cohort_key
 from portal_bot.cohortrun.politeness import Politeness
 from portal_bot.ledger import Ledger
 from portal_bot.mock_portal.server import RunningPortal
+from portal_bot.profiles import load_cohort
 from portal_bot.settings import Settings
 from portal_bot.status.lock import status_lock
 from portal_bot.status.run import run_status
@@ -82,7 +84,7 @@ def test_every_site_state_is_read_with_its_reason_and_action(
     assert {c["kind"] for c in doc["changes"]} == {"new"}
     # every observation is in the ledger
     with Ledger.open(Settings().ledger_path) as ledger:
-        rows = ledger.candidates("2026春")
+        rows = ledger.candidates(cohort_key(load_cohort(folder), ledger))
         assert len(rows) == len(SITE_STATES)
         assert all(len(ledger.observations(r.id)) == 1 for r in rows)
     # reports written, paths printed at the end
@@ -204,7 +206,9 @@ def test_a_second_run_meanwhile_stops_at_once(tmp_path: Path, mock_portal: Runni
     assert result.exit_code == 1
     assert "another status run is in progress" in result.output
     with Ledger.open(Settings().ledger_path) as ledger:
-        assert all(not ledger.observations(r.id) for r in ledger.candidates("2026春"))
+        assert all(
+            not ledger.observations(r.id) for r in ledger.candidates(cohort_key(load_cohort(folder), ledger))
+        )
 
 
 def test_every_floor_is_checked_before_the_real_portal_is_contacted(tmp_path: Path) -> None:

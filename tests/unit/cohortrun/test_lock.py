@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from portal_bot.cohortrun.lock import LOCK_NAME, RunLock, pid_alive, status_lock
 from portal_bot.errors import StateError
-from portal_bot.status.lock import LOCK_NAME, RunLock, pid_alive, status_lock
 
 HOLDER = """
 import sys
 from pathlib import Path
-from portal_bot.status.lock import RunLock
+from portal_bot.cohortrun.lock import RunLock
 
 lock = RunLock(Path(sys.argv[1]))
 lock.acquire()
@@ -156,7 +156,7 @@ def test_falls_back_to_an_exclusive_file_where_os_locks_are_refused(
 ) -> None:
     import errno
 
-    from portal_bot.status import lock as lock_module
+    from portal_bot.cohortrun import lock as lock_module
 
     def refuse(handle: object) -> None:
         raise OSError(errno.ENOLCK, "No locks available")

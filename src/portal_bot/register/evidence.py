@@ -1,0 +1,162 @@
+"""The evidence a registration keeps (screenshots, Playwright traces) without the secrets in it.
+
+A screenshot is taken of a page whose ID and phone numbers were masked in the page first, so the
+pixels never hold them; the page is restored right after (a preview whose inputs were left masked
+could be submitted masked). A trace is recorded without screencast frames (pixels cannot be
+scrubbed) and, once saved, every text entry of its zip is rewritten: the candidate's password,
+ID number, phone number and the session cookie values are replaced in every spelling a trace holds
+them (as typed, URL-encoded, JSON-escaped), then :func:`~portal_bot.privacy.mask_text` catches any
+other ID or phone number. Files are written 0600.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+from portal_bot.browser import AsyncPage
+from portal_bot.fileio import atomic_write
+from portal_bot.privacy import mask_text
+
+HIDDEN = "********"
+
+# Masks every text node and form value of the page (and its same-origin frames) with the same
+# rules as privacy.mask_text; the originals are kept on window so _UNMASK_JS can put them back.
+_MASK_JS = r"""
+() => {
+  const ID = /(?<![0-9A-Za-z])(\d{4})\d{10}(\d{3}[\dXx])(?![0-9A-Za-z])/g;
+  const ID15 = /(?<![0-9A-Za-z])(\d{4})\d{7}(\d{4})(?![0-9A-Za-z])/g;
+  const PHONE = /(?<![0-9])(?:\+?86[- ]?)?(1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?![0-9])/g;
+  const mask = (s) => s.replace(ID, (m, a, b) => a + "**********" + b)
+                       .replace(PHONE, (m, a, b) => a + "****" + b)
+                       .replace(ID15, (m, a, b) => a + "*******" + b);
+  const saved = [];
+  const walk = (doc) => {
+    const it = doc.createTreeWalker(doc.body || doc.documentElement, NodeFilter.SHOW_TEXT);
+    for (let n = it.nextNode(); n; n = it.nextNode()) {
+      const v = mask(n.nodeValue);
+      if (v !== n.nodeValue) { saved.push([n, "text", n.nodeValue]); n.nodeValue = v; }
+    }
+    for (const el of doc.querySelectorAll("input, textarea")) {
+      const v = mask(el.value || "");
+      if (v !== el.value) { saved.push([el, "value", el.value]); el.value = v; }
+    }
+    for (const f of doc.querySelectorAll("iframe")) {
+      try { if (f.contentDocument) walk(f.contentDocument); } catch (e) { /* cross-origin */ }
+    }
+  };
+  walk(document);
+  window.__portalBotMasked = saved;
+  return saved.length;
+}
+"""
+
+_UNMASK_JS = r"""
+() => {
+  for (const [n, kind, v] of (window.__portalBotMasked || [])) {
+    if (kind === "text") n.nodeValue = v; else n.value = v;
+  }
+  window.__portalBotMasked = [];
+}
+"""
+
+
+def private(path: Path) -> Path:
+    """Mode 0600 where the OS has modes (the state folder is 0700 anyway; exports are not)."""
+    if os.name == "posix" and path.exists():
+        path.chmod(0o600)
+    return path
+
+
+async def masked_screenshot(page: AsyncPage, path: Path, *, unmasked: Path | None = None) -> Path:
+    """A full-page screenshot of ``page`` with ID and phone numbers masked in its pixels.
+
+    Args:
+        page: the page; left as it was (masked values are restored after the shot).
+        path: where the masked screenshot goes (0600).
+        unmasked: also keep an unmasked shot there (0600), only for ``--keep-unmasked-evidence``;
+            a report never links it.
+    """
+    if unmasked is not None:
+        await page.screenshot(path=str(unmasked), full_page=True)
+        private(unmasked)
+    await page.evaluate(_MASK_JS)
+    try:
+        await page.screenshot(path=str(path), full_page=True)
+    finally:
+        with contextlib.suppress(Exception):  # a page that navigated away needs no restoring
+            await page.evaluate(_UNMASK_JS)
+    return private(path)
+
+
+def _spellings(value: str) -> set[str]:
+    """How a value typed into a page can show in a trace: as is, URL-encoded, JSON-escaped."""
+    forms = {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]}
+    forms |= {json.dumps(f)[1:-1] for f in list(forms)}
+    return {f for f in forms if f}
+
+
+def replacements(*, secrets: Iterable[str] = (), masked: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Literal → replacement for :func:`scrub_trace`: secrets become ``HIDDEN``, ``masked`` its value.
+
+    A phone number is also matched without its spaces (a profile may write ``138 0571 0001``).
+    """
+    table: dict[str, str] = {}
+    for raw, shown in (masked or {}).items():
+        for value in {raw, raw.replace(" ", ""), raw.replace(" ", "-")}:
+            if len(value) >= 4:
+                table.update(dict.fromkeys(_spellings(value), shown))
+    for secret in secrets:
+        if len(secret) >= 4:  # a shorter "secret" would scrub half the trace's digits
+            table.update(dict.fromkeys(_spellings(secret), HIDDEN))
+    return table
+
+
+# A Cookie or Set-Cookie header in the trace's network log, whatever cookie it carries (one set
+# before the login, since replaced, is not among the context's cookies when the trace is saved).
+_COOKIE_HEADER = re.compile(
+    r'("name"\s*:\s*"(?:set-)?cookie"\s*,\s*"value"\s*:\s*")((?:[^"\\]|\\.)*)(")', re.IGNORECASE
+)
+
+
+def _scrub_text(text: str, table: Mapping[str, str]) -> str:
+    text = _COOKIE_HEADER.sub(lambda m: m.group(1) + HIDDEN + m.group(3), text)
+    for literal in sorted(table, key=len, reverse=True):  # longest first: "a%20b" before "a"
+        text = text.replace(literal, table[literal])
+    return mask_text(text)
+
+
+def scrub_trace(path: Path, table: Mapping[str, str], *, target: Path | None = None) -> Path:
+    """Rewrite a trace zip with every text entry scrubbed (see the module docstring), 0600.
+
+    Binary entries (images the page loaded) are kept as they are; the trace holds no screencast.
+
+    Args:
+        path: the trace Playwright saved.
+        table: literal → replacement (:func:`replacements`).
+        target: where the scrubbed trace goes (default: over ``path``); ``path`` is then deleted,
+            so only the scrubbed trace is ever under its final name.
+    """
+    with zipfile.ZipFile(path) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as target:
+            for info, data in entries:
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    target.writestr(info, data)
+                    continue
+                target.writestr(info, _scrub_text(text, table).encode("utf-8"))
+
+    atomic_write(target or path, write, private=True)
+    if target is not None and target != path:
+        path.unlink()
+    return target or path
