@@ -22,6 +22,7 @@ _TEMPLATE = Path(__file__).with_name("report.html.j2")
 
 _COLOURS = {
     Outcome.SUBMITTED: "C6EFCE",
+    Outcome.RESUBMITTED: "C6EFCE",
     Outcome.ALREADY_SUBMITTED: "DDEBF7",
     Outcome.WAITING: "FFF2CC",
     Outcome.SKIPPED: "EDEDED",

@@ -27,7 +27,8 @@ from portal_bot.cohortrun.plans import cohort_plan
 from portal_bot.cohortrun.politeness import HostLimiter, Politeness, effective_concurrency, is_loopback
 from portal_bot.cohortrun.relay import Relay
 from portal_bot.cohortrun.retry import REGISTER_RETRY, RetryPolicy
-from portal_bot.errors import ConfigError
+from portal_bot.cohortrun.sessions import session_file
+from portal_bot.errors import ConfigError, PortalUnreachableError
 from portal_bot.flows.steps import Flow, load_flow
 from portal_bot.ledger import Ledger
 from portal_bot.portal._sync import run_sync
@@ -38,7 +39,7 @@ from portal_bot.register.desk import Desk, serve_desk
 from portal_bot.register.outcome import CandidateOutcome, Outcome, RunInfo, save_outcomes
 from portal_bot.register.progress import Progress
 from portal_bot.register.report import write_report
-from portal_bot.register.walk import Ask, Job, Walker
+from portal_bot.register.walk import Ask, Job, Walker, from_ledger, not_attempted
 from portal_bot.settings import Settings
 
 ConfirmMode = Literal["prompt", "auto"]
@@ -139,6 +140,7 @@ class Registration:
         self.relay = Relay(console)
         self.flows: dict[str, Flow] = {}
         self.qa: Any = None
+        self.unreachable: PortalUnreachableError | None = None  # nothing answered: the run stopped
         self.retry = RetryPolicy(
             attempts=options.attempts, delay=REGISTER_RETRY.delay, max_delay=REGISTER_RETRY.max_delay
         )
@@ -183,16 +185,17 @@ class Registration:
         return runnable
 
     def _todo(self, runnable: list[Job], cohort: Cohort, ledger: Ledger) -> list[Job]:
-        """The jobs the ledger does not already know as submitted."""
+        """Every job: the site is read before the ledger is trusted (a submitted application may have
+        been returned for changes since); without a saved login the ledger is trusted."""
         todo: list[Job] = []
         for job in runnable:
             job.ledger_id = ledger.ensure_candidate(
                 cohort.dir.name, job.candidate.id_number, job.candidate.name
             )
-            if ledger.is_finished(job.ledger_id):
-                job.outcome.outcome = Outcome.ALREADY_SUBMITTED
-                job.outcome.message = "submitted in an earlier run (ledger)"
-                self.progress.set(job.row, "done", "ledger", "earlier run")
+            job.earlier = ledger.is_finished(job.ledger_id)
+            saved = session_file(self.settings, ledger, self.options.portal_url, job.candidate.id_number)
+            if job.earlier and not saved.exists():
+                from_ledger(job, self.progress)
             else:
                 todo.append(job)
         return todo
@@ -214,9 +217,15 @@ class Registration:
                 desk = Desk(self.relay, asyncio.get_running_loop(), self.progress.desk_rows)
                 self.console.print(f"desk page: {stack.enter_context(serve_desk(desk))}")
             async with launched(choice, headless=not self.options.headed) as browser:
-                plan = await cohort_plan(
-                    browser, cohort.plan, self.options.portal_url, limiter, open_now=True
-                )
+                try:
+                    plan = await cohort_plan(
+                        browser, cohort.plan, self.options.portal_url, limiter, open_now=True
+                    )
+                except PortalUnreachableError as exc:
+                    self.unreachable = exc
+                    for job in todo:
+                        not_attempted(job, exc, ledger, run_id, self.progress)
+                    return
                 if not cohort.plan.plan_code:
                     self.console.print(f"plan: {plan['plan_code']} {plan['name']}")
                 walker = Walker(
@@ -245,6 +254,7 @@ class Registration:
                         concurrency=effective_concurrency(self.options.concurrency, self.options.portal_url),
                         crashed=walker.crashed,
                     )
+                self.unreachable = walker.unreachable
 
     def run(self) -> RunResult:
         from portal_bot.profiles import load_cohort
@@ -276,6 +286,8 @@ class Registration:
                     run_sync(lambda: self._walk_all(choice, cohort, todo, ledger, run_id, run_dir))
                     self.console.print()
                 state = "ok" if all(j.outcome.ok for j in jobs) else "incomplete"
+                if self.unreachable is not None:
+                    state = "site unreachable"
             finally:
                 ledger.finish_run(run_id, state)
         outcomes = [j.outcome for j in jobs]
@@ -284,6 +296,11 @@ class Registration:
             run_id, str(self.cohort_dir), self.options.portal_url, started, datetime.now().astimezone()
         )
         html, xlsx = write_report(info, outcomes, run_dir / "report")
+        if self.unreachable is not None:  # one line for the run, not one error per candidate
+            raise PortalUnreachableError(
+                f"site unreachable: {self.unreachable.message}; no candidate was attempted after that",
+                hint=f"{self.unreachable.hint}; the report is {html}",
+            )
         return RunResult(run_id, outcomes, html, xlsx)
 
 
@@ -327,6 +344,8 @@ def register_cohort(
     Raises:
         ConfigError, ProfileError: bad options, a broken ``cohort.yaml``, or a plan not found.
         BrowserUnavailableError: no Chromium, or it would not start.
+        PortalUnreachableError: nothing answered at ``portal_url``; every candidate not done by then is
+            marked as not attempted in the ledger and the report, which are written first.
         StateError: the ledger or the state folder cannot be used.
     """
     options = RegisterOptions(
