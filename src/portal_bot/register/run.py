@@ -39,7 +39,7 @@ from portal_bot.register.desk import Desk, serve_desk
 from portal_bot.register.outcome import CandidateOutcome, Outcome, RunInfo, save_outcomes
 from portal_bot.register.progress import Progress
 from portal_bot.register.report import write_report
-from portal_bot.register.walk import Ask, Job, Walker, from_ledger, not_attempted
+from portal_bot.register.walk import NOT_ATTEMPTED, Ask, Job, Walker, from_ledger, not_attempted
 from portal_bot.settings import Settings
 
 ConfirmMode = Literal["prompt", "auto"]
@@ -297,9 +297,11 @@ class Registration:
         )
         html, xlsx = write_report(info, outcomes, run_dir / "report")
         if self.unreachable is not None:  # one line for the run, not one error per candidate
+            left = sum(1 for o in outcomes if o.message.startswith(NOT_ATTEMPTED))
             raise PortalUnreachableError(
-                f"site unreachable: {self.unreachable.message}; no candidate was attempted after that",
-                hint=f"{self.unreachable.hint}; the report is {html}",
+                f"site unreachable: {self.unreachable.message};"
+                f" the run stopped, {left} candidate(s) not attempted",
+                hint=f"{self.unreachable.hint}; rerun when the site answers. Report: {html}",
             )
         return RunResult(run_id, outcomes, html, xlsx)
 

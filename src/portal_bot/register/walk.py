@@ -98,12 +98,16 @@ def from_ledger(job: Job, progress: Progress) -> None:
     progress.set(job.row, "done", "ledger", "earlier run")
 
 
+#: How a candidate left alone because the site cannot be reached starts its message.
+NOT_ATTEMPTED = "not attempted: site unreachable"
+
+
 def not_attempted(
     job: Job, why: PortalUnreachableError, ledger: Ledger, run_id: int, progress: Progress
 ) -> None:
     """A candidate left alone because nothing answers at the portal (the run reports that once)."""
     out = job.outcome
-    out.outcome, out.message = Outcome.SKIPPED, mask_text(f"not attempted: site unreachable — {why.message}")
+    out.outcome, out.message = Outcome.SKIPPED, mask_text(f"{NOT_ATTEMPTED} — {why.message}")
     if not job.earlier:
         ledger.mark_candidate(job.ledger_id, "failed", None, message=out.message, run_id=run_id)
     progress.set(job.row, "failed", None, "site unreachable")
