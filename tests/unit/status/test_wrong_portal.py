@@ -48,7 +48,7 @@ def unrelated_site() -> Iterator[str]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            body = "<html><body><h1>It works!</h1><p>Default page.</p></body></html>".encode()
+            body = b"<html><body><h1>It works!</h1><p>Default page.</p></body></html>"
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
