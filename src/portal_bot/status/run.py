@@ -46,7 +46,15 @@ from portal_bot.privacy import mask_text
 from portal_bot.profiles.loader import Cohort, load_candidate, load_cohort
 from portal_bot.profiles.models import Candidate
 from portal_bot.settings import Settings
-from portal_bot.status.changes import Change, Observation, baseline, diff, exit_code, status_document
+from portal_bot.status.changes import (
+    Change,
+    Observation,
+    baseline,
+    diff,
+    exit_code,
+    next_command,
+    status_document,
+)
 from portal_bot.status.messages import StatusMessage
 from portal_bot.status.notify import Delivery, Notifier, send_all
 from portal_bot.status.report import write_html, write_xlsx
@@ -85,6 +93,7 @@ class StatusResult:
     deliveries: list[Delivery] = field(default_factory=list)
     reports: list[Path] = field(default_factory=list)
     politeness_wait: float = 0.0  # seconds spent waiting between page loads
+    commands: dict[str, str] = field(default_factory=dict)  # key → the next step's command
 
     @property
     def exit_code(self) -> int:
@@ -98,6 +107,7 @@ class StatusResult:
             generated_at=self.generated_at,
             cohort=self.cohort,
             run_errors=self.run_errors,
+            commands=self.commands,
         )
         doc["plan_code"] = self.plan_code
         doc["notifications"] = [
@@ -385,6 +395,11 @@ def run_status(
             generated_at = datetime.now(UTC)
             result = StatusResult(name, generated_at, current, changes, run_errors, plan_code)
             result.politeness_wait = limiter.waited
+            portal = None if portal_url.rstrip("/") == settings.portal_url.rstrip("/") else portal_url
+            for obs in current:
+                command = next_command(obs, str(cohort_dir), portal=portal)
+                if command is not None:
+                    result.commands[obs.key] = command
             if limiter.waited:
                 logger.info("politeness: waited {:.1f} s between page loads", limiter.waited)
             if notifiers and (changes or run_errors):
@@ -395,7 +410,13 @@ def run_status(
             history = _history(ledger, people, name, plan_code)
             out = report_dir or default_report_dir(settings)
             result.reports = [
-                write_html(out / f"status-{name}.html", history, cohort=name, generated_at=generated_at),
+                write_html(
+                    out / f"status-{name}.html",
+                    history,
+                    cohort=name,
+                    generated_at=generated_at,
+                    commands=result.commands,
+                ),
                 write_xlsx(out / f"status-{name}.xlsx", history, generated_at=generated_at),
             ]
             outcome = f"exit {result.exit_code}"
