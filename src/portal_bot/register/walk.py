@@ -322,6 +322,7 @@ class Walker:
             return
         reason = ""
         if existing is not None and returned:
+            job.earlier = False  # from here this run changes the application: the ledger follows it
             reason = mask_text(existing.reason)
             ledger.add_observation(job.ledger_id, existing.state_text, State.RETURNED.value, reason or None)
             self.progress.set(row, "working", "resubmit", f"驳回修改: {reason}")
