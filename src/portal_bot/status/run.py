@@ -294,7 +294,7 @@ async def read_all(
         plan_code = await _plan_code(browser, cohort, portal_url, limiter)
         reader = _Reader(browser, settings, ledger, portal_url, plan_code, limiter, relay)
         current = await for_each(people, reader.read, concurrency=workers, crashed=reader.crashed)
-        if not reader.reached:
+        if not reader.reached and cohort.plan.plan_code:  # a plan found by search: the portal answered
             await portal_reached(browser, portal_url, plan_code, limiter)
     return plan_code, current, limiter
 
