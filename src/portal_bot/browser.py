@@ -32,7 +32,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from playwright.async_api import async_playwright
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, sync_playwright
 
-from portal_bot.errors import BrowserUnavailableError
+from portal_bot.errors import BrowserUnavailableError, PortalUnreachableError
 
 __all__ = [
     "AsyncBrowser",
@@ -53,6 +53,7 @@ __all__ = [
     "find_browser",
     "launch_options",
     "network_failure",
+    "unreachable",
     "new_context",
     "save_storage_state",
     "sync_playwright",
@@ -187,6 +188,17 @@ def network_failure(exc: BaseException) -> str | None:
     if found is None or found.group(1) not in _UNREACHABLE:
         return None
     return found.group(1)
+
+
+def unreachable(base_url: str, exc: BaseException) -> PortalUnreachableError | None:
+    """A one-line :class:`PortalUnreachableError` when ``exc`` means nothing answered at ``base_url``."""
+    code = network_failure(exc)
+    if code is None:
+        return None
+    return PortalUnreachableError(
+        f"cannot reach {base_url} ({code})",
+        hint="check the network connection and the portal address (--portal or PORTAL_BOT_PORTAL_URL)",
+    )
 
 
 def launch_options(choice: BrowserChoice, *, headless: bool = True) -> dict[str, Any]:

@@ -13,6 +13,7 @@ the site misbehaved (timeouts, 5xx, an expired session; retried with backoff).
     │   ├── PortalTimeoutError     a page or element did not come in time
     │   ├── PortalServerError      a 5xx answer or the site's error page
     │   ├── PortalUnreachableError no answer at all (offline, wrong address, DNS): one per run
+    │   │   └── NotThePortalError  an answer, but pages that are not the portal's (a wrong --portal)
     │   └── SessionExpiredError    the login is gone ("非法请求 404！"): log in again
     ├── FlowError                  a flow file is invalid, or a step cannot run as written
     │   └── SiteMismatchError      a step's target is not on the loaded page: the site differs from the flows
@@ -119,6 +120,10 @@ class PortalServerError(PortalError):
 
 class PortalUnreachableError(PortalError):
     """The site did not answer at all: no network, a wrong address, a name that does not resolve."""
+
+
+class NotThePortalError(PortalUnreachableError):
+    """Something answers at the address, but its pages are not the portal's (a wrong ``--portal``)."""
 
 
 class SessionExpiredError(PortalError):

@@ -129,7 +129,8 @@ def parse_state(text: str | None) -> State:
 
 
 #: States of an application the candidate has submitted: ``register`` must never submit again.
-#: 驳回修改 is here too: a returned application is fixed and resubmitted on the site, never re-entered.
+#: 驳回修改 is here too: a returned application is reopened and resubmitted (继续提交审核, see
+#: ``register.walk``), never entered as a new one.
 SUBMITTED_STATES = frozenset(
     {
         State.PENDING_REVIEW,
@@ -195,7 +196,8 @@ _ACTIONS: dict[Action, _ActionText] = {
     Action.FIX_AND_RESUBMIT: _ActionText(
         "修改后重新提交",
         "fix and resubmit",
-        "按驳回原因修改报名信息，再点“继续提交审核” / fix what the reason names, then 继续提交审核",
+        "按驳回原因修改考生资料，再运行 portal-bot register（继续提交审核）"
+        " / fix the profile as the reason says, then run portal-bot register: it resubmits",
     ),
     Action.PAY: _ActionText(
         "缴费",

@@ -24,7 +24,7 @@ from urllib.parse import urljoin
 
 from loguru import logger
 
-from portal_bot.browser import AsyncPage, PlaywrightTimeoutError
+from portal_bot.browser import AsyncPage, PlaywrightTimeoutError, unreachable
 from portal_bot.cohortrun.retry import RetryPolicy
 from portal_bot.errors import (
     ExplainedError,
@@ -292,6 +292,9 @@ class FlowRunner:
             if not type(exc).__module__.startswith("playwright"):
                 raise
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            gone = unreachable(self.base_url or self.page.url, exc)
+            if gone is not None:  # nothing answered: the site, not this flow file
+                raise gone from exc
             if "strict mode violation" in message:
                 raise FlowError(
                     f"{step.description}: several elements match", path=step.where.path, line=step.where.line

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from portal_bot.browser import AsyncPage, PlaywrightTimeoutError
-from portal_bot.errors import PortalServerError, PortalTimeoutError, SessionExpiredError
+from portal_bot.browser import AsyncPage, PlaywrightError, PlaywrightTimeoutError, unreachable
+from portal_bot.errors import NotThePortalError, PortalServerError, PortalTimeoutError, SessionExpiredError
 from portal_bot.flows.locate import EXPIRED_JS
 from portal_bot.portal._tables import find_grid, read_grids
 
@@ -41,6 +41,8 @@ async def read_applications(page: AsyncPage, base_url: str) -> list[ApplicationR
         SessionExpiredError: the session is gone (非法请求 404！, or the site sends the login page).
         PortalServerError: an error page (5xx, 系统繁忙) or a list with unexpected columns.
         PortalTimeoutError: the page did not load in time.
+        PortalUnreachableError: nothing answered at ``base_url``; NotThePortalError (a subclass): its
+            page has no application list (a wrong address).
     """
     url = base_url.rstrip("/") + APPLICATIONS_PATH
     try:
@@ -52,6 +54,11 @@ async def read_applications(page: AsyncPage, base_url: str) -> list[ApplicationR
         raise PortalTimeoutError(
             "我的技能评价报名 did not load in time", hint="the next run retries"
         ) from exc
+    except PlaywrightError as exc:
+        nobody = unreachable(base_url, exc)
+        if nobody is None:
+            raise
+        raise nobody from exc
     status = response.status if response is not None else 200
     if gone:
         raise SessionExpiredError("the saved login is no longer accepted", hint="log in again")
@@ -61,7 +68,9 @@ async def read_applications(page: AsyncPage, base_url: str) -> list[ApplicationR
         raise PortalServerError(f"我的技能评价报名 answered HTTP {status}")
     grid = find_grid(grids, "评价计划", "报名状态")
     if grid is None:
-        raise PortalServerError("我的技能评价报名 shows no application list portal-bot can read")
+        raise NotThePortalError(
+            f"{base_url} shows no 我的技能评价报名 list: is it the portal?", hint="check --portal"
+        )
     col_plan = grid.column("评价计划")
     col_state = grid.column("报名状态")
     col_reason = grid.column("审核意见", "驳回原因", "原因")

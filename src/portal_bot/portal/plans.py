@@ -18,11 +18,11 @@ from urllib.parse import urlencode
 
 from loguru import logger
 
-from portal_bot.browser import AsyncPage, PlaywrightError, PlaywrightTimeoutError, network_failure
+from portal_bot.browser import AsyncPage, PlaywrightError, PlaywrightTimeoutError, unreachable
 from portal_bot.errors import (
+    NotThePortalError,
     PortalServerError,
     PortalTimeoutError,
-    PortalUnreachableError,
     ProfileError,
 )
 from portal_bot.portal._tables import Grid, clean, find_grid, read_grids
@@ -192,7 +192,9 @@ async def search_plans(
 
     Raises:
         PortalTimeoutError: a page did not load in time.
-        PortalServerError: the site answered with an error or a list portal-bot cannot read.
+        PortalServerError: the site answered with an error (5xx).
+        PortalUnreachableError: nothing answered; NotThePortalError (a subclass): the page has no plan
+            list (a wrong address).
     """
     url = search_url(
         base_url,
@@ -214,7 +216,9 @@ async def search_plans(
                 )
             grid = find_grid(await read_grids(page), "评价计划", "报名时间")
             if grid is None:
-                raise PortalServerError("the plan search page shows no plan list", hint="retry later")
+                raise NotThePortalError(
+                    f"{base_url} shows no plan search list: is it the portal?", hint="check --portal"
+                )
             rows.extend(parse_plan_grid(grid, city=city, district=district))
             info = _PAGE_RE.search(await page.locator("body").inner_text())
             if info is None or int(info.group(1)) >= int(info.group(2)):
@@ -236,17 +240,6 @@ async def search_plans(
         raise gone from exc
     unique = {row.plan_code: row for row in rows}
     return list(unique.values())
-
-
-def unreachable(base_url: str, exc: BaseException) -> PortalUnreachableError | None:
-    """A one-line :class:`PortalUnreachableError` when ``exc`` means nothing answered at ``base_url``."""
-    code = network_failure(exc)
-    if code is None:
-        return None
-    return PortalUnreachableError(
-        f"cannot reach {base_url} ({code})",
-        hint="check the network connection and the portal address (--portal or PORTAL_BOT_PORTAL_URL)",
-    )
 
 
 # -- narrowing a search by what the user typed ------------------------------------------------------

@@ -17,6 +17,7 @@ from portal_bot.settings import Settings
 
 _COLOURS = {
     "submitted": "green",
+    "resubmitted": "green",
     "already submitted": "green",
     "waiting on a person": "yellow",
     "skipped": "yellow",

@@ -20,6 +20,7 @@ class Outcome(StrEnum):
     """How a candidate's registration ended (for this run)."""
 
     SUBMITTED = "submitted"  # 提交 done and seen in the site's own list
+    RESUBMITTED = "resubmitted"  # a returned application (驳回修改) fixed and sent back: 继续提交审核
     ALREADY_SUBMITTED = "already submitted"  # found on the site before we started: nothing done
     WAITING = "waiting on a person"  # stopped at a human step (timeout or not confirmed)
     DATA_ERROR = "data error"  # the candidate's data or files are wrong: fix, then rerun
@@ -34,6 +35,7 @@ class Outcome(StrEnum):
 #: In plain words (a head teacher reads them in the report): no markup, no backticks.
 NEXT_STEP: dict[Outcome, str] = {
     Outcome.SUBMITTED: "Wait for the site's review (审核); the status command follows it.",
+    Outcome.RESUBMITTED: "Wait for the site's review (审核) again; the status command follows it.",
     Outcome.ALREADY_SUBMITTED: "Nothing to do here; the status command follows it.",
     Outcome.WAITING: "Rerun when the person is available; the run continues where it stopped.",
     Outcome.DATA_ERROR: "Fix the field named in the message, check it with the validate command, then rerun.",
@@ -75,7 +77,7 @@ class CandidateOutcome:
 
     @property
     def ok(self) -> bool:
-        return self.outcome in (Outcome.SUBMITTED, Outcome.ALREADY_SUBMITTED)
+        return self.outcome in (Outcome.SUBMITTED, Outcome.RESUBMITTED, Outcome.ALREADY_SUBMITTED)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (paths as strings) for the run's outcomes.json."""

@@ -23,6 +23,7 @@ _TEMPLATE = Path(__file__).with_name("report.html.j2")
 
 _COLOURS = {
     Outcome.SUBMITTED: "C6EFCE",
+    Outcome.RESUBMITTED: "C6EFCE",
     Outcome.ALREADY_SUBMITTED: "DDEBF7",
     Outcome.WAITING: "FFF2CC",
     Outcome.SKIPPED: "EDEDED",
@@ -32,12 +33,18 @@ _COLOURS = {
 #: What happened and what to do, in the head teacher's words (the status report's style).
 _WORDS: dict[Outcome, tuple[str, str]] = {
     Outcome.SUBMITTED: ("已提交", "等待网站审核，无需操作。"),
+    Outcome.RESUBMITTED: ("已修改并重新提交", "等待网站再次审核，无需操作。"),
     Outcome.ALREADY_SUBMITTED: ("之前已提交", "无需操作。"),
     Outcome.WAITING: ("等待本人操作", "请本人在场时重新运行，会从中断处继续。"),
     Outcome.DATA_ERROR: ("资料有误", "按下面的说明改正资料后重新运行。"),
     Outcome.PORTAL_ERROR: ("网站出错", "稍后重新运行（已完成的考生会跳过）。"),
     Outcome.MISMATCH: ("预览与资料不符，未提交", "核对下表的差异，改正资料或网站上的信息后重新运行。"),
     Outcome.FLOW_ERROR: ("网站页面有变化", "请技术人员查看技术证据并调整流程后重新运行。"),
+    Outcome.SITE_MISMATCH: (
+        "网站与流程不一致，未提交",
+        "网站页面和流程文件不符：按原因里的文件和行号改正流程（见 docs/flows.md“When the real site differs”），"
+        "运行 portal-bot flows check 后重新运行。",
+    ),
     Outcome.SKIPPED: ("未提交", "见原因；解决后重新运行。"),
     Outcome.ERROR: ("程序出错", "重新运行；如再次出现，把技术证据发给技术人员。"),
 }

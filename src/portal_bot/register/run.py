@@ -30,8 +30,9 @@ from portal_bot.cohortrun.plans import cohort_plan
 from portal_bot.cohortrun.politeness import HostLimiter, Politeness, effective_concurrency, is_loopback
 from portal_bot.cohortrun.relay import Relay
 from portal_bot.cohortrun.retry import REGISTER_RETRY, RetryPolicy
+from portal_bot.cohortrun.sessions import session_file
 from portal_bot.console import plain
-from portal_bot.errors import ConfigError, StateError
+from portal_bot.errors import ConfigError, PortalUnreachableError, StateError
 from portal_bot.flows.steps import Flow, load_flow
 from portal_bot.ledger import Ledger
 from portal_bot.portal._sync import run_sync
@@ -42,7 +43,7 @@ from portal_bot.register.desk import Desk, serve_desk
 from portal_bot.register.outcome import CandidateOutcome, Outcome, RunInfo, save_outcomes
 from portal_bot.register.progress import Progress
 from portal_bot.register.report import write_report
-from portal_bot.register.walk import Ask, Job, Walker
+from portal_bot.register.walk import NOT_ATTEMPTED, Ask, Job, Walker, from_ledger, not_attempted
 from portal_bot.settings import Settings
 
 ConfirmMode = Literal["prompt", "auto"]
@@ -144,6 +145,7 @@ class Registration:
         self.relay = Relay(console)
         self.flows: dict[str, Flow] = {}
         self.qa: Any = None
+        self.unreachable: PortalUnreachableError | None = None  # nothing answered: the run stopped
         self.retry = RetryPolicy(
             attempts=options.attempts, delay=REGISTER_RETRY.delay, max_delay=REGISTER_RETRY.max_delay
         )
@@ -189,15 +191,16 @@ class Registration:
         return runnable
 
     def _todo(self, runnable: list[Job], cohort: Cohort, ledger: Ledger) -> list[Job]:
-        """The jobs the ledger does not already know as submitted."""
+        """Every job: the site is read before the ledger is trusted (a submitted application may have
+        been returned for changes since); without a saved login the ledger is trusted."""
         todo: list[Job] = []
         key = cohort_key(cohort, ledger)  # never the folder's name: two cohorts can share it
         for job in runnable:
             job.ledger_id = ledger.ensure_candidate(key, job.candidate.id_number, job.candidate.name)
-            if ledger.is_finished(job.ledger_id):
-                job.outcome.outcome = Outcome.ALREADY_SUBMITTED
-                job.outcome.message = "submitted in an earlier run (ledger)"
-                self.progress.set(job.row, "done", "ledger", "earlier run")
+            job.earlier = ledger.is_finished(job.ledger_id)
+            saved = session_file(self.settings, ledger, self.options.portal_url, job.candidate.id_number)
+            if job.earlier and not saved.exists():
+                from_ledger(job, self.progress)
             else:
                 todo.append(job)
         return todo
@@ -222,9 +225,15 @@ class Registration:
                 if self.options.confirm == "prompt":
                     self.console.print(f"approval of each 提交 has moved to the desk page: open {url}")
             async with launched(choice, headless=not self.options.headed) as browser:
-                plan = await cohort_plan(
-                    browser, cohort.plan, self.options.portal_url, limiter, open_now=True
-                )
+                try:
+                    plan = await cohort_plan(
+                        browser, cohort.plan, self.options.portal_url, limiter, open_now=True
+                    )
+                except PortalUnreachableError as exc:
+                    self.unreachable = exc
+                    for job in todo:
+                        not_attempted(job, exc, ledger, run_id, self.progress)
+                    return
                 if not cohort.plan.plan_code:
                     self.console.print(plain(f"plan: {plan['plan_code']} {plan['name']}"))
                 walker = Walker(
@@ -254,6 +263,7 @@ class Registration:
                         concurrency=effective_concurrency(self.options.concurrency, self.options.portal_url),
                         crashed=walker.crashed,
                     )
+                self.unreachable = walker.unreachable
 
     def run(self) -> RunResult:
         from portal_bot.profiles import load_cohort
@@ -293,6 +303,8 @@ class Registration:
                     run_sync(lambda: self._walk_all(choice, cohort, todo, ledger, run_id, run_dir))
                     self.console.print()
                 state = "ok" if all(j.outcome.ok for j in jobs) else "incomplete"
+                if self.unreachable is not None:
+                    state = "site unreachable"
             finally:
                 try:
                     ledger.finish_run(run_id, state)
@@ -304,6 +316,13 @@ class Registration:
             run_id, str(self.cohort_dir), self.options.portal_url, started, datetime.now().astimezone()
         )
         html, xlsx = write_report(info, outcomes, run_dir / "report")
+        if self.unreachable is not None:  # one line for the run, not one error per candidate
+            left = sum(1 for o in outcomes if o.message.startswith(NOT_ATTEMPTED))
+            raise PortalUnreachableError(
+                f"site unreachable: {self.unreachable.message};"
+                f" the run stopped, {left} candidate(s) not attempted",
+                hint=f"{self.unreachable.hint}; rerun when the site answers. Report: {html}",
+            )
         return RunResult(run_id, outcomes, html, xlsx)
 
 
@@ -350,6 +369,8 @@ def register_cohort(
     Raises:
         ConfigError, ProfileError: bad options, a broken ``cohort.yaml``, or a plan not found.
         BrowserUnavailableError: no Chromium, or it would not start.
+        PortalUnreachableError: nothing answered at ``portal_url``; every candidate not done by then is
+            marked as not attempted in the ledger and the report, which are written first.
         StateError: the ledger or the state folder cannot be used.
     """
     options = RegisterOptions(

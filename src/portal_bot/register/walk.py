@@ -4,6 +4,10 @@ Order of work for one candidate (each point is a safe place to stop and rerun fr
   1. the saved session, else the login flow (a person logs in; the session is saved 0600);
   2. the site's own application list: an application already submitted for this plan ends here,
      whatever the ledger says (a kill -9 between 提交 and the ledger write never causes a second one);
+     one returned for changes (驳回修改) is reopened and resubmitted with 继续提交审核 (3 to 6 again,
+     the same flows and the same checks; the ledger records the resubmission and the site's reason).
+     A candidate the ledger knows as submitted is read from the site only with a saved login: without
+     one the ledger is trusted (logging a person in just to look is not worth a QR scan);
   3. open-plan and register flows up to the preview (a draft on the site is continued, not duplicated);
   4. the preview read back and compared with the profile: any difference stops this candidate;
   5. a person approves (or --confirm auto, mock portal only unless explicitly allowed);
@@ -33,7 +37,7 @@ from portal_bot.cohortrun.politeness import HostLimiter, be_polite
 from portal_bot.cohortrun.relay import HumanTask, Relay
 from portal_bot.cohortrun.retry import RetryPolicy
 from portal_bot.cohortrun.sessions import session_file
-from portal_bot.cohortrun.states import is_submitted
+from portal_bot.cohortrun.states import State, is_submitted, parse_state
 from portal_bot.errors import (
     ConfigError,
     DataError,
@@ -41,6 +45,7 @@ from portal_bot.errors import (
     FlowError,
     HumanStepTimeoutError,
     PortalError,
+    PortalUnreachableError,
     SessionExpiredError,
     SiteMismatchError,
     StateError,
@@ -82,11 +87,34 @@ class Job:
     outcome: CandidateOutcome
     prepared: dict[str, str | None] = field(default_factory=dict)
     ledger_id: int = 0
+    earlier: bool = False  # the ledger says an earlier run submitted it: the site says what is now
 
     @property
     def candidate(self) -> Candidate:
         assert self.result.candidate is not None
         return self.result.candidate
+
+
+def from_ledger(job: Job, progress: Progress) -> None:
+    """Trust the ledger: submitted in an earlier run, and no saved login to read the site with."""
+    job.outcome.outcome = Outcome.ALREADY_SUBMITTED
+    job.outcome.message = "submitted in an earlier run (ledger); no saved login to read the site with"
+    progress.set(job.row, "done", "ledger", "earlier run")
+
+
+#: How a candidate left alone because the site cannot be reached starts its message.
+NOT_ATTEMPTED = "not attempted: site unreachable"
+
+
+def not_attempted(
+    job: Job, why: PortalUnreachableError, ledger: Ledger, run_id: int, progress: Progress
+) -> None:
+    """A candidate left alone because nothing answers at the portal (the run reports that once)."""
+    out = job.outcome
+    out.outcome, out.message = Outcome.SKIPPED, mask_text(f"{NOT_ATTEMPTED} — {why.message}")
+    if not job.earlier:
+        ledger.mark_candidate(job.ledger_id, "failed", None, message=out.message, run_id=run_id)
+    progress.set(job.row, "failed", None, "site unreachable")
 
 
 @dataclass
@@ -111,6 +139,8 @@ class Walker:
     qa: Any = None
     human_timeout: float = 600.0
     keep_unmasked: bool = False  # --keep-unmasked-evidence: an unmasked preview too, never linked
+    #: Set once a candidate found that nothing answers at the portal: the run stops there.
+    unreachable: PortalUnreachableError | None = None
 
     # ------------------------------------------------------------------ one candidate, with retries
 
@@ -120,6 +150,9 @@ class Walker:
         started = time.monotonic()
         try:
             for attempt in range(1, self.retry.attempts + 1):
+                if self.unreachable is not None:  # another candidate found the site gone: stop
+                    self.not_attempted(job, self.unreachable)
+                    return out
                 try:
                     await self._attempt(job)
                     return out
@@ -133,6 +166,10 @@ class Walker:
                     out.outcome, out.message = Outcome.FLOW_ERROR, mask_text(str(exc))
                 except PortalError as exc:
                     out.outcome, out.message = Outcome.PORTAL_ERROR, mask_text(str(exc))
+                    if isinstance(exc, PortalUnreachableError) and not self.retry.again(attempt):
+                        self.unreachable = self.unreachable or exc
+                        self.not_attempted(job, self.unreachable)
+                        return out
                     if self.retry.again(attempt):
                         delay = self.retry.wait(attempt)
                         said = f"{out.message} — " if isinstance(exc, ExplainedError) else ""
@@ -154,12 +191,18 @@ class Walker:
         self.failed(job)
         return job.outcome
 
+    def not_attempted(self, job: Job, why: PortalUnreachableError) -> None:
+        not_attempted(job, why, self.ledger, self.run_id, self.progress)
+
     def failed(self, job: Job) -> None:
         out = job.outcome
-        try:
-            self.ledger.mark_candidate(job.ledger_id, "failed", None, message=out.message, run_id=self.run_id)
-        except StateError as exc:  # a ledger busy past its timeout: this candidate fails, the run goes on
-            out.message = f"{out.message} (not recorded in the ledger: {exc})"
+        if not job.earlier:  # a failed look at an application submitted earlier leaves it submitted
+            try:
+                self.ledger.mark_candidate(
+                    job.ledger_id, "failed", None, message=out.message, run_id=self.run_id
+                )
+            except StateError as exc:  # a ledger busy past its timeout: this candidate fails, the run goes on
+                out.message = f"{out.message} (not recorded in the ledger: {exc})"
         self.progress.set(job.row, "failed", None, out.outcome.value)
 
     # ------------------------------------------------------------------ one attempt
@@ -256,10 +299,11 @@ class Walker:
         job.outcome.message = f"on the site: {app.state_text}"
         self.progress.set(job.row, "done", "list", app.state_text)
 
-    async def _confirm(self, job: Job) -> bool:
+    async def _confirm(self, job: Job, resubmit: bool = False) -> bool:
         if self.confirm_auto:
             return True
-        task = HumanTask(job.candidate.name, "confirm", detail=f"plan {self.plan.get('plan_code', '')}")
+        verb = "resubmit (继续提交审核)" if resubmit else "plan"
+        task = HumanTask(job.candidate.name, "confirm", detail=f"{verb} {self.plan.get('plan_code', '')}")
         task.check = "the preview shows the profile's values (read back and compared: no difference)"
         photo = job.prepared.get("photo")
         for name, file in (("preview", job.outcome.preview), ("photo", Path(photo) if photo else None)):
@@ -294,6 +338,9 @@ class Walker:
                 apps = await self._read_list(page)
             except SessionExpiredError:
                 apps = None
+        if apps is None and job.earlier:
+            from_ledger(job, self.progress)
+            return
         if apps is None:
             self.progress.start(row, "login")
             out.step = "login"
@@ -301,9 +348,16 @@ class Walker:
             await save_storage_state(context, state_file)
             apps = await self._read_list(page)
         existing = self._existing(apps)
-        if existing is not None and is_submitted(existing.state_text):
+        returned = existing is not None and parse_state(existing.state_text) is State.RETURNED
+        if existing is not None and is_submitted(existing.state_text) and not returned:
             self._already(job, existing)
             return
+        reason = ""
+        if existing is not None and returned:
+            job.earlier = False  # from here this run changes the application: the ledger follows it
+            reason = mask_text(existing.reason)
+            ledger.add_observation(job.ledger_id, existing.state_text, State.RETURNED.value, reason or None)
+            self.progress.set(row, "working", "resubmit", f"驳回修改: {reason}")
         ledger.mark_candidate(job.ledger_id, "in_progress", "logged_in", run_id=run_id)
         _crash_point("logged-in")
         out.step = "register"
@@ -332,7 +386,7 @@ class Walker:
             self.progress.set(row, "failed", "preview", "mismatch")
             return
         self.progress.set(row, "waiting", "confirm")
-        if not await self._confirm(job):
+        if not await self._confirm(job, resubmit=returned):
             out.outcome, out.message = Outcome.SKIPPED, "not confirmed: nothing submitted (rerun to continue)"
             ledger.mark_candidate(job.ledger_id, "waiting", "preview", message=out.message, run_id=run_id)
             self.progress.set(row, "failed", "confirm", "not confirmed")
@@ -342,7 +396,11 @@ class Walker:
             again = self._existing(await self._read_list(check))
         finally:
             await check.close()
-        if again is not None and is_submitted(again.state_text):
+        if (
+            again is not None
+            and is_submitted(again.state_text)
+            and not (returned and parse_state(again.state_text) is State.RETURNED)
+        ):
             self._already(job, again)
             return
         self.progress.start(row, "submit")
@@ -351,12 +409,23 @@ class Walker:
         await runner.run(self.flows["submit"], ctx=ctx, env=ctx.env)
         _crash_point("submitted-before-ledger")
         after = self._existing(await self._read_list(page))
-        if after is None or not is_submitted(after.state_text):
+        if (
+            after is None
+            or not is_submitted(after.state_text)
+            or parse_state(after.state_text) is State.RETURNED
+        ):
             shown_state = after.state_text if after else "no application"
             raise PortalError(f"提交 was clicked but the list shows {shown_state}")
-        ledger.mark_candidate(
-            job.ledger_id, "submitted", "submitted", message=after.state_text, run_id=run_id
-        )
+        if returned:
+            message = (
+                f"resubmitted after 驳回修改 (审核意见: {reason or '—'}); on the site: {after.state_text}"
+            )
+            ledger.mark_candidate(job.ledger_id, "submitted", "resubmitted", message=message, run_id=run_id)
+            out.outcome, out.message = Outcome.RESUBMITTED, message
+        else:
+            ledger.mark_candidate(
+                job.ledger_id, "submitted", "submitted", message=after.state_text, run_id=run_id
+            )
+            out.outcome, out.message = Outcome.SUBMITTED, f"on the site: {after.state_text}"
         await save_storage_state(context, state_file)
-        out.outcome, out.message = Outcome.SUBMITTED, f"on the site: {after.state_text}"
-        self.progress.set(row, "done", "submitted", after.state_text)
+        self.progress.set(row, "done", "resubmitted" if returned else "submitted", after.state_text)

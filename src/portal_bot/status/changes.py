@@ -244,6 +244,33 @@ def exit_code(observations: Iterable[Observation], *, run_errors: int = 0) -> in
     return EXIT_NOTHING_TO_DO
 
 
+def _arg(value: str) -> str:
+    """A command-line argument as typed in any shell (quoted only when it holds a space or quote)."""
+    if value and not any(ch.isspace() or ch in "\"'" for ch in value):
+        return value
+    return '"' + value.replace('"', '\\"') + '"'
+
+
+def next_command(obs: Observation, cohort: str, *, portal: str | None = None) -> str | None:
+    """The portal-bot command that does the coordinator's next step for ``obs``, or None.
+
+    A return (驳回修改) or an unfinished registration is ``portal-bot register COHORT --only NAME``
+    (register reopens a returned application and resubmits it); a login to renew is
+    ``portal-bot status COHORT --interactive``. Other actions happen on the site or need a person.
+
+    Args:
+        obs: the candidate's current observation.
+        cohort: the cohort folder as the command should name it.
+        portal: ``--portal URL`` to add (None when the run used the default address).
+    """
+    where = f" --portal {_arg(portal)}" if portal else ""
+    if obs.action in (Action.FIX_AND_RESUBMIT, Action.FINISH_REGISTRATION):
+        return f"portal-bot register {_arg(cohort)} --only {_arg(obs.name)}{where}"
+    if obs.action is Action.LOG_IN_AGAIN:
+        return f"portal-bot status {_arg(cohort)} --interactive{where}"
+    return None
+
+
 def status_document(
     current: Iterable[Observation],
     changes: Iterable[Change],
@@ -251,9 +278,15 @@ def status_document(
     generated_at: datetime,
     cohort: str | None = None,
     run_errors: Iterable[str] = (),
+    commands: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The ``--json`` output (and the generic webhook's body minus ``event``); masked throughout."""
+    """The ``--json`` output (and the generic webhook's body minus ``event``); masked throughout.
+
+    ``commands`` maps a candidate's key to its :func:`next_command`; each candidate has
+    ``next_command`` (null when there is none).
+    """
     current = list(current)
+    commands = commands or {}
     errors = [mask_text(e) for e in run_errors]
     groups = group_by_action(current)
     return {
@@ -266,7 +299,10 @@ def status_document(
                 "action": action.value,
                 "label": action.label,
                 "advice": action.advice,
-                "candidates": [o.to_dict() for o in members],
+                "candidates": [
+                    {**o.to_dict(), "next_command": mask_text(commands[o.key]) if o.key in commands else None}
+                    for o in members
+                ],
             }
             for action, members in groups.items()
         ],

@@ -97,7 +97,7 @@ def _show(result: object, *, as_json: bool) -> None:
     import json
 
     from portal_bot.status.run import StatusResult
-    from portal_bot.status.table import changes_view, status_table
+    from portal_bot.status.table import changes_view, next_steps_view, status_table
 
     assert isinstance(result, StatusResult)
     err = make_console(stderr=True)
@@ -106,6 +106,9 @@ def _show(result: object, *, as_json: bool) -> None:
     else:
         out = make_console()
         out.print(status_table(result.current, title=escape(f"portal-bot status · {result.cohort}")))
+        steps = next_steps_view(result.current, result.commands)
+        if steps is not None:
+            out.print(steps, soft_wrap=True, highlight=False)
         out.print(changes_view(result.changes))
         for line in result.run_errors:
             out.print(f"[red]error:[/] {escape(line)}", highlight=False)

@@ -14,7 +14,7 @@ target and renames.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -185,9 +185,12 @@ def render_html(
     title: str = DEFAULT_TITLE,
     cohort: str | None = None,
     generated_at: datetime | None = None,
+    commands: Mapping[str, str] | None = None,
 ) -> str:
-    """The whole report page as a string (masked and escaped)."""
+    """The whole report page as a string (masked and escaped); ``commands`` maps a candidate's key to
+    the command of its next step (:func:`~portal_bot.status.changes.next_command`)."""
     history = list(history)
+    commands = commands or {}
     generated_at = generated_at or datetime.now(UTC)
     current = current_states(history)
     last_seen = _last_seen(history)
@@ -224,6 +227,7 @@ def render_html(
         "原因 Reason",
         "查询时间 Seen",
         "备注 Note",
+        "下一步 Next step",
     ):
         out.append(f"<th>{_e(head)}</th>")
     out.append("</tr></thead><tbody>")
@@ -231,7 +235,7 @@ def render_html(
     for obs in current:
         if obs.action is not group:
             group = obs.action
-            out.append(f'<tr class="group"><td colspan="7">{_e(group.label)} · {_e(group.advice)}</td></tr>')
+            out.append(f'<tr class="group"><td colspan="8">{_e(group.label)} · {_e(group.advice)}</td></tr>')
         out.append(
             "<tr>"
             + "".join(
@@ -244,6 +248,7 @@ def render_html(
                     _e(obs.reason or ""),
                     _e(_when(obs.observed_at)),
                     _e(_note(obs, last_seen)),
+                    f"<code>{_e(commands[obs.key])}</code>" if obs.key in commands else "",
                 )
             )
             + "</tr>"

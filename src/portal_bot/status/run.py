@@ -7,7 +7,10 @@ the plan, politeness, each candidate isolated, states), :mod:`portal_bot.portal`
 :mod:`.notify` and :mod:`.report`. :func:`run_status` is ``portal-bot status`` once, as a function.
 
 Rules this module keeps: one candidate never fails the run (a missing or expired login is
-``needs_login``, anything else that goes wrong is ``error`` with a note); the same politeness as
+``needs_login``, anything else that goes wrong is ``error`` with a note), but a run in which no
+candidate could be read because the address does not answer or is not the portal (a wrong
+``--portal``: no saved login there either) is one error for the run, recorded as nothing and
+notified to no one (:func:`portal_reached`); the same politeness as
 ``register``; a state text it does not know stays ``unknown``. It never submits and never changes
 an application; it logs in only with ``interactive`` (a person scans, or the password is set).
 """
@@ -33,14 +36,27 @@ from portal_bot.cohortrun.relay import Relay
 from portal_bot.cohortrun.retry import STATUS_RETRY
 from portal_bot.cohortrun.sessions import session_file
 from portal_bot.cohortrun.states import State, parse_state
-from portal_bot.errors import PortalBotError, ProfileError, SessionExpiredError
+from portal_bot.errors import (
+    PortalBotError,
+    PortalUnreachableError,
+    ProfileError,
+    SessionExpiredError,
+)
 from portal_bot.ledger import Ledger
 from portal_bot.portal._sync import run_sync
 from portal_bot.privacy import mask_text
 from portal_bot.profiles.loader import Cohort, load_candidate, load_cohort
 from portal_bot.profiles.models import Candidate
 from portal_bot.settings import Settings
-from portal_bot.status.changes import Change, Observation, baseline, diff, exit_code, status_document
+from portal_bot.status.changes import (
+    Change,
+    Observation,
+    baseline,
+    diff,
+    exit_code,
+    next_command,
+    status_document,
+)
 from portal_bot.status.messages import StatusMessage
 from portal_bot.status.notify import Delivery, Notifier, send_all
 from portal_bot.status.report import write_html, write_xlsx
@@ -79,6 +95,7 @@ class StatusResult:
     deliveries: list[Delivery] = field(default_factory=list)
     reports: list[Path] = field(default_factory=list)
     politeness_wait: float = 0.0  # seconds spent waiting between page loads
+    commands: dict[str, str] = field(default_factory=dict)  # key → the next step's command
 
     @property
     def exit_code(self) -> int:
@@ -92,6 +109,7 @@ class StatusResult:
             generated_at=self.generated_at,
             cohort=self.cohort,
             run_errors=self.run_errors,
+            commands=self.commands,
         )
         doc["plan_code"] = self.plan_code
         doc["notifications"] = [
@@ -169,6 +187,8 @@ class _Reader:
         self.portal_url = portal_url
         self.plan_code = plan_code
         self.limiter = limiter
+        #: True once any page of the portal answered (a list, the login page, even a 5xx of the site)
+        self.reached = False
 
     def _obs(
         self, p: Person, state: State, text: str = "", reason: str | None = None, note: str | None = None
@@ -188,10 +208,12 @@ class _Reader:
             try:
                 return await self._read_once(p, path)
             except SessionExpiredError:
+                self.reached = True
                 if self.relay is not None and p.candidate is not None:
                     return await self._log_in_and_read(p, path)
                 return self._obs(p, State.NEEDS_LOGIN, note="the saved login expired")
             except PortalBotError as exc:
+                self.reached = self.reached or not isinstance(exc, PortalUnreachableError)
                 last_error = str(exc)
             except Exception as exc:  # a browser crash must cost one candidate, never the run
                 last_error = describe(exc)
@@ -246,6 +268,7 @@ class _Reader:
             rows = await read_applications(page, self.portal_url)
         finally:
             await context.close()
+        self.reached = True
         mine = [r for r in rows if r.plan_code == self.plan_code]
         if not mine:
             return self._obs(p, State.NOT_SUBMITTED)
@@ -273,7 +296,36 @@ async def read_all(
         plan_code = await _plan_code(browser, cohort, portal_url, limiter)
         reader = _Reader(browser, settings, ledger, portal_url, plan_code, limiter, relay)
         current = await for_each(people, reader.read, concurrency=workers, crashed=reader.crashed)
+        if not reader.reached and cohort.plan.plan_code:  # a plan found by search: the portal answered
+            await portal_reached(browser, portal_url, plan_code, limiter)
     return plan_code, current, limiter
+
+
+async def portal_reached(
+    browser: AsyncBrowser, portal_url: str, plan_code: str, limiter: HostLimiter
+) -> None:
+    """Check that the portal answers when no candidate's read reached it (none had a saved login
+    there, or every read failed to connect): the public plan search, one page.
+
+    Raises:
+        PortalUnreachableError: nothing answers, or the pages are not the portal's.
+    """
+    from portal_bot.browser import new_context
+    from portal_bot.portal.plans import search_plans
+
+    context = await new_context(browser)
+    try:
+        await limiter.page_load()
+        await search_plans(await context.new_page(), portal_url, keyword=plan_code, max_pages=1)
+    except PortalUnreachableError as exc:
+        raise PortalUnreachableError(
+            f"site unreachable or not the portal: no candidate could be read ({exc.message})",
+            hint="check --portal and the network; nothing was recorded or notified",
+        ) from exc
+    except PortalBotError as exc:  # the portal answered (busy, slow): the candidates' notes say more
+        logger.info("portal check: {}", exc)
+    finally:
+        await context.close()
 
 
 async def _plan_code(browser: AsyncBrowser, cohort: Cohort, portal_url: str, limiter: HostLimiter) -> str:
@@ -310,6 +362,8 @@ def run_status(
 
     Raises:
         ProfileError: ``cohort.yaml`` is missing or broken, or its plan cannot be found.
+        PortalUnreachableError: no candidate could be read because nothing answers at ``portal_url`` or
+            its pages are not the portal's (nothing is recorded or notified).
         BrowserUnavailableError, StateError: no browser, or the ledger cannot be used.
     """
     cohort = load_cohort(cohort_dir)
@@ -345,6 +399,11 @@ def run_status(
             generated_at = datetime.now(UTC)
             result = StatusResult(name, generated_at, current, changes, run_errors, plan_code)
             result.politeness_wait = limiter.waited
+            portal = None if portal_url.rstrip("/") == settings.portal_url.rstrip("/") else portal_url
+            for obs in current:
+                command = next_command(obs, str(cohort_dir), portal=portal)
+                if command is not None:
+                    result.commands[obs.key] = command
             if limiter.waited:
                 logger.info("politeness: waited {:.1f} s between page loads", limiter.waited)
             if notifiers and (changes or run_errors):
@@ -355,13 +414,27 @@ def run_status(
             history = _history(ledger, people, key, plan_code)
             out = report_dir or default_report_dir(settings)
             result.reports = [
-                write_html(out / f"status-{name}.html", history, cohort=name, generated_at=generated_at),
+                write_html(
+                    out / f"status-{name}.html",
+                    history,
+                    cohort=name,
+                    generated_at=generated_at,
+                    commands=result.commands,
+                ),
                 write_xlsx(out / f"status-{name}.xlsx", history, generated_at=generated_at),
             ]
             outcome = f"exit {result.exit_code}"
             return result
         except ProfileError:
             outcome = "plan not found"
+            raise
+        except PortalUnreachableError as exc:  # nothing recorded, nothing notified: one run error
+            outcome = "site unreachable"
+            if not exc.message.startswith("site unreachable"):
+                raise PortalUnreachableError(
+                    f"site unreachable or not the portal ({exc.message})",
+                    hint="check --portal and the network; nothing was recorded or notified",
+                ) from exc
             raise
         finally:
             ledger.finish_run(run_id, outcome)

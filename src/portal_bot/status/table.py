@@ -7,7 +7,7 @@ rich markup in people's text is escaped: this module must never let a name style
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from rich.console import Group, RenderableType
 from rich.markup import escape
@@ -43,6 +43,27 @@ def status_table(current: Iterable[Observation], *, title: str = "portal-bot sta
                 state += f" ({obs.state_text})"
             table.add_row(_m(obs.name), _m(state), _m(detail), obs.observed_at.strftime("%m-%d %H:%M"))
     return table
+
+
+def next_steps_view(current: Iterable[Observation], commands: Mapping[str, str]) -> RenderableType | None:
+    """The commands that do the next steps, one per line (never wrapped: copy them), or None.
+
+    A command shared by several candidates (``status --interactive``) is listed once with their names.
+    """
+    names: dict[str, list[str]] = {}
+    for members in group_by_action(current).values():
+        for obs in members:
+            if obs.key in commands:
+                names.setdefault(commands[obs.key], []).append(obs.name)
+    if not names:
+        return None
+    lines = [Text("下一步 · next steps:", style="bold")]
+    for command, who in names.items():
+        line = Text("  ")
+        line.append(mask_text(command), style="bold")
+        line.append(f"   # {mask_text('、'.join(who))}", style="dim")
+        lines.append(line)
+    return Group(*lines)
 
 
 def changes_view(changes: Sequence[Change]) -> RenderableType:

@@ -167,3 +167,11 @@ def test_photo_path_survives_outcomes_json(tmp_path: Path) -> None:
     save_outcomes(tmp_path, 7, "c", "http://127.0.0.1:1", datetime(2026, 11, 26, 9, 0), outcomes)
     _, loaded = load_outcomes(tmp_path)
     assert loaded[0].photo == outcomes[0].photo
+
+
+def test_every_outcome_has_words_for_the_head_teacher() -> None:
+    """A new Outcome (site mismatch, resubmitted…) must not crash the report with a KeyError."""
+    from portal_bot.register.outcome import NEXT_STEP, Outcome
+    from portal_bot.register.report import _WORDS
+
+    assert set(_WORDS) == set(Outcome) == set(NEXT_STEP)
