@@ -42,8 +42,8 @@ _WORDS: dict[Outcome, tuple[str, str]] = {
     Outcome.FLOW_ERROR: ("网站页面有变化", "请技术人员查看技术证据并调整流程后重新运行。"),
     Outcome.SITE_MISMATCH: (
         "网站与流程不一致，未提交",
-        "网站页面和流程文件不符：按原因里的文件和行号改正流程（见 docs/flows.md“When the real site differs”），"
-        "运行 portal-bot flows check 后重新运行。",
+        "网站页面和流程文件不符：按原因里的文件和行号改正流程"
+        "（见 docs/flows.md“When the real site differs”），运行 portal-bot flows check 后重新运行。",
     ),
     Outcome.SKIPPED: ("未提交", "见原因；解决后重新运行。"),
     Outcome.ERROR: ("程序出错", "重新运行；如再次出现，把技术证据发给技术人员。"),
