@@ -543,7 +543,11 @@ class FlowRunner:
                 raise FlowError(
                     exc.message, path=where.path, line=where.line, field=exc.field, hint=exc.hint
                 ) from exc
-            if req.kind in ("select", "choose", "check") and i + 1 < len(todo):
+            # A choice can reveal or hide a section; only what was missing or hidden may change
+            # (visible controls keep their tags), so look again only when such a field is left.
+            if req.kind in ("select", "choose", "check") and any(
+                r.get("error") or r.get("hidden") for r in results[i + 1 :]
+            ):
                 results[i + 1 :] = await locate.peek(self.page, [t[0] for t in todo[i + 1 :]])
 
     @registry.handler("human")
@@ -569,7 +573,7 @@ class FlowRunner:
                     line=step.where.line,
                 ) from exc
 
-        qr = await find_qr(self.page, args.qr)
+        qr = await find_qr(self.page, args.qr, decode=getattr(self.human, "decodes_qr", True))
         message = args.message.render(ctx) if args.message is not None else None
         request = HumanRequest(args.kind, self.page, qr, message, timeout, flow.name, wait_until_done)
         try:

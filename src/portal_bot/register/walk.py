@@ -116,7 +116,7 @@ class Walker:
         try:
             for attempt in range(1, self.retry.attempts + 1):
                 try:
-                    await self._attempt(job)
+                    await self._attempt(job, attempt)
                     return out
                 except (DataError, ConfigError) as exc:  # bad data, or a login set-up to fix
                     out.outcome, out.message = Outcome.DATA_ERROR, mask_text(str(exc))
@@ -158,7 +158,7 @@ class Walker:
             username = "sim-" + self.ledger.candidate_key(job.candidate.id_number)[:12]
         return Person(job.candidate.name, username, str(self.plan.get("plan_code", "")))
 
-    async def _attempt(self, job: Job) -> None:
+    async def _attempt(self, job: Job, attempt: int = 1) -> None:
         person = self._person(job)
         password = password_for(job.candidate, job.result.file.name, simulate=self.simulate_human)
         if self.simulate_human:
@@ -174,7 +174,9 @@ class Walker:
         state_file = session_file(self.settings, self.ledger, self.portal_url, job.candidate.id_number)
         context = await new_context(self.browser, storage_state=state_file)
         await be_polite(context, self.limiter)
-        await context.tracing.start(screenshots=True, snapshots=True)
+        # The first attempt records a lightweight trace (actions, network, DOM snapshots: what a
+        # failure needs); the screencast costs ~0.6 s a candidate, so only a retry records it too.
+        await context.tracing.start(screenshots=attempt > 1, snapshots=True)
         keep_trace = False
         page = await context.new_page()
         record = self.ledger.step_recorder(self.run_id, job.ledger_id)
@@ -315,15 +317,13 @@ class Walker:
         self.progress.start(row, "submit")
         out.step = "submit"
         ledger.mark_candidate(job.ledger_id, "submitting", "submitting", run_id=run_id)
-        await runner.run(self.flows["submit"], ctx=ctx, env=ctx.env)
+        done = await runner.run(self.flows["submit"], ctx=ctx, env=ctx.env)
         _crash_point("submitted-before-ledger")
-        after = self._existing(await self._read_list(page))
-        if after is None or not is_submitted(after.state_text):
-            shown_state = after.state_text if after else "no application"
-            raise PortalError(f"提交 was clicked but the list shows {shown_state}")
-        ledger.mark_candidate(
-            job.ledger_id, "submitted", "submitted", message=after.state_text, run_id=run_id
-        )
+        # the page the site returns after 提交 says the state: no third read of the list
+        state = str(done.vars.get("state") or "")
+        if not is_submitted(state):
+            raise PortalError(f"提交 was clicked but the site shows {state or 'no 报名状态'}")
+        ledger.mark_candidate(job.ledger_id, "submitted", "submitted", message=state, run_id=run_id)
         await save_storage_state(context, state_file)
-        out.outcome, out.message = Outcome.SUBMITTED, f"on the site: {after.state_text}"
-        self.progress.set(row, "done", "submitted", after.state_text)
+        out.outcome, out.message = Outcome.SUBMITTED, f"on the site: {state}"
+        self.progress.set(row, "done", "submitted", state)
