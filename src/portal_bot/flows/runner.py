@@ -64,6 +64,9 @@ from portal_bot.privacy import mask_text
 DEFAULT_TIMEOUT = 15.0
 Status = Literal["started", "finished", "failed", "skipped", "retrying"]
 
+#: A form control's value, or any other element's rendered text (what ``extract: {css:}`` reads).
+_TEXT_OF_JS = "e => ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.tagName) ? e.value : e.innerText"
+
 
 @dataclass(frozen=True)
 class StepEvent:
@@ -491,12 +494,9 @@ class FlowRunner:
         args = _args(step, Extract)
         target = args.target
         if target.css is not None:
-            loc = self.page.locator(target.css).first
-            await loc.wait_for(timeout=timeout * 1000)
-            tag = await loc.evaluate("e => e.tagName")
-            text = (
-                await loc.input_value() if tag in ("INPUT", "TEXTAREA", "SELECT") else await loc.inner_text()
-            )
+            await self.page.locator(target.css).first.wait_for(timeout=timeout * 1000)
+            # one round trip for the text (a locator's evaluate takes a handle and disposes of it)
+            text = await self.page.eval_on_selector(target.css, _TEXT_OF_JS)
         else:
             (res,) = await locate.resolve(self.page, [locate.Request(target.field or "", "value")], timeout)
             text = str(res.get("value", ""))
