@@ -60,6 +60,9 @@ COL = {
     "photo": "column90",
 }
 
+#: The mock page checks its QR status now rather than at its next 1 s tick (portal-bot does the same).
+_POLL_NOW = "() => { if (window.portalPollNow) { window.portalPollNow(); } }"
+
 
 def _value(options: tuple[tuple[str, str], ...], text: str) -> str:
     return next(v for v, t in options if t == text or t.endswith("/" + text))
@@ -140,7 +143,8 @@ async def _one(browser: Any, qa: QAClient, url: str, c: Any, prepared: Any, inde
         await page.goto(f"{url}/sso/login?method=qr")
         token = await page.get_attribute("img.qr-img", "data-token")
         await asyncio.to_thread(qa.scan_login, username, token)
-    await page.wait_for_url("**/user/basic-info**")  # the page's own 1 s poll redirects (QR)
+        await page.evaluate(_POLL_NOW)
+    await page.wait_for_url("**/user/basic-info**")  # the page's poll redirects (QR)
     phase("login")
     await page.fill("#infoForm tr:has(td.tit:has-text('手机号码')) input", c.phone)
     await page.fill("#infoForm tr:has(td.tit:has-text('通讯地址')) input", c.address)
@@ -167,7 +171,8 @@ async def _one(browser: Any, qa: QAClient, url: str, c: Any, prepared: Any, inde
     await page.wait_for_selector(".sign-box")
     phase("step2")
     await asyncio.to_thread(qa.sign, account=username, plan_no=PLAN_CODE)
-    await page.wait_for_selector(".sign-state.signed")  # the page's own 1 s poll
+    await page.evaluate(_POLL_NOW)
+    await page.wait_for_selector(".sign-state.signed")  # the page's poll
     phase("sign")
     async with page.expect_navigation():
         await page.click(".actions a.btn-primary")

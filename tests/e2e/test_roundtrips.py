@@ -19,8 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 #: One sample candidate (王小明: QR login, 个人基本信息, student, no promotion), from a fresh portal
 #: and an empty state directory to 待审核, browser launch and close included. Measured 2026-11-28:
-#: 166, the same breakdown in two runs at load 25 and 39 (docs/benchmarks.md); budget 166 + 10 %.
-BUDGET = 183
+#: 166 before issue 14 part B; 123 after it (load 34, docs/benchmarks.md); budget 123 + 10 %.
+BUDGET = 136
 
 
 def test_one_registration_stays_within_the_round_trip_budget(

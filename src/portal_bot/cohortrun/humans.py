@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from loguru import logger
+
 from portal_bot.cohortrun.politeness import is_loopback
 from portal_bot.cohortrun.relay import HumanTask, Relay
 from portal_bot.errors import ConfigError, HumanStepTimeoutError
@@ -50,15 +52,29 @@ class RelayedHumans:
 
 
 def qr_token(text: str | None) -> str | None:
-    """The token at the end of a QR code's URL (``…/sso/qr/<token>``), if any."""
+    """The token at the end of a QR code's URL (``…/sso/qr/<token>``), if any.
+
+    The picture's own address (``…/sso/qr/<token>.png``) names the same token.
+    """
     if not text:
         return None
     path = urlsplit(text).path.rstrip("/")
-    return path.rsplit("/", 1)[-1] or None
+    last = path.rsplit("/", 1)[-1]
+    return last.removesuffix(".png") or None
+
+
+#: Asks the mock portal's page to check the QR status now instead of at its next 1 s poll.
+_POLL_NOW_JS = "() => { if (window.portalPollNow) { window.portalPollNow(); } }"
 
 
 class SimulatedHumans:
-    """Completes login and signature QR steps through the mock portal's QA API (mock portal only)."""
+    """Completes login and signature QR steps through the mock portal's QA API (mock portal only).
+
+    The token is in the code's picture address, so the code is neither screenshotted nor decoded;
+    after the scan the page is told to look at once, so the step ends when the site shows it.
+    """
+
+    decodes_qr = False
 
     def __init__(self, qa: Any, portal_url: str, person: Person) -> None:
         if not is_loopback(portal_url):
@@ -75,7 +91,8 @@ class SimulatedHumans:
         username = self.person.username
         assert username is not None
         if request.kind == "login":
-            token = qr_token(request.qr.text if request.qr else None)
+            qr = request.qr
+            token = qr_token(qr.text or qr.src) if qr else None
             await asyncio.to_thread(self.qa.scan_login, username, token)
         elif request.kind == "signature":
             await asyncio.to_thread(self.qa.sign, account=username, plan_no=self.person.plan_code)
@@ -83,4 +100,8 @@ class SimulatedHumans:
             raise HumanStepTimeoutError(
                 f"{self.person.name}: a simulated person does not confirm '{request.kind}'"
             )
+        try:
+            await request.page.evaluate(_POLL_NOW_JS)
+        except Exception as exc:  # noqa: BLE001 - the page may already be on its way elsewhere
+            logger.debug("poll-now not delivered: {}", exc)
         await request.wait_until_done(request.timeout)

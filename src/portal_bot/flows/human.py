@@ -56,13 +56,18 @@ class HumanHandler(Protocol):
     Implementations show ``request.qr`` or ``request.message`` wherever the person is, then usually
     ``await request.wait_until_done(request.timeout)``. They raise HumanStepTimeoutError when the
     person does not finish in time. The runner checks the ``until:`` expectation again afterwards.
+    A handler with ``decodes_qr = False`` gets the code's ``src`` only (no screenshot, no decoding).
     """
 
     async def __call__(self, request: HumanRequest) -> None: ...
 
 
-async def find_qr(page: AsyncPage, selector: str | None) -> QrCode | None:
-    """The first visible QR code on the page (``selector`` when the flow names one), or None."""
+async def find_qr(page: AsyncPage, selector: str | None, *, decode: bool = True) -> QrCode | None:
+    """The first visible QR code on the page (``selector`` when the flow names one), or None.
+
+    ``decode=False`` skips the screenshot and OpenCV (about 0.2 s) for handlers that never show the
+    code to a person: ``text`` and ``image`` stay None unless the ``<img>`` holds a ``data:`` URL.
+    """
     loc = page.locator(selector or _QR_SELECTORS).filter(visible=True).first
     if not await loc.count():
         return None
@@ -73,9 +78,11 @@ async def find_qr(page: AsyncPage, selector: str | None) -> QrCode | None:
             image = base64.b64decode(src.split(",", 1)[1])
         except ValueError:
             image = None
+    if image is None and not decode:
+        return QrCode(None, None, src)
     if image is None:
         image = await loc.screenshot()
-    text = decode_qr(image)
+    text = decode_qr(image) if decode else None
     return QrCode(text, image, None if src and src.startswith("data:") else src)
 
 

@@ -225,7 +225,8 @@ function resolveLabels(reqs) {
     if (vis.length) found = vis;
     if (!found.length) { results.push({error: els.length ? 'nocontrol' : 'absent'}); continue; }
     if (found.length > 1) { results.push({error: 'ambiguous', count: found.length}); continue; }
-    results.push(describeControl(found[0][1], r));
+    // hidden: a choice may still reveal another control for this label, so the runner looks again
+    results.push(Object.assign(describeControl(found[0][1], r), vis.length ? {} : {hidden: true}));
   }
   return {results, expired: pageExpired(), ...settledness()};
 }

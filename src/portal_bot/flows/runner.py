@@ -65,6 +65,9 @@ from portal_bot.privacy import mask_text
 DEFAULT_TIMEOUT = 15.0
 Status = Literal["started", "finished", "failed", "skipped", "retrying"]
 
+#: A form control's value, or any other element's rendered text (what ``extract: {css:}`` reads).
+_TEXT_OF_JS = "e => ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.tagName) ? e.value : e.innerText"
+
 
 @dataclass(frozen=True)
 class StepEvent:
@@ -512,12 +515,9 @@ class FlowRunner:
         args = _args(step, Extract)
         target = args.target
         if target.css is not None:
-            loc = self.page.locator(target.css).first
-            await loc.wait_for(timeout=timeout * 1000)
-            tag = await loc.evaluate("e => e.tagName")
-            text = (
-                await loc.input_value() if tag in ("INPUT", "TEXTAREA", "SELECT") else await loc.inner_text()
-            )
+            await self.page.locator(target.css).first.wait_for(timeout=timeout * 1000)
+            # one round trip for the text (a locator's evaluate takes a handle and disposes of it)
+            text = await self.page.eval_on_selector(target.css, _TEXT_OF_JS)
         else:
             (res,) = await locate.resolve(self.page, [locate.Request(target.field or "", "value")], timeout)
             text = str(res.get("value", ""))
@@ -567,7 +567,11 @@ class FlowRunner:
                 raise FlowError(
                     exc.message, path=where.path, line=where.line, field=exc.field, hint=exc.hint
                 ) from exc
-            if req.kind in ("select", "choose", "check") and i + 1 < len(todo):
+            # A choice can reveal or hide a section; only what was missing or hidden may change
+            # (visible controls keep their tags), so look again only when such a field is left.
+            if req.kind in ("select", "choose", "check") and any(
+                r.get("error") or r.get("hidden") for r in results[i + 1 :]
+            ):
                 results[i + 1 :] = await locate.peek(self.page, [t[0] for t in todo[i + 1 :]])
 
     @registry.handler("human")
@@ -593,7 +597,7 @@ class FlowRunner:
                     line=step.where.line,
                 ) from exc
 
-        qr = await find_qr(self.page, args.qr)
+        qr = await find_qr(self.page, args.qr, decode=getattr(self.human, "decodes_qr", True))
         message = args.message.render(ctx) if args.message is not None else None
         request = HumanRequest(args.kind, self.page, qr, message, timeout, flow.name, wait_until_done)
         try:

@@ -86,11 +86,16 @@
     });
   });
 
-  // QR codes: poll until scanned (login) or signed (pledge).
+  // QR codes: poll until scanned (login) or signed (pledge). window.portalPollNow() checks at once
+  // (the QA simulation calls it right after scanning, instead of waiting for the next tick).
+  var checks = [];
+  window.portalPollNow = function () { checks.forEach(function (check) { check(); }); };
   $all("[data-poll]").forEach(function (box) {
     var url = box.getAttribute("data-poll");
     var service = document.querySelector("input[name=service]");
-    var timer = setInterval(function () {
+    var timer = setInterval(check, 1000);
+    checks.push(check);
+    function check() {
       var q = service ? (url.indexOf("?") < 0 ? "?" : "&") + "service=" + encodeURIComponent(service.value) : "";
       fetch(url + q, { credentials: "same-origin", cache: "no-store" }).then(function (r) {
         return r.ok ? r.json() : null;
@@ -106,6 +111,6 @@
           if (sig) { sig.src = url.replace("/sign/status", "/signature.png") + "?t=" + Date.now(); sig.hidden = false; }
         } else if (s.status === "expired" && state) { state.textContent = "二维码已过期，请刷新二维码"; }
       }).catch(function () { /* keep polling */ });
-    }, 1000);
+    }
   });
 })();
