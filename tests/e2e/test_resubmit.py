@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from portal_bot.cohortrun.identity import cohort_key
 from portal_bot.ledger import Ledger
 from portal_bot.mock_portal.server import RunningPortal
+from portal_bot.profiles import load_cohort
 from tests.e2e.conftest import register
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -57,7 +59,7 @@ def test_returned_application_is_fixed_and_resubmitted(fresh_portal: RunningPort
     assert [h["state"] for h in after["history"]][-2:] == ["驳回修改", "待审核"]
 
     with Ledger.open(Path(os.environ["PORTAL_BOT_STATE_DIR"]) / "ledger.sqlite3") as ledger:
-        [row] = ledger.candidates("cohort")
+        [row] = ledger.candidates(cohort_key(load_cohort(cohort), ledger))  # keyed by id, not folder name
         assert row.state == "submitted"
         assert row.safe_point == "resubmitted"
         assert REASON in (row.message or "")
