@@ -38,10 +38,12 @@ def survey_command(
     """
     from portal_bot.cohortrun.launch import choose_browser
     from portal_bot.portal._sync import run_sync
+    from portal_bot.recording.recorder import prepare_folder
     from portal_bot.recording.snapshot import personal_texts
     from portal_bot.recording.survey import run_survey
 
     settings: Settings = ctx.obj
+    prepare_folder(out)  # a folder with files in it is refused before any window opens
     names = list(mask)
     if cohort is not None:
         from portal_bot.profiles import validate_cohort
