@@ -16,6 +16,7 @@ from portal_bot.recording import recorder as recorder_module
 from portal_bot.recording.model import load_recording
 from portal_bot.recording.recorder import Recorder, origin, slug, step_name
 from portal_bot.recording.snapshot import Snapshot, clean_offers, clean_path, clean_text
+from tests.asyncutil import run_async
 
 PNG = b"\x89PNG\r\n\x1a\n-not-really"
 
@@ -96,7 +97,7 @@ def test_pages_are_numbered_once_each_even_when_candidates_record_at_once(
             *(rec.record(p, reason="visited", steps=[f"flows/a.yaml:{i}"]) for i, p in enumerate(pages))
         )
 
-    asyncio.run(go())
+    run_async(go)
     recording = load_recording(tmp_path / "rec")
     assert [p.n for p in recording.pages] == [1, 2, 3, 4, 5, 6]
     assert len({p.name for p in recording.pages}) == 6
@@ -123,7 +124,7 @@ def test_the_same_page_is_recorded_once_per_run_and_its_steps_merged(
             failed_step="x:3",
         )
 
-    asyncio.run(go())
+    run_async(go)
     pages = load_recording(tmp_path / "rec").pages
     assert [(p.path, p.reason) for p in pages] == [
         ("/user/app/1/step2", "visited"),
@@ -143,14 +144,15 @@ def test_a_survey_skips_only_the_same_page_twice_in_a_row(
         for path in ("/a", "/a", "/b", "/a"):
             await rec.record(_Page(path, []), reason="survey")
 
-    asyncio.run(go())
+    run_async(go)
     assert [p.path for p in load_recording(tmp_path / "rec").pages] == ["/a", "/b", "/a"]
 
 
 def test_index_escapes_what_the_site_wrote(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_snapshots(monkeypatch)
     rec = Recorder(tmp_path / "rec", made_by="survey", site="http://127.0.0.1", dedup="row")
-    asyncio.run(rec.record(_Page("/a", ["<script>alert(1)</script>"], title="<b>x</b>"), reason="survey"))
+    page = _Page("/a", ["<script>alert(1)</script>"], title="<b>x</b>")
+    run_async(lambda: rec.record(page, reason="survey"))
     index = (tmp_path / "rec" / "index.html").read_text(encoding="utf-8")
     assert "<script>alert" not in index and "&lt;script&gt;alert(1)&lt;/script&gt;" in index
     assert "&lt;b&gt;x&lt;/b&gt;" in index
