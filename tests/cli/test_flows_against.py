@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,7 +21,7 @@ from typer.testing import CliRunner
 
 from portal_bot.cli import app
 from portal_bot.mock_portal.server import serve_in_thread
-from portal_bot.recording.model import INDEX, Recording, load_recording, save_recording
+from portal_bot.recording.model import INDEX, RecordedPage, Recording, load_recording, save_recording
 from tests.recordings import FLOWS, line_of, save_pages, walk_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -167,6 +170,48 @@ def test_no_patch_without_a_suggestion(recordings: dict[str, Path], project: Pat
     assert f"not in the patch (no suggestion, edit it by hand): flows/{BUTTON} click QQQQ" in err
     patch = (project / "fix.diff").read_text(encoding="utf-8")
     assert "QQQQ" not in patch and patch.count("\n+  - ") == 2  # the two labels only
+
+
+class _Counting(BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_hand_made_recording_is_read_without_any_request(project: Path, tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    there = f"http://127.0.0.1:{server.server_address[1]}"
+    rec = tmp_path / "hand"
+    (rec / "pages").mkdir(parents=True)
+    (rec / "pages" / "001-plan.html").write_text(
+        f'<html><head><link rel="stylesheet" href="{there}/a.css"><script src="{there}/a.js"></script>'
+        f'</head><body><img src="{there}/a.png"><h2>技能评价申报计划</h2>'
+        "<table><tr><td>计划编号</td><td>P1</td></tr></table><button>立即报名</button></body></html>",
+        encoding="utf-8",
+    )
+    page = RecordedPage(
+        n=1, name="001-plan", path="/pj/plan/1", reason="failed", failed_step=f"flows/{BUTTON}"
+    )
+    save_recording(rec, Recording(made_by="fixture", site=there, created=datetime.now(UTC), pages=(page,)))
+    try:
+        code, data, _ = _check("--against", str(rec))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _Counting.hits == []  # offline: not the stylesheet, the script or the picture
+    assert code == 1
+    assert set(data) == {"steps", "missing", "unrecorded"}
+    assert set(_by_status(data, "missing")) == {BUTTON}
+    resolved = _by_status(data, "resolved")
+    assert {"open-plan.yaml:17", "open-plan.yaml:18"} <= set(resolved)  # the page's title and 计划编号
+    assert data["unrecorded"] == len(_by_status(data, "not recorded")) > 50
 
 
 def test_a_folder_that_is_no_recording_is_one_line(project: Path) -> None:

@@ -25,10 +25,12 @@ def table(report: AgainstReport, base: Path) -> Table:
         title=f"flows against {report.root}",
         caption=f"{len(report.steps)} step(s): {report.missing} missing, {report.unrecorded} not recorded",
     )
-    t.add_column("step", no_wrap=True)
-    for name in ("action", "target", "page", "status"):
-        t.add_column(name, overflow="fold")
-    t.add_column("suggestions", overflow="fold", ratio=1)
+    for name in ("step", "action"):
+        t.add_column(name, no_wrap=True)
+    t.add_column("target", overflow="fold")
+    for name in ("page", "status"):
+        t.add_column(name, no_wrap=True)
+    t.add_column("suggestions", overflow="fold")
     for r in report.steps:
         where = f"{display(r.target.where.path, base)}:{r.target.where.line}"
         hints = "\n".join(f"{text} ({why})" for text, _, why in r.suggestions)
