@@ -20,7 +20,9 @@ _AGAINST_HELP = (
     "A recording folder (register --record DIR, survey --out DIR): check every click, field, "
     "expected text and field-map entry on the recorded page it applies to, offline. Each step is "
     "resolved, missing (with the page's nearest texts) or not recorded; exit 1 when any is missing. "
-    "How a step's page is chosen: docs/flows.md, 'Checking flows against recorded pages'."
+    "A step is checked on the page the recording says it ran on, else on the page where most of "
+    "the steps around it (up to a click) are found; details in docs/flows.md, 'Checking flows "
+    "against recorded pages'."
 )
 
 
@@ -35,7 +37,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         given: list[Path] = typer.Argument(
             None,
-            metavar="[FLOW]...",
+            metavar="FLOW",
             help="Flow files or field maps to lint; a folder means its *.yaml. "
             "Default with --against: the shipped flows.",
         ),
