@@ -146,3 +146,12 @@ def test_edits_take_the_best_suggestion_on_the_line_that_holds_the_text(tmp_path
         (6, "马上报名", "立即报名"),
     ]
     assert none == [report.steps[2]]  # no suggestion: never guessed
+
+
+def test_the_patch_is_relative_to_the_working_folder_or_else_above_the_flows(tmp_path: Path) -> None:
+    from portal_bot.flows.commands import _patch_base
+
+    flows = tmp_path / "proj" / "my-flows"
+    files = [flows / "register.yaml", flows / "fields" / "registration.yaml"]
+    assert _patch_base(files, tmp_path) == tmp_path
+    assert _patch_base(files, tmp_path / "elsewhere") == tmp_path / "proj"

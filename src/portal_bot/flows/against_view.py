@@ -45,16 +45,17 @@ def table(report: AgainstReport, base: Path) -> Table:
     return t
 
 
-def patch_summary(patch: Path, edits: list[Edit], none: list[StepResult], base: Path) -> str:
+def patch_summary(patch: Path, edits: list[Edit], none: list[StepResult], base: Path, where: Path) -> str:
     """What ``--write-patch`` did: the file and how to apply it, and the missing steps it leaves."""
     lines = []
     if edits:
-        lines.append(f"wrote {patch}: {len(edits)} change(s); apply with: git apply {patch}")
+        apply = f"git apply {patch}" if where == base else f"cd {where} && git apply {patch.resolve()}"
+        lines.append(f"wrote {patch}: {len(edits)} change(s); apply with: {apply}")
     else:
-        lines.append(f"no patch written to {patch}: no missing step has a suggestion")
+        lines.append(f"wrote {patch} empty: no missing step has a suggestion")
     for r in none:
-        where = f"{display(r.target.where.path, base)}:{r.target.where.line}"
+        step = f"{display(r.target.where.path, base)}:{r.target.where.line}"
         lines.append(
-            f"not in the patch (no suggestion, edit it by hand): {where} {r.target.action} {r.target.text}"
+            f"not in the patch (no suggestion, edit it by hand): {step} {r.target.action} {r.target.text}"
         )
     return "\n".join(lines)

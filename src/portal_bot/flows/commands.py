@@ -8,6 +8,7 @@ With ``--against DIR`` it also checks every page-addressing step on the pages a 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import typer
@@ -104,10 +105,10 @@ def _against(settings: Settings, paths: list[Path], root: Path, as_json: bool, p
     report = check_against(settings, flows, root)
     base = Path.cwd()
     edits, none = report.edits()
-    if patch is not None and edits:
-        text = unified_patch(edits, base)
-        try:
-            atomic_write_text(patch, text)
+    if patch is not None:
+        where = _patch_base([e.path for e in edits], base)
+        try:  # empty when nothing can be suggested: never a stale patch from an earlier check
+            atomic_write_text(patch, unified_patch(edits, where) if edits else "")
         except OSError as exc:
             raise ConfigError(f"{patch}: cannot write the patch: {exc.strerror}", path=patch) from None
     if as_json:
@@ -116,7 +117,16 @@ def _against(settings: Settings, paths: list[Path], root: Path, as_json: bool, p
         make_console().print(table(report, base))
     if patch is not None:
         make_console(stderr=as_json).print(
-            patch_summary(patch, edits, none, base), highlight=False, soft_wrap=True
+            patch_summary(patch, edits, none, base, where), highlight=False, soft_wrap=True
         )
     if report.missing:
         raise typer.Exit(1)
+
+
+def _patch_base(files: list[Path], cwd: Path) -> Path:
+    """The folder the patch's paths are relative to (where ``git apply`` runs): the working folder
+    when it holds every changed file, else the folder above the changed files' common folder."""
+    resolved = [f.resolve() for f in files]
+    if all(f.is_relative_to(cwd.resolve()) for f in resolved):
+        return cwd
+    return Path(os.path.commonpath([f.parent for f in resolved])).parent
