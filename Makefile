@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup browser lint typecheck test unit demo bench clean screenshots
+.PHONY: help setup browser lint typecheck test unit demo bench clean screenshots recording
 
 help:
 	@echo "make demo | make test | make setup | make browser | make lint | make typecheck | make bench"
@@ -47,6 +47,11 @@ bench: setup browser
 # Screenshots of every mock-portal page for docs/mock-portal.md (a browser test writes them).
 screenshots: setup browser
 	PORTAL_BOT_SCREENSHOTS_DIR=docs/mock-portal $(BIN)/python -m pytest -q tests/browser/test_mock_portal_walk.py
+
+# The checked-in recording of the mock portal's pages (fixtures/recordings/mock-v0), made by a
+# --record registration of one sample candidate; CI checks the flows against it.
+recording: setup browser
+	$(BIN)/python -m portal_bot.recording.fixture
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -92,6 +92,7 @@ _FEATURES = (
     "portal_bot.register.commands",
     "portal_bot.portal.commands",
     "portal_bot.profiles.scaffold",
+    "portal_bot.recording.commands",
 )
 
 

@@ -1,4 +1,4 @@
-"""Masking of personal data: ID numbers and mobile phone numbers.
+"""Masking of personal data: ID numbers, mobile phone numbers and a cohort's names.
 
 Every log sink and every report passes text through :func:`mask_text`. Masking keeps enough to
 recognise a person in a list (region prefix and last four of an ID, carrier prefix and last four of
@@ -8,6 +8,7 @@ a phone) and nothing more. This module must never log or store the unmasked valu
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # Digit look-arounds rather than \b: Chinese characters count as word characters, so
 # "身份证330102..." has no word boundary before the digits.
@@ -39,4 +40,21 @@ def mask_text(text: str) -> str:
     text = _ID_RE.sub(lambda m: mask_id(m.group(0)), text)
     text = _PHONE_RE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
     text = _ID15_RE.sub(lambda m: mask_id(m.group(0)), text)
+    return text
+
+
+def mask_name(name: str) -> str:
+    """``王小明`` → ``王**``: the family name stays, so a masked list still reads as people."""
+    v = name.strip()
+    return v[:1] + "*" * (len(v) - 1) if len(v) > 1 else "*" * len(v)
+
+
+def mask_names(text: str, names: Iterable[str]) -> str:
+    """Replace each of ``names`` (a cohort's candidate names) in ``text`` by :func:`mask_name`.
+
+    Longest first, so 欧阳小明 is masked whole before a 欧阳 inside it is. One-character names are
+    left alone: masking every 王 in a page would mask the page, not the person.
+    """
+    for name in sorted({n.strip() for n in names if len(n.strip()) > 1}, key=len, reverse=True):
+        text = text.replace(name, mask_name(name))
     return text

@@ -40,15 +40,20 @@ def choose_browser(settings: Settings) -> BrowserChoice:
 
 
 @asynccontextmanager
-async def launched(choice: BrowserChoice, *, headless: bool = True) -> AsyncIterator[AsyncBrowser]:
-    """The chosen Chromium, started once for the whole run and closed at the end.
+async def launched(
+    choice: BrowserChoice, *, headless: bool = True, args: tuple[str, ...] = ()
+) -> AsyncIterator[AsyncBrowser]:
+    """The chosen Chromium, started once for the whole run and closed at the end (``args``: more
+    command-line flags, after :func:`~portal_bot.browser.launch_options`' own).
 
     Raises:
         BrowserUnavailableError: the browser did not start (its first error line and the path).
     """
     async with async_playwright() as pw:
         try:
-            browser = await pw.chromium.launch(**launch_options(choice, headless=headless))
+            options = launch_options(choice, headless=headless)
+            options["args"] = [*options["args"], *args]
+            browser = await pw.chromium.launch(**options)
         except Exception as exc:
             if not type(exc).__module__.startswith("playwright"):
                 raise

@@ -275,3 +275,18 @@ def fit_size(size: tuple[int, int], box: tuple[float, float]) -> tuple[int, int]
     """The largest size with the aspect ratio of ``size`` inside ``box``, never larger than ``size``."""
     scale = min(box[0] / size[0], box[1] / size[1], 1.0)
     return max(1, math.floor(size[0] * scale + 0.5)), max(1, math.floor(size[1] * scale + 0.5))
+
+
+def shrink_png(data: bytes, width: int, *, colours: int = 64) -> bytes:
+    """A PNG (a page's screenshot) scaled down to ``width`` pixels and reduced to ``colours``.
+
+    For recordings checked into the repository, where a screenshot only has to show the layout.
+    The result carries no metadata (no text chunks); a narrower picture keeps its width.
+    """
+    with Image.open(io.BytesIO(data)) as source:
+        im = source.convert("RGB")
+    if im.width > width:
+        im = im.resize((width, max(1, round(im.height * width / im.width))), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    im.quantize(colors=colours, method=Image.Quantize.MEDIANCUT).save(out, format="PNG", optimize=True)
+    return out.getvalue()

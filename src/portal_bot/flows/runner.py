@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import urljoin
 
 from loguru import logger
@@ -84,6 +84,15 @@ class StepEvent:
 Observer = Callable[[StepEvent], None]
 
 
+class StepWatcher(Protocol):
+    """Called around each step that acts on a page (not ``retry``/``run_flow``: their inner steps
+    are), with the error the step failed with: how ``register --record`` saves the pages it visits."""
+
+    async def before(self, flow: Flow, step: RuntimeStep) -> None: ...
+
+    async def after(self, flow: Flow, step: RuntimeStep, error: PortalBotError | None) -> None: ...
+
+
 class _Stop(Exception):
     """A ``stop`` step ended the flow it is in."""
 
@@ -99,6 +108,7 @@ class FlowRunner:
         timeout: seconds per step when neither the step nor the flow says (default 15).
         rng: randomness for backoff jitter (tests pass a seeded one).
         sleep: how to wait between retries (tests pass a fake).
+        watcher: told before and after each step (``register --record``).
     """
 
     def __init__(
@@ -111,8 +121,10 @@ class FlowRunner:
         timeout: float | None = None,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        watcher: StepWatcher | None = None,
     ) -> None:
         self.page = page
+        self.watcher = watcher
         self.human = human
         self.observer = observer
         self.base_url = base_url
@@ -227,6 +239,9 @@ class FlowRunner:
             if step.when is not None and not step.when.holds(ctx):
                 self._emit(flow, index, step, "skipped", 0.0)
                 continue
+            watch = self.watcher if not registry.get(step.kind).maps_own_errors else None
+            if watch is not None:
+                await watch.before(flow, step)
             started = time.perf_counter()
             self._emit(flow, index, step, "started", 0.0)
             try:
@@ -236,8 +251,12 @@ class FlowRunner:
                 raise
             except PortalBotError as exc:
                 self._emit(flow, index, step, "failed", time.perf_counter() - started, str(exc))
+                if watch is not None:
+                    await watch.after(flow, step, exc)
                 raise
             self._emit(flow, index, step, "finished", time.perf_counter() - started)
+            if watch is not None:
+                await watch.after(flow, step, None)
 
     def _emit(
         self,

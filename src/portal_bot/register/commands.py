@@ -79,6 +79,13 @@ def register_command(
         "--keep-unmasked-evidence",
         help="Also keep each preview screenshot unmasked (0600, never in a report).",
     ),
+    record: Path | None = typer.Option(
+        None,
+        "--record",
+        metavar="DIR",
+        help="Save every page the flows visit, and the page where a step failed, into this new folder "
+        "(screenshots, cleaned HTML, controls; personal data masked) for 'flows check --against DIR'.",
+    ),
 ) -> None:
     """Register every candidate of a cohort: validate, prepare documents, fill the site's wizard.
 
@@ -119,6 +126,7 @@ def register_command(
         attempts=attempts,
         jobs=jobs,
         keep_unmasked_evidence=keep_unmasked_evidence,
+        record=record,
         console=console,
         ask=progress.asking(_ask_in_terminal),
         progress=progress,
@@ -136,6 +144,8 @@ def register_command(
     console.print(", ".join(f"{n} {k}" for k, n in counts.items()))
     console.print(plain(f"report: {result.report_html}"))
     console.print(plain(f"        {result.report_xlsx}"))
+    if result.recording is not None:
+        console.print(plain(f"recording: {result.recording / 'index.html'}"))
     if not result.ok:
         raise typer.Exit(1)
 

@@ -1,17 +1,16 @@
 """The evidence a registration keeps (screenshots, Playwright traces) without the secrets in it.
 
-A screenshot is taken of a page whose ID and phone numbers were masked in the page first, so the
-pixels never hold them; the page is restored right after (a preview whose inputs were left masked
-could be submitted masked). A trace is recorded without screencast frames (pixels cannot be
-scrubbed) and, once saved, every text entry of its zip is rewritten: the candidate's password,
-ID number, phone number and the session cookie values are replaced in every spelling a trace holds
-them (as typed, URL-encoded, JSON-escaped), then :func:`~portal_bot.privacy.mask_text` catches any
-other ID or phone number. Files are written 0600.
+A screenshot is taken of a page whose ID and phone numbers were masked in the page first
+(:mod:`portal_bot.pagemask`), so the pixels never hold them; the page is restored right after (a
+preview whose inputs were left masked could be submitted masked). A trace is recorded without
+screencast frames (pixels cannot be scrubbed) and, once saved, every text entry of its zip is
+rewritten: the candidate's password, ID number, phone number and the session cookie values are
+replaced in every spelling a trace holds them (as typed, URL-encoded, JSON-escaped), then
+:func:`~portal_bot.privacy.mask_text` catches any other ID or phone number. Files are written 0600.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -22,49 +21,10 @@ from urllib.parse import quote, quote_plus
 
 from portal_bot.browser import AsyncPage
 from portal_bot.fileio import atomic_write
+from portal_bot.pagemask import masked
 from portal_bot.privacy import mask_text
 
 HIDDEN = "********"
-
-# Masks every text node and form value of the page (and its same-origin frames) with the same
-# rules as privacy.mask_text; the originals are kept on window so _UNMASK_JS can put them back.
-_MASK_JS = r"""
-() => {
-  const ID = /(?<![0-9A-Za-z])(\d{4})\d{10}(\d{3}[\dXx])(?![0-9A-Za-z])/g;
-  const ID15 = /(?<![0-9A-Za-z])(\d{4})\d{7}(\d{4})(?![0-9A-Za-z])/g;
-  const PHONE = /(?<![0-9])(?:\+?86[- ]?)?(1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?![0-9])/g;
-  const mask = (s) => s.replace(ID, (m, a, b) => a + "**********" + b)
-                       .replace(PHONE, (m, a, b) => a + "****" + b)
-                       .replace(ID15, (m, a, b) => a + "*******" + b);
-  const saved = [];
-  const walk = (doc) => {
-    const it = doc.createTreeWalker(doc.body || doc.documentElement, NodeFilter.SHOW_TEXT);
-    for (let n = it.nextNode(); n; n = it.nextNode()) {
-      const v = mask(n.nodeValue);
-      if (v !== n.nodeValue) { saved.push([n, "text", n.nodeValue]); n.nodeValue = v; }
-    }
-    for (const el of doc.querySelectorAll("input, textarea")) {
-      const v = mask(el.value || "");
-      if (v !== el.value) { saved.push([el, "value", el.value]); el.value = v; }
-    }
-    for (const f of doc.querySelectorAll("iframe")) {
-      try { if (f.contentDocument) walk(f.contentDocument); } catch (e) { /* cross-origin */ }
-    }
-  };
-  walk(document);
-  window.__portalBotMasked = saved;
-  return saved.length;
-}
-"""
-
-_UNMASK_JS = r"""
-() => {
-  for (const [n, kind, v] of (window.__portalBotMasked || [])) {
-    if (kind === "text") n.nodeValue = v; else n.value = v;
-  }
-  window.__portalBotMasked = [];
-}
-"""
 
 
 def private(path: Path) -> Path:
@@ -86,12 +46,8 @@ async def masked_screenshot(page: AsyncPage, path: Path, *, unmasked: Path | Non
     if unmasked is not None:
         await page.screenshot(path=str(unmasked), full_page=True)
         private(unmasked)
-    await page.evaluate(_MASK_JS)
-    try:
+    async with masked(page):
         await page.screenshot(path=str(path), full_page=True)
-    finally:
-        with contextlib.suppress(Exception):  # a page that navigated away needs no restoring
-            await page.evaluate(_UNMASK_JS)
     return private(path)
 
 

@@ -39,6 +39,8 @@ from portal_bot.portal._sync import run_sync
 from portal_bot.privacy import mask_id, mask_text
 from portal_bot.profiles import CandidateResult, validate_cohort
 from portal_bot.profiles.loader import Cohort
+from portal_bot.recording.recorder import Recorder
+from portal_bot.recording.snapshot import personal_texts
 from portal_bot.register.desk import Desk, serve_desk
 from portal_bot.register.outcome import CandidateOutcome, Outcome, RunInfo, save_outcomes
 from portal_bot.register.progress import Progress
@@ -68,6 +70,7 @@ class RegisterOptions:
     attempts: int = 3
     jobs: int | None = None
     keep_unmasked_evidence: bool = False
+    record: Path | None = None
 
 
 @dataclass
@@ -76,6 +79,7 @@ class RunResult:
     outcomes: list[CandidateOutcome]
     report_html: Path
     report_xlsx: Path
+    recording: Path | None = None  # --record DIR
 
     @property
     def ok(self) -> bool:
@@ -146,6 +150,7 @@ class Registration:
         self.flows: dict[str, Flow] = {}
         self.qa: Any = None
         self.unreachable: PortalUnreachableError | None = None  # nothing answered: the run stopped
+        self.recorder: Recorder | None = None
         self.retry = RetryPolicy(
             attempts=options.attempts, delay=REGISTER_RETRY.delay, max_delay=REGISTER_RETRY.max_delay
         )
@@ -255,6 +260,7 @@ class Registration:
                     qa=self.qa,
                     human_timeout=self.options.human_timeout,
                     keep_unmasked=self.options.keep_unmasked_evidence,
+                    recorder=self.recorder,
                 )
                 with self.progress.showing():
                     await for_each(
@@ -272,7 +278,8 @@ class Registration:
         self.flows = load_flows(self.options.flows_dir)
         if self.options.simulate_human:
             self.qa = qa_client(self.options.portal_url, self.options.qa_token)
-        results = [r for r in validate_cohort(self.cohort_dir) if _matches(r, self.options.only)]
+        everyone = validate_cohort(self.cohort_dir)
+        results = [r for r in everyone if _matches(r, self.options.only)]
         if not results:
             raise ConfigError(
                 f"no candidate in {self.cohort_dir} matches --only {' '.join(self.options.only)}"
@@ -280,7 +287,18 @@ class Registration:
         self.settings.ensure_state_dir()
         # one run per cohort at a time (register or status): a second one is refused at once
         with cohort_lock(self.settings.state_dir, cohort_id(cohort.dir), purpose="register run"):
-            return self._run(cohort, results)
+            if self.options.record is not None:  # every name of the cohort is masked in every page
+                self.recorder = Recorder(
+                    self.options.record,
+                    made_by="register",
+                    site=self.options.portal_url,
+                    names=[t for r in everyone if r.candidate for t in personal_texts(r.candidate)],
+                )
+            try:
+                return self._run(cohort, results)
+            finally:
+                if self.recorder is not None:
+                    self.recorder.save()
 
     def _run(self, cohort: Cohort, results: list[CandidateResult]) -> RunResult:
         jobs = [Job(r, self.progress.add(r.name), _outcome_for(r)) for r in results]
@@ -323,7 +341,7 @@ class Registration:
                 f" the run stopped, {left} candidate(s) not attempted",
                 hint=f"{self.unreachable.hint}; rerun when the site answers. Report: {html}",
             )
-        return RunResult(run_id, outcomes, html, xlsx)
+        return RunResult(run_id, outcomes, html, xlsx, self.options.record)
 
 
 def register_cohort(
@@ -344,6 +362,7 @@ def register_cohort(
     attempts: int = 3,
     jobs: int | None = None,
     keep_unmasked_evidence: bool = False,
+    record: Path | None = None,
     console: Console | None = None,
     ask: Ask | None = None,
     progress: Progress | None = None,
@@ -358,6 +377,8 @@ def register_cohort(
             ``--i-accept-auto-submit`` is ``allow_auto_confirm_real``).
         keep_unmasked_evidence: also keep each preview unmasked (0600, ``runs/N/unmasked/``, never
             in a report); ``--keep-unmasked-evidence``.
+        record: save every page the flows run on (and where a step failed) into this new folder,
+            masked (:mod:`portal_bot.recording`); ``--record DIR``.
         console: where news lines and relayed QR codes go (default: nowhere).
         ask: a blocking yes/no question to the person approving each 提交 (``confirm="prompt"``
             needs it unless ``desk`` is set).
@@ -388,6 +409,7 @@ def register_cohort(
         attempts=attempts,
         jobs=jobs,
         keep_unmasked_evidence=keep_unmasked_evidence,
+        record=record,
     )
     return Registration(
         settings,

@@ -57,6 +57,7 @@ from portal_bot.ledger import Ledger
 from portal_bot.privacy import mask_text
 from portal_bot.profiles import CandidateResult
 from portal_bot.profiles.models import Candidate
+from portal_bot.recording.recorder import Recorder
 from portal_bot.register.evidence import masked_screenshot, replacements, scrub_trace
 from portal_bot.register.outcome import CandidateOutcome, Outcome
 from portal_bot.register.progress import Progress, Row
@@ -139,6 +140,7 @@ class Walker:
     qa: Any = None
     human_timeout: float = 600.0
     keep_unmasked: bool = False  # --keep-unmasked-evidence: an unmasked preview too, never linked
+    recorder: Recorder | None = None  # --record DIR: every page the flows run on, one folder per run
     #: Set once a candidate found that nothing answers at the portal: the run stops there.
     unreachable: PortalUnreachableError | None = None
 
@@ -242,7 +244,8 @@ class Walker:
             record(event)
             show(event)
 
-        runner = FlowRunner(page, human=humans, observer=observer, base_url=self.portal_url)
+        watcher = self.recorder.watch(page) if self.recorder is not None else None
+        runner = FlowRunner(page, human=humans, observer=observer, base_url=self.portal_url, watcher=watcher)
         ctx = Context(
             candidate=job.candidate,
             plan=dict(self.plan),
