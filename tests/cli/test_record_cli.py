@@ -1,5 +1,6 @@
 """`survey --out` and `register --record` refuse a folder that holds files: one line, no browser."""
 
+import shutil
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -28,7 +29,9 @@ def test_survey_refuses_a_folder_with_files(tmp_path: Path) -> None:
 
 def test_register_record_refuses_a_folder_with_files(tmp_path: Path) -> None:
     folder = _old_folder(tmp_path)
-    args = ["register", str(SAMPLE), "--portal", "http://127.0.0.1:9", "--confirm", "auto"]
+    cohort = tmp_path / "cohort"  # a copy: register gives a cohort its id file (.portal-bot-id)
+    shutil.copytree(SAMPLE, cohort, ignore=shutil.ignore_patterns("prepared"))
+    args = ["register", str(cohort), "--portal", "http://127.0.0.1:9", "--confirm", "auto"]
     result = runner.invoke(app, [*args, "--record", str(folder)])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
