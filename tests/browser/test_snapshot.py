@@ -46,6 +46,7 @@ PAGE = """<!DOCTYPE html><html><head><title>{name}的报名</title>
 <a href="javascript:doIt()">下一步</a>
 <img class="photo" src="{picture}" width="40" height="40" alt="证件照">
 <img class="qr" src="/sign/qr-TOKEN.png?v=1" width="40" height="40" alt="签名二维码">
+<div class="avatar" style="width: 20px; height: 20px; background: url('/me/avatar-SECRET.png')"></div>
 <p class="gone">隐藏的文字</p></form></body></html>"""
 
 
@@ -78,7 +79,8 @@ def test_the_snapshot_masks_before_the_screenshot_and_cleans_the_dom(aio: Aio, a
         # the same page written masked by hand, its pictures black: the screenshot must be this one
         await apage.set_content(
             PAGE.format(name="王**", id="3301**********0318", phone="138****0001", picture=PICTURE).replace(
-                "<style>", "<style>img { filter: brightness(0) !important } "
+                "<style>",
+                "<style>img { filter: brightness(0) !important } .avatar { background: #000 !important } ",
             )
         )
         await apage.evaluate("() => { document.querySelector('#pw').value = 'hunter2-secret'; }")

@@ -46,6 +46,8 @@ from portal_bot.recording.snapshot import STATE_JS, Snapshot, take_snapshot
 _INDEX = resources.files("portal_bot.recording").joinpath("index.html.j2")
 #: Seconds a recorder waits for a page to settle before it takes the snapshot anyway.
 SETTLE_AT_MOST = 5.0
+#: Seconds a snapshot may take before it is given up (the page is restored either way).
+SNAPSHOT_AT_MOST = 30.0
 
 Reason = Literal["visited", "failed", "survey"]
 
@@ -165,8 +167,8 @@ class Recorder:
         if not page.url.startswith(("http://", "https://")):
             return None  # about:blank before the first goto, a browser's own page: not the site's
         try:
-            snap = await take_snapshot(page, names=self.names)
-        except Exception as exc:  # a page that went away: recording never fails the run
+            snap = await asyncio.wait_for(take_snapshot(page, names=self.names), SNAPSHOT_AT_MOST)
+        except Exception as exc:  # a page gone, or stuck (TimeoutError): recording never holds up a run
             logger.debug("no snapshot of {}: {!r}", getattr(page, "url", "?"), exc)
             return None
         key = snap.key()
@@ -238,8 +240,8 @@ async def wait_settled(page: AsyncPage, at_most: float = SETTLE_AT_MOST) -> dict
     state: dict[str, Any] = {}
     while time.monotonic() < deadline:
         try:
-            state = await page.evaluate(STATE_JS)
-        except Exception as exc:  # a navigation replaced the document: look again
+            state = await asyncio.wait_for(page.evaluate(STATE_JS), at_most)
+        except Exception as exc:  # stuck, or a navigation replaced the document: look again
             logger.debug("waiting for the page to settle: {}", exc)
             state = {}
         if state and settling.see(state):
@@ -269,8 +271,8 @@ class PageWatch:
     async def _look(self) -> bool:
         """Snapshot the page if it changed since the last look; True when it did."""
         try:
-            now = await self.page.evaluate(STATE_JS)
-        except Exception as exc:  # mid-navigation: the next look sees the new page
+            now = await asyncio.wait_for(self.page.evaluate(STATE_JS), SETTLE_AT_MOST)
+        except Exception as exc:  # mid-navigation, or stuck: the next look sees the new page
             logger.debug("cannot read the page's state: {}", exc)
             return False
         if _same(self._state, now):

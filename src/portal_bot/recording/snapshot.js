@@ -107,8 +107,8 @@ function serialize() {
       if (name.startsWith('on') || name.startsWith('data-') || name === 'srcset' || name === 'srcdoc' ||
           name === 'integrity' || name === 'nonce' || name === 'ping') {
         el.removeAttribute(attr.name);
-      } else if (name === 'style') {
-        el.setAttribute(attr.name, cssNoQuery(attr.value));
+      } else if (name === 'style') {  // an element's own picture is a person's as much as an <img>
+        el.setAttribute(attr.name, attr.value.replace(/url\([^)]*\)/g, 'none'));
       } else if (URLS.includes(name)) {
         el.setAttribute(attr.name, noQuery(attr.value));
       }

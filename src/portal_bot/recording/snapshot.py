@@ -9,8 +9,9 @@ saved DOM is the very DOM the screenshot shows. What it reads:
   ``<link>``, ``<base>``, ``<object>``/``<embed>``, comments, ``on*`` handlers and ``data-*``
   attributes removed; every stylesheet's rules inlined in one ``<style>`` (so visibility and layout
   read the same offline); query strings, fragments and ``;jsessionid`` cut from every URL attribute
-  and CSS ``url()``; ``javascript:`` URLs made inert; pictures' ``src`` dropped (a photo, a
-  signature, a QR code's token) with their size kept; form values written as attributes, masked
+  and stylesheet ``url()``; ``javascript:`` URLs made inert; pictures' ``src`` and an element's own
+  ``style`` pictures dropped (a photo, a signature, a QR code's token) with their size kept; frames'
+  content not kept; form values written as attributes, masked
   like the page, password, hidden (tokens) and file inputs emptied; token-like ``<meta>`` removed;
 * locate.js ``pageOffers`` (labels with their control kind, buttons, links, texts);
 * the URL path (never the query), the title, and the wizard step (:mod:`.wizard`).
