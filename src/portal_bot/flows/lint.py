@@ -72,7 +72,7 @@ def check_flow(
     ckeys = frozenset(candidate_keys) if candidate_keys is not None else None
     pkeys = frozenset(plan_keys) if plan_keys is not None else None
     dkeys = frozenset(prepared_keys) if prepared_keys is not None else None
-    if _is_field_map(path):
+    if is_field_map(path):
         problems = _check_field_map(path, ckeys, pkeys, dkeys)
         flow = None
     else:
@@ -87,7 +87,7 @@ def check_flow(
     return sorted(unique.values(), key=lambda e: (str(e.path), e.line or 0, str(e)))
 
 
-def _is_field_map(path: Path) -> bool:
+def is_field_map(path: Path) -> bool:
     """A field map is a list of entries or a mapping with ``fields:`` and no ``steps:``."""
     try:
         data, _lines = load_yaml(path)
