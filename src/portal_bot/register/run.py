@@ -43,6 +43,7 @@ from portal_bot.register.desk import Desk, serve_desk
 from portal_bot.register.outcome import CandidateOutcome, Outcome, RunInfo, save_outcomes
 from portal_bot.register.progress import Progress
 from portal_bot.register.report import write_report
+from portal_bot.register.takeover import AskDone, Takeovers
 from portal_bot.register.walk import NOT_ATTEMPTED, Ask, Job, Walker, from_ledger, not_attempted
 from portal_bot.settings import Settings
 
@@ -76,6 +77,7 @@ class RunResult:
     outcomes: list[CandidateOutcome]
     report_html: Path
     report_xlsx: Path
+    suggested_patch: Path | None = None  # what people did by hand, as a flow patch (--headed)
 
     @property
     def ok(self) -> bool:
@@ -124,6 +126,7 @@ class Registration:
         console: Console,
         ask: Ask | None,
         progress: Progress,
+        ask_done: AskDone | None = None,
     ) -> None:
         if options.confirm == "auto" and not (
             is_loopback(options.portal_url) or options.allow_auto_confirm_real
@@ -141,7 +144,9 @@ class Registration:
         self.settings = settings
         self.console = console
         self.ask = ask
+        self.ask_done = ask_done
         self.progress = progress
+        self.takeovers: Takeovers | None = None
         self.relay = Relay(console)
         self.flows: dict[str, Flow] = {}
         self.qa: Any = None
@@ -236,6 +241,7 @@ class Registration:
                     return
                 if not cohort.plan.plan_code:
                     self.console.print(plain(f"plan: {plan['plan_code']} {plan['name']}"))
+                self.takeovers = self._takeovers(ledger, run_id, run_dir)
                 walker = Walker(
                     browser=browser,
                     settings=self.settings,
@@ -255,6 +261,7 @@ class Registration:
                     qa=self.qa,
                     human_timeout=self.options.human_timeout,
                     keep_unmasked=self.options.keep_unmasked_evidence,
+                    takeovers=self.takeovers,
                 )
                 with self.progress.showing():
                     await for_each(
@@ -265,22 +272,43 @@ class Registration:
                     )
                 self.unreachable = walker.unreachable
 
+    def _takeovers(self, ledger: Ledger, run_id: int, run_dir: Path) -> Takeovers | None:
+        """A person may do a site-mismatched step in a window they see (--headed), answering on the
+        desk page or in the terminal; otherwise such a step fails at once."""
+        if not self.options.headed or not (self.options.desk or self.ask_done):
+            return None
+        return Takeovers(
+            self.relay,
+            ledger,
+            run_id,
+            run_dir,
+            Path(self.flows["login"].path).parent.parent,
+            console=self.console,
+            progress=self.progress,
+            ask=None if self.options.desk else self.ask_done,
+            timeout=self.options.human_timeout,
+        )
+
     def run(self) -> RunResult:
         from portal_bot.profiles import load_cohort
 
         cohort = load_cohort(self.cohort_dir)
         self.flows = load_flows(self.options.flows_dir)
-        if self.options.simulate_human:
-            self.qa = qa_client(self.options.portal_url, self.options.qa_token)
         results = [r for r in validate_cohort(self.cohort_dir) if _matches(r, self.options.only)]
         if not results:
             raise ConfigError(
                 f"no candidate in {self.cohort_dir} matches --only {' '.join(self.options.only)}"
             )
         self.settings.ensure_state_dir()
-        # one run per cohort at a time (register or status): a second one is refused at once
-        with cohort_lock(self.settings.state_dir, cohort_id(cohort.dir), purpose="register run"):
-            return self._run(cohort, results)
+        if self.options.simulate_human:
+            self.qa = qa_client(self.options.portal_url, self.options.qa_token)
+        try:
+            # one run per cohort at a time (register or status): a second one is refused at once
+            with cohort_lock(self.settings.state_dir, cohort_id(cohort.dir), purpose="register run"):
+                return self._run(cohort, results)
+        finally:
+            if self.qa is not None:  # its connections, when called from code that goes on running
+                self.qa.close()
 
     def _run(self, cohort: Cohort, results: list[CandidateResult]) -> RunResult:
         jobs = [Job(r, self.progress.add(r.name), _outcome_for(r)) for r in results]
@@ -323,7 +351,8 @@ class Registration:
                 f" the run stopped, {left} candidate(s) not attempted",
                 hint=f"{self.unreachable.hint}; rerun when the site answers. Report: {html}",
             )
-        return RunResult(run_id, outcomes, html, xlsx)
+        patch = self.takeovers.patch if self.takeovers is not None and self.takeovers.written else None
+        return RunResult(run_id, outcomes, html, xlsx, patch)
 
 
 def register_cohort(
@@ -347,6 +376,7 @@ def register_cohort(
     console: Console | None = None,
     ask: Ask | None = None,
     progress: Progress | None = None,
+    ask_done: AskDone | None = None,
 ) -> RunResult:
     """Register every candidate of a cohort: ``portal-bot register``, one keyword per option.
 
@@ -362,6 +392,9 @@ def register_cohort(
         ask: a blocking yes/no question to the person approving each 提交 (``confirm="prompt"``
             needs it unless ``desk`` is set).
         progress: the per-candidate progress rows; the caller decides whether it is shown live.
+        ask_done: with ``headed``, a blocking question to the person doing a site-mismatched step by
+            hand: True once done, False to give up (the desk page answers instead with ``desk``).
+            Without either, such a step fails at once as a site mismatch.
 
     Returns:
         The run's number, every candidate's outcome, and the report's paths.
@@ -396,4 +429,5 @@ def register_cohort(
         console=console or Console(quiet=True),
         ask=ask,
         progress=progress or Progress(),
+        ask_done=ask_done,
     ).run()
