@@ -103,7 +103,7 @@ class Run:
                     simulate_human=True,
                     qa_token=TOKEN,
                     flows_dir=flows,
-                    human_timeout=120,
+                    human_timeout=600,  # the other candidate may be slow to come (a loaded machine)
                     console=Console(file=self.out, width=200),
                 )
             except BaseException as exc:  # noqa: BLE001 - handed to the test thread
@@ -139,7 +139,7 @@ def _takeover_tasks(desk: str) -> list[dict[str, Any]]:
     return [t for t in state["tasks"] if t["kind"] == "takeover"]
 
 
-def _wait_tasks(run: Run, desk: str, count: int, seconds: float = 300) -> list[dict[str, Any]]:
+def _wait_tasks(run: Run, desk: str, count: int, seconds: float = 500) -> list[dict[str, Any]]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         tasks = _takeover_tasks(desk)
