@@ -491,3 +491,81 @@ def test_login_check_says_who_scanned_in_peoples_words(
     assert failed.value.line is not None  # where in the flow stays on the error, for the evidence
     # progress lines name fields and pages, never a CSS selector
     assert events and all("body" not in e.description and "." not in e.description for e in events)
+
+
+def _takeover(act: Any, answer: bool, seen: list[Any]) -> Any:
+    """A person (the test) who does ``act`` in the page, then answers; keeps what was captured."""
+    from portal_bot.flows.takeover import Capture, HandOver
+
+    async def take(hand: HandOver) -> bool:
+        capture = Capture(hand.page)
+        await capture.start()
+        await act(hand.page)
+        seen.append((hand, await capture.stop()))
+        return answer
+
+    return take
+
+
+def test_a_person_does_a_mismatched_click_and_the_flow_goes_on(
+    aio: Aio, apage: AsyncPage, site: str, tmp_path: Path
+) -> None:
+    from portal_bot.errors import SiteMismatchError
+
+    path = write(
+        tmp_path,
+        """
+        name: takeover
+        steps:
+          - goto: plan.html
+          - click: {text: 立即报名}
+          - expect: {visible: 下一步}
+        """,
+    )
+    seen: list[Any] = []
+    by_hand = _takeover(lambda page: page.get_by_text("马上报名").click(), True, seen)
+    run(aio, apage, site, path, takeover=by_hand)
+    ((hand, records),) = seen
+    assert hand.wanted() == "click 立即报名" and hand.where == "flow.yaml:5"
+    assert {"what": "click", "text": "马上报名", "role": "button"} in records  # recorded as it navigated
+    edit = hand.edit(records)
+    assert edit is not None and (edit.line, edit.old, edit.new) == (5, "立即报名", "马上报名")
+    assert "下一步" in aio.run(apage.inner_text("body"))  # step 3 ran on the page the person opened
+
+    seen.clear()  # declined: the site mismatch it is, and the flow stops there
+    with pytest.raises(SiteMismatchError, match="'立即报名' is not on"):
+        run(aio, apage, site, path, takeover=_takeover(lambda page: page.title(), False, seen))
+    assert len(seen) == 1
+
+
+def test_a_person_fills_a_mismatched_field_and_only_its_label_is_captured(
+    aio: Aio, apage: AsyncPage, site: str, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        """
+        name: takeover-fill
+        steps:
+          - goto: form_table.html
+          - fill_form:
+              fields:
+                - {label: 联系手机, value: "13800000000"}
+                - {label: 姓名, value: 王小明}
+        """,
+    )
+    seen: list[Any] = []
+
+    async def fill(page: AsyncPage) -> None:
+        box = (
+            page.locator("td.tit").filter(has_text="手机号码").locator("xpath=following-sibling::*[1]//input")
+        )
+        await box.fill("13800000000")
+
+    run(aio, apage, site, path, takeover=_takeover(fill, True, seen))
+    ((hand, records),) = seen
+    assert hand.wanted() == "fill 联系手机 with 138****0000"
+    assert "13800000000" not in str(records)
+    edit = hand.edit(records)
+    assert edit is not None and (edit.old, edit.new) == ("联系手机", "手机号码")
+    # the next entry of the field map was filled after the takeover
+    assert aio.run(apage.input_value("#column12")) == "王小明"

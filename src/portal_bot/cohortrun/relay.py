@@ -22,12 +22,13 @@ from rich.console import Console
 
 from portal_bot.console import markup
 
-HumanKind = Literal["login", "signature", "confirm"]
+HumanKind = Literal["login", "signature", "confirm", "takeover"]
 
 KIND_TEXT: dict[str, str] = {
     "login": "log in (scan with 浙里办)",
     "signature": "sign the pledge (scan with WeChat)",
     "confirm": "approve the final 提交",
+    "takeover": "do a step by hand in the browser",
 }
 
 _ids = itertools.count(1)
@@ -43,7 +44,7 @@ class HumanTask:
     detail: str = ""
     id: int = field(default_factory=lambda: next(_ids))
     started: float = field(default_factory=time.time)
-    decision: asyncio.Future[bool] | None = None  # only for "confirm"
+    decision: asyncio.Future[bool] | None = None  # only for "confirm" and "takeover"
     # a confirmation shows what is approved: image files ("preview", "photo") and the read-back check
     evidence: dict[str, Path] = field(default_factory=dict)
     check: str = ""
@@ -114,8 +115,9 @@ class Relay:
         *,
         ask: Callable[[str], Awaitable[bool]] | None = None,
         timeout: float | None = None,
+        question: str | None = None,
     ) -> bool:
-        """Ask a person to approve one submission.
+        """Ask a person to approve one submission (or, with ``question``, to say a step is done).
 
         With ``ask`` (the terminal), prompts come one at a time so concurrent candidates never
         interleave; without it the answer comes from the desk page through :meth:`decide`.
@@ -125,8 +127,8 @@ class Relay:
             async with self._prompt_lock:
                 self.announce(task)
                 try:
-                    question = f"Submit the application of {task.candidate}? {task.detail}".rstrip()
-                    return await asyncio.wait_for(ask(question), timeout)
+                    text = question or f"Submit the application of {task.candidate}? {task.detail}".rstrip()
+                    return await asyncio.wait_for(ask(text), timeout)
                 except TimeoutError:
                     return False
                 finally:

@@ -2,7 +2,8 @@
 //
 // Python evaluates one of the entry points below as `(arg) => { <this file>; return entry(arg); }`
 // (see locate.page_function), so the helpers here are private to each evaluation and nothing is
-// left on the page but the data-pb tags of found controls and the window.__pbSeq counter.
+// left on the page but the data-pb tags of found controls and the window.__pbSeq counter (and, while
+// a person takes over a step, watchHands' listeners, which report to a binding and never act).
 // This file must never click, type or navigate: it reads the page and tags controls.
 
 // The key labels are compared by: compatibility forms folded (NFKC: full-width ＊：（） and the
@@ -290,4 +291,61 @@ function pageOffers() {
   return {path: location.pathname, title: document.title, labels,
           buttons: collect(BUTTONS), links: collect('a, [role=link]', BUTTONS),
           texts: [...new Set(leaves.map(textOf).filter((t) => t && t.length <= 20))].slice(0, 300)};
+}
+
+// The label a person reads beside a form control: the labels pageOffers finds, resolved to their
+// controls exactly as the locator resolves them, and the one whose control is (or holds) `el`.
+function labelOf(el) {
+  const KIND = {text: 'text', select: 'select', choose: 'choose', check: 'check', upload: 'upload'};
+  const reqs = pageOffers().labels.filter((l) => KIND[l.kind])
+    .map((l) => ({label: l.text, kind: KIND[l.kind]}));
+  const res = resolveLabels(reqs).results;
+  for (let i = 0; i < reqs.length; i++) {
+    const r = res[i];
+    const refs = [r.ref, ...(r.all || []).map((p) => p.ref)].filter(Boolean);
+    for (const ref of refs) {
+      const c = document.querySelector('[data-pb="' + ref + '"]');
+      if (c && (c === el || c.contains(el) || el.contains(c))) return {label: reqs[i].label, kind: reqs[i].kind};
+    }
+  }
+  return null;
+}
+
+// A person takes over a step (portal_bot.flows.takeover): until the page is left, report what they
+// click (a button's or link's text and role, or a plain text) and which control they change (its
+// label and kind) to window[binding]. Never a value: what a person types stays in the page.
+function watchHands(binding) {
+  window.__pbHandsOff = false;
+  if (window.__pbHands) return false;
+  window.__pbHands = true;
+  const send = (record) => {
+    if (window.__pbHandsOff) return;  // the takeover is over: the listeners stay, silent
+    try { window[binding](record); } catch (e) { /* the page is being left */ }
+  };
+  const CTRL = 'input, select, textarea, label, option';
+  const CLICK = 'button, a, input[type=button], input[type=submit], [role=button], [role=link], [onclick], .btn';
+  document.addEventListener('click', (e) => {
+    const t = e.target instanceof Element ? e.target : null;
+    if (!t) return;
+    const c = t.closest(CLICK);
+    if (c && !c.matches('input:not([type=button]):not([type=submit])')) {
+      const text = (c.matches('input') ? c.value : c.innerText || c.textContent || '').trim();
+      const role = c.matches(BUTTONS) ? 'button' : c.matches('a, [role=link]') ? 'link' : 'any';
+      if (text && text.length <= 80) send({what: 'click', text, role});
+    } else if (!t.closest(CTRL)) {
+      const text = (t.innerText || '').trim();
+      if (text && labelKey(text).length <= 40) send({what: 'text', text});
+    }
+  }, true);
+  let typing = null;  // the control being typed in: said once, not at every key
+  const changed = (e) => {
+    const t = e.target instanceof Element ? e.target : null;
+    if (!t || !t.matches('input, select, textarea') || (e.type === 'input' && t === typing)) return;
+    typing = e.type === 'input' ? t : null;
+    const found = labelOf(t);
+    send(found ? {what: 'field', text: found.label, kind: found.kind} : {what: 'field', text: '', kind: ''});
+  };
+  document.addEventListener('input', changed, true);  // a person may confirm without leaving the field
+  document.addEventListener('change', changed, true);
+  return true;
 }

@@ -95,7 +95,7 @@ def _pool(absent: Absent) -> tuple[list[tuple[str, str]], str]:
     return [(t, want + " field") for t, k in labels if k == want], want + " field"
 
 
-def _shown(text: str) -> str:
+def shown(text: str) -> str:
     """A label as the message quotes it: without the required mark and the colon."""
     return re.sub(r"^[\s*＊]+|[\s:：]+$", "", text)
 
@@ -118,7 +118,7 @@ def suggest(absent: Absent, claimed: set[str]) -> list[Suggestion]:
                 key, text = next(iter(among.items()))
                 score = round(fuzz.ratio(want, key))
                 out.append(
-                    (_shown(text), score, f"elimination: the only {what} here no step of the flow uses")
+                    (shown(text), score, f"elimination: the only {what} here no step of the flow uses")
                 )
                 seen.add(key)
                 break
@@ -132,7 +132,7 @@ def suggest(absent: Absent, claimed: set[str]) -> list[Suggestion]:
         if label_key(text) in seen:
             continue
         seen.add(label_key(text))
-        out.append((_shown(text), score, f"similar text ({what}, {score}%)"))
+        out.append((shown(text), score, f"similar text ({what}, {score}%)"))
     return out
 
 

@@ -60,6 +60,7 @@ from portal_bot.flows.steps import (
     Where,
     as_text,
 )
+from portal_bot.flows.takeover import HandOver, Takeover
 from portal_bot.privacy import mask_text
 
 DEFAULT_TIMEOUT = 15.0
@@ -109,6 +110,8 @@ class FlowRunner:
         rng: randomness for backoff jitter (tests pass a seeded one).
         sleep: how to wait between retries (tests pass a fake).
         watcher: told before and after each step (``register --record``).
+        takeover: a person does a site-mismatched step by hand (``register --headed``); without it
+            such a step fails at once.
     """
 
     def __init__(
@@ -122,9 +125,11 @@ class FlowRunner:
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         watcher: StepWatcher | None = None,
+        takeover: Takeover | None = None,
     ) -> None:
         self.page = page
         self.watcher = watcher
+        self.takeover = takeover
         self.human = human
         self.observer = observer
         self.base_url = base_url
@@ -289,7 +294,7 @@ class FlowRunner:
         except locate.SessionGone:
             raise self._expired(step) from None
         except settle.Absent as exc:  # the page settled without the step's target
-            raise mismatch.site_mismatch(exc, step, flow) from None
+            await self._by_hand(exc, step, flow, ctx, index)
         except PlaywrightTimeoutError as exc:
             await self._check_page(flow, step)
             raise PortalTimeoutError(
@@ -324,6 +329,23 @@ class FlowRunner:
             raise PortalError(
                 f"{step.description}: {message}", path=step.where.path, line=step.where.line
             ) from exc
+
+    async def _by_hand(
+        self,
+        absent: settle.Absent,
+        step: RuntimeStep,
+        flow: Flow,
+        ctx: Context,
+        index: str,
+        value: Any = None,
+    ) -> None:
+        """A person does the step whose target is absent, if one may; else it is a site mismatch."""
+        error = mismatch.site_mismatch(absent, step, flow)
+        if self.takeover is None:
+            raise error from None
+        hand = HandOver.of(self.page, error, absent, step, ctx, flow=flow.name, index=index, value=value)
+        if not await self.takeover(hand):
+            raise error from None
 
     def _expired(self, step: RuntimeStep) -> SessionExpiredError:
         return SessionExpiredError(
@@ -554,9 +576,8 @@ class FlowRunner:
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
         todo: list[tuple[locate.Request, Any, Where]] = []
-        for entry in _args(step, FillForm).fields:
-            if entry.when is not None and not entry.when.holds(ctx):
-                continue
+        entries = [e for e in _args(step, FillForm).fields if e.when is None or e.when.holds(ctx)]
+        for entry in entries:
             if entry.kind == "check":
                 # a field map states the whole value: boxes it does not name are unticked
                 req = locate.Request(entry.label, "check", options=_options(entry.value, ctx), exact=True)
@@ -579,7 +600,9 @@ class FlowRunner:
                 await locate.act(self.page, req, res, value, timeout)
             except settle.Absent as exc:
                 exc.where = where  # the site mismatch points at the field map's line
-                raise
+                await self._by_hand(exc, step, flow, ctx, index, entries[i].value)
+                results[i + 1 :] = await locate.peek(self.page, [t[0] for t in todo[i + 1 :]])
+                continue
             except FlowError as exc:  # point at the field map's line, not the fill_form step
                 if exc.path is not None:
                     raise

@@ -31,6 +31,17 @@ def _ask_in_terminal(question: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
+def _done_in_terminal(question: str) -> bool:
+    """A step done by hand: Enter when it is done, n to give up (the candidate stays a site mismatch)."""
+    typer.echo(f"\n{question}")
+    answer = typer.prompt(
+        "Press Enter when it is done in the browser, or type n and Enter to give up",
+        default="",
+        show_default=False,
+    )
+    return answer.strip().lower() not in ("n", "no")
+
+
 def register_command(
     ctx: typer.Context,
     cohort_dir: Path = typer.Argument(
@@ -40,7 +51,12 @@ def register_command(
         None, "--portal", help="Portal base URL (default: PORTAL_BOT_PORTAL_URL, else the real site)."
     ),
     concurrency: int = typer.Option(2, "--concurrency", "-c", min=1, help="Candidates worked on at once."),
-    headed: bool = typer.Option(False, "--headed", help="Show the browser windows."),
+    headed: bool = typer.Option(
+        False,
+        "--headed",
+        help="Show the browser windows; a step the site no longer matches is then handed to you"
+        " to do by hand (see the command's help).",
+    ),
     confirm: str = typer.Option(
         "prompt", "--confirm", help="prompt: a person approves each 提交; auto: mock portal only."
     ),
@@ -92,6 +108,12 @@ def register_command(
     People log in, sign the pledge on their phone and approve each 提交; the rest is automatic. A rerun
     continues where the last one stopped and never submits twice. Exit 0 when every candidate is
     submitted (now or before), 1 otherwise; the report's path is printed at the end.
+
+    With --headed, a step whose button, link or label is not on the page (a site mismatch) is
+    handed to you: the window stays on the page, the terminal (or the --desk page) says what the
+    step wanted, value masked; do it in the window, then press Enter (or 已完成 on the desk) and the
+    walk goes on, preview check and approval included. What you clicked or filled is written as
+    RUN/suggested-flows.patch for the flows (docs/flows.md, "When the real site differs").
     """
     from portal_bot.register.progress import Progress
     from portal_bot.register.run import register_cohort
@@ -130,15 +152,14 @@ def register_command(
         console=console,
         ask=progress.asking(_ask_in_terminal),
         progress=progress,
+        ask_done=progress.asking(_done_in_terminal) if headed and sys.stdin.isatty() else None,
     )
     table = Table(title=plain(f"run {result.run_id}"))
     for column in ("candidate", "ID", "outcome", "detail"):
         table.add_column(column)
     for o in result.outcomes:
         colour = _COLOURS.get(o.outcome.value, "red")
-        table.add_row(
-            plain(o.name), plain(o.id_masked), Text(o.outcome.value, style=colour), plain(o.message)
-        )
+        table.add_row(plain(o.name), plain(o.id_masked), Text(o.outcome.value, style=colour), plain(o.detail))
     console.print(table)
     counts = Counter(o.outcome.value for o in result.outcomes)
     console.print(", ".join(f"{n} {k}" for k, n in counts.items()))
@@ -146,6 +167,8 @@ def register_command(
     console.print(plain(f"        {result.report_xlsx}"))
     if result.recording is not None:
         console.print(plain(f"recording: {result.recording / 'index.html'}"))
+    if result.suggested_patch is not None:
+        console.print(plain(f"suggested flow patch (steps done by hand): {result.suggested_patch}"))
     if not result.ok:
         raise typer.Exit(1)
 

@@ -70,6 +70,14 @@ class CandidateOutcome:
     bundle_sha256: str = ""
     photo_sha256: str = ""
     differences: list[tuple[str, str, str]] = field(default_factory=list)  # (field, expected, on the site)
+    by_hand: list[str] = field(default_factory=list)  # steps a person did (register --headed), masked
+
+    @property
+    def detail(self) -> str:
+        """The message, and the steps a person did by hand (a report row's 原因 / detail)."""
+        if not self.by_hand:
+            return self.message
+        return f"{self.message} (done by hand: {'; '.join(self.by_hand)})".lstrip()
 
     @property
     def next_step(self) -> str:

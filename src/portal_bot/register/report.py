@@ -75,7 +75,7 @@ def write_html(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) ->
         rows.append(
             {
                 "item": item,
-                "message": mask_text(item.message),
+                "message": mask_text(item.detail),
                 "differences": [(f, mask_text(a), mask_text(b)) for f, a, b in item.differences],
                 "label": _WORDS[item.outcome][0],
                 "todo": _WORDS[item.outcome][1],
@@ -121,7 +121,7 @@ def write_xlsx(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) ->
             o.id_masked,
             Styled(o.outcome.value, _COLOURS.get(o.outcome, "F8CBAD")),
             o.step,
-            mask_text(o.message),
+            mask_text(o.detail),
             o.next_step,
             o.bundle_sha256,
             o.photo_sha256,

@@ -45,6 +45,7 @@ from portal_bot.register.desk import Desk, serve_desk
 from portal_bot.register.outcome import CandidateOutcome, Outcome, RunInfo, save_outcomes
 from portal_bot.register.progress import Progress
 from portal_bot.register.report import write_report
+from portal_bot.register.takeover import AskDone, Takeovers
 from portal_bot.register.walk import NOT_ATTEMPTED, Ask, Job, Walker, from_ledger, not_attempted
 from portal_bot.settings import Settings
 
@@ -80,6 +81,7 @@ class RunResult:
     report_html: Path
     report_xlsx: Path
     recording: Path | None = None  # --record DIR
+    suggested_patch: Path | None = None  # what people did by hand, as a flow patch (--headed)
 
     @property
     def ok(self) -> bool:
@@ -128,6 +130,7 @@ class Registration:
         console: Console,
         ask: Ask | None,
         progress: Progress,
+        ask_done: AskDone | None = None,
     ) -> None:
         if options.confirm == "auto" and not (
             is_loopback(options.portal_url) or options.allow_auto_confirm_real
@@ -145,7 +148,9 @@ class Registration:
         self.settings = settings
         self.console = console
         self.ask = ask
+        self.ask_done = ask_done
         self.progress = progress
+        self.takeovers: Takeovers | None = None
         self.relay = Relay(console)
         self.flows: dict[str, Flow] = {}
         self.qa: Any = None
@@ -241,6 +246,7 @@ class Registration:
                     return
                 if not cohort.plan.plan_code:
                     self.console.print(plain(f"plan: {plan['plan_code']} {plan['name']}"))
+                self.takeovers = self._takeovers(ledger, run_id, run_dir)
                 walker = Walker(
                     browser=browser,
                     settings=self.settings,
@@ -261,6 +267,7 @@ class Registration:
                     human_timeout=self.options.human_timeout,
                     keep_unmasked=self.options.keep_unmasked_evidence,
                     recorder=self.recorder,
+                    takeovers=self.takeovers,
                 )
                 with self.progress.showing():
                     await for_each(
@@ -270,6 +277,23 @@ class Registration:
                         crashed=walker.crashed,
                     )
                 self.unreachable = walker.unreachable
+
+    def _takeovers(self, ledger: Ledger, run_id: int, run_dir: Path) -> Takeovers | None:
+        """A person may do a site-mismatched step in a window they see (--headed), answering on the
+        desk page or in the terminal; otherwise such a step fails at once."""
+        if not self.options.headed or not (self.options.desk or self.ask_done):
+            return None
+        return Takeovers(
+            self.relay,
+            ledger,
+            run_id,
+            run_dir,
+            Path(self.flows["login"].path).parent.parent,
+            console=self.console,
+            progress=self.progress,
+            ask=None if self.options.desk else self.ask_done,
+            timeout=self.options.human_timeout,
+        )
 
     def run(self) -> RunResult:
         from portal_bot.profiles import load_cohort
@@ -285,20 +309,24 @@ class Registration:
                 f"no candidate in {self.cohort_dir} matches --only {' '.join(self.options.only)}"
             )
         self.settings.ensure_state_dir()
-        # one run per cohort at a time (register or status): a second one is refused at once
-        with cohort_lock(self.settings.state_dir, cohort_id(cohort.dir), purpose="register run"):
-            if self.options.record is not None:  # every name of the cohort is masked in every page
-                self.recorder = Recorder(
-                    self.options.record,
-                    made_by="register",
-                    site=self.options.portal_url,
-                    names=[t for r in everyone if r.candidate for t in personal_texts(r.candidate)],
-                )
-            try:
-                return self._run(cohort, results)
-            finally:
-                if self.recorder is not None:
-                    self.recorder.save()
+        try:
+            # one run per cohort at a time (register or status): a second one is refused at once
+            with cohort_lock(self.settings.state_dir, cohort_id(cohort.dir), purpose="register run"):
+                if self.options.record is not None:  # every name of the cohort is masked in every page
+                    self.recorder = Recorder(
+                        self.options.record,
+                        made_by="register",
+                        site=self.options.portal_url,
+                        names=[t for r in everyone if r.candidate for t in personal_texts(r.candidate)],
+                    )
+                try:
+                    return self._run(cohort, results)
+                finally:
+                    if self.recorder is not None:
+                        self.recorder.save()
+        finally:
+            if self.qa is not None:  # its connections, when called from code that goes on running
+                self.qa.close()
 
     def _run(self, cohort: Cohort, results: list[CandidateResult]) -> RunResult:
         jobs = [Job(r, self.progress.add(r.name), _outcome_for(r)) for r in results]
@@ -341,7 +369,8 @@ class Registration:
                 f" the run stopped, {left} candidate(s) not attempted",
                 hint=f"{self.unreachable.hint}; rerun when the site answers. Report: {html}",
             )
-        return RunResult(run_id, outcomes, html, xlsx, self.options.record)
+        patch = self.takeovers.patch if self.takeovers is not None and self.takeovers.written else None
+        return RunResult(run_id, outcomes, html, xlsx, recording=self.options.record, suggested_patch=patch)
 
 
 def register_cohort(
@@ -366,6 +395,7 @@ def register_cohort(
     console: Console | None = None,
     ask: Ask | None = None,
     progress: Progress | None = None,
+    ask_done: AskDone | None = None,
 ) -> RunResult:
     """Register every candidate of a cohort: ``portal-bot register``, one keyword per option.
 
@@ -383,6 +413,9 @@ def register_cohort(
         ask: a blocking yes/no question to the person approving each 提交 (``confirm="prompt"``
             needs it unless ``desk`` is set).
         progress: the per-candidate progress rows; the caller decides whether it is shown live.
+        ask_done: with ``headed``, a blocking question to the person doing a site-mismatched step by
+            hand: True once done, False to give up (the desk page answers instead with ``desk``).
+            Without either, such a step fails at once as a site mismatch.
 
     Returns:
         The run's number, every candidate's outcome, and the report's paths.
@@ -418,4 +451,5 @@ def register_cohort(
         console=console or Console(quiet=True),
         ask=ask,
         progress=progress or Progress(),
+        ask_done=ask_done,
     ).run()

@@ -61,6 +61,7 @@ from portal_bot.recording.recorder import Recorder
 from portal_bot.register.evidence import masked_screenshot, replacements, scrub_trace
 from portal_bot.register.outcome import CandidateOutcome, Outcome
 from portal_bot.register.progress import Progress, Row
+from portal_bot.register.takeover import Takeovers
 from portal_bot.settings import Settings
 
 #: Fault injection for the crash tests: PORTAL_BOT_CRASH_AT=<point> kills this process (like kill -9)
@@ -141,6 +142,7 @@ class Walker:
     human_timeout: float = 600.0
     keep_unmasked: bool = False  # --keep-unmasked-evidence: an unmasked preview too, never linked
     recorder: Recorder | None = None  # --record DIR: every page the flows run on, one folder per run
+    takeovers: Takeovers | None = None  # --headed: a person does a site-mismatched step by hand
     #: Set once a candidate found that nothing answers at the portal: the run stops there.
     unreachable: PortalUnreachableError | None = None
 
@@ -245,7 +247,10 @@ class Walker:
             show(event)
 
         watcher = self.recorder.watch(page) if self.recorder is not None else None
-        runner = FlowRunner(page, human=humans, observer=observer, base_url=self.portal_url, watcher=watcher)
+        hands = self.takeovers.for_job(job) if self.takeovers is not None else None
+        runner = FlowRunner(
+            page, human=humans, observer=observer, base_url=self.portal_url, watcher=watcher, takeover=hands
+        )
         ctx = Context(
             candidate=job.candidate,
             plan=dict(self.plan),
