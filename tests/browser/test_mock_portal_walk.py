@@ -1,5 +1,10 @@
 """A person's path through the mock portal in a real Chromium, finding fields by their labels.
 
+This walk is the mock's own test, written against its markup (``td.tit`` / ``div.form-lbl`` rows,
+``.x-select``, ``td.state``): it runs on variant 0 even when PORTAL_BOT_MOCK_RENAME_SEED puts the
+session's ``mock_portal`` on the renaming variant (the shipped flows prove that one:
+tests/browser/site). The screenshots of docs/mock-portal come from here, so they show variant 0.
+
 Set PORTAL_BOT_SCREENSHOTS_DIR (``make screenshots`` does, to docs/mock-portal) to keep a
 screenshot of every page; otherwise they go to the test's temporary directory.
 """
@@ -9,11 +14,13 @@ from __future__ import annotations
 import io
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from portal_bot.mock_portal.server import RunningPortal, serve_in_thread
 from tests.mock_portal import helpers as h
@@ -58,10 +65,26 @@ def radio(page: Page, label: str, option: str) -> None:
     control(page, label).locator("label.radio", has_text=option).locator("input").check()
 
 
+@pytest.fixture(scope="module")
+def variant0() -> Iterator[RunningPortal]:
+    """A replica with the mock's own markup: never renamed (see the module's docstring)."""
+    with serve_in_thread() as running:
+        yield running
+
+
 @pytest.fixture
-def person(mock_portal: RunningPortal) -> RunningPortal:
-    h.make_account(mock_portal)
-    return mock_portal
+def page(browser: Browser, browser_context_args: dict[str, Any], variant0: RunningPortal) -> Iterator[Page]:
+    """pytest-playwright's page, its relative addresses on :func:`variant0`."""
+    context = browser.new_context(**{**browser_context_args, "base_url": variant0.url})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def person(variant0: RunningPortal) -> RunningPortal:
+    variant0.qa.reset()
+    h.make_account(variant0)
+    return variant0
 
 
 def _login_with_password(page: Page, shots: Path) -> None:

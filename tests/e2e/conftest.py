@@ -23,10 +23,18 @@ SAMPLE = REPO / "profiles" / "sample-cohort"
 TOKEN = "e2e-qa-token"
 
 
+#: Runs a test on variant 0 and on the renaming variant (every id, class and name renamed, seed
+#: PORTAL_BOT_MOCK_RENAME_SEED else 1), so CI proves the main paths on both without running every
+#: e2e test twice. The whole suite goes on the renaming variant with PORTAL_BOT_MOCK_RENAME_SEED=S.
+ALSO_RENAMED = pytest.mark.parametrize("portal", ["plain", "renamed"], indirect=True)
+
+
 @pytest.fixture(scope="module")
-def portal() -> Iterator[RunningPortal]:
-    # PORTAL_BOT_MOCK_RENAME_SEED=S runs the e2e tests on the renaming variant
-    with serve_in_thread(qa_token=TOKEN, rename_seed=rename_seed_from_env()) as running:
+def portal(request: pytest.FixtureRequest) -> Iterator[RunningPortal]:
+    seed = rename_seed_from_env()
+    if getattr(request, "param", "plain") == "renamed":
+        seed = 1 if seed is None else seed
+    with serve_in_thread(qa_token=TOKEN, rename_seed=seed) as running:
         yield running
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from portal_bot.mock_portal.server import RunningPortal, serve_in_thread
 from portal_bot.profiles import validate_cohort
-from tests.e2e.conftest import REPO, TOKEN, portal_bot, register
+from tests.e2e.conftest import ALSO_RENAMED, REPO, TOKEN, portal_bot, register
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -31,6 +31,7 @@ def _by_name(portal: RunningPortal) -> dict[str, list[dict[str, object]]]:
     return apps
 
 
+@ALSO_RENAMED
 def test_sample_cohort_registers_each_candidate_exactly_once(
     fresh_portal: RunningPortal, cohort: Path
 ) -> None:
@@ -119,6 +120,7 @@ def test_other_variant_with_latency_5xx_and_an_expired_session(cohort: Path) -> 
         assert apps["孙浩然"][0]["values"]["promotion"] is not None  # the 原证书 section on variant 1
 
 
+@ALSO_RENAMED
 def test_a_value_the_site_refuses_is_a_data_error_with_its_message(
     fresh_portal: RunningPortal, cohort: Path, tmp_path: Path
 ) -> None:

@@ -78,7 +78,7 @@ def test_the_documented_browser_test_runs_on_the_chromium_portal_bot_picks(
             page.get_by_placeholder("请输入政务服务网账号/手机号").fill("zhangsan")
             page.get_by_placeholder("请输入密码").fill("pw")
             page.get_by_role("button", name="登录").click()
-            expect(page.locator(".crumb")).to_contain_text("个人基本信息")
+            expect(page.get_by_role("button", name="技能评价报名")).to_be_visible()  # 个人基本信息
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")

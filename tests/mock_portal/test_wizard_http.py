@@ -23,7 +23,7 @@ def _at_step2(
 
 
 def _errors(page: str) -> list[str]:
-    block = re.search(r'<div class="errors"><ul>(.*?)</ul></div>', page, re.S)
+    block = re.search(r'<div class="errors" role="alert"><ul>(.*?)</ul></div>', page, re.S)
     return re.findall(r"<li>(.*?)</li>", block.group(1)) if block else []
 
 
@@ -113,7 +113,7 @@ def test_step2_reports_every_missing_field_in_chinese(mock_portal: RunningPortal
         "请上传其他材料PDF扫描件",
     ):
         assert message in _errors(page)
-    assert '<span class="err-msg">请填写手机号码</span>' in page
+    assert '<span class="err-msg" role="alert">请填写手机号码</span>' in page
     assert mock_portal.qa.applications("zhangsan")[0]["values"] == {}
 
 

@@ -24,19 +24,37 @@ function pageExpired() {
 
 // After a failed or submitting step: the site's validation messages ([selector, texts] from the
 // flow's errors: spec), each with the label of its form row when it has one, and whether the
-// session is gone.
+// session is gone. A matched element listing several messages (one per line) gives one each.
 function pageErrors([sel, texts]) {
   const body = document.body ? document.body.innerText || '' : '';
   const out = [];
   if (sel) for (const e of document.querySelectorAll(sel)) {
-    const t = (e.innerText || '').trim();
-    if (!t || !e.getClientRects().length) continue;
-    const row = e.closest('tr, .form-row');
-    out.push({text: t, field: row && row.firstElementChild && row.firstElementChild !== e
-              ? labelKey(row.firstElementChild.textContent) : null});
+    if (!e.getClientRects().length) continue;
+    const lines = (e.innerText || '').split('\n').map((t) => t.trim()).filter(Boolean);
+    const field = lines.length === 1 ? rowLabel(e) : null;
+    for (const t of lines) out.push({text: t, field});
   }
   for (const t of texts) if (body.includes(t)) out.push({text: t, field: null});
   return {errors: out, expired: pageExpired()};
+}
+
+// The label of the form row a message sits in, by structure only (no class names): within two
+// levels up, a row of two or three children whose first is a short text that holds neither the
+// message nor a control (a table row's label cell, a label div beside its control div).
+function rowLabel(e) {
+  const CTRL = 'input, select, textarea';
+  let child = e;
+  for (let x = e.parentElement, depth = 0; x && x !== document.body && depth < 3; x = x.parentElement, depth++) {
+    const first = x.firstElementChild, n = x.childElementCount;
+    if (n >= 2 && n <= 3 && first !== child && !first.contains(e) && !first.matches(CTRL) &&
+        !first.querySelector(CTRL)) {
+      const key = labelKey(first.textContent);
+      if (key && key.length <= 40) return key;
+    }
+    if (x.tagName === 'TR' || x.tagName === 'FORM' || x.tagName === 'TABLE') break;
+    child = x;
+  }
+  return null;
 }
 
 // Labels → controls for a list of requests ({label, kind, option, options}), in one pass over the

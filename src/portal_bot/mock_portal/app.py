@@ -25,6 +25,7 @@ from fastapi.templating import Jinja2Templates
 
 from portal_bot.mock_portal.clock import Clock
 from portal_bot.mock_portal.db import Account, Store
+from portal_bot.mock_portal.drift import DriftMiddleware, moves_of
 from portal_bot.mock_portal.faults import FaultMiddleware, Faults, QABodyLimit
 from portal_bot.mock_portal.seed import Plan, load_plans
 
@@ -56,6 +57,8 @@ class Portal:
         self.store = store
         self.drift = dict(drift) if drift else None
         """Set: the drift variant (these visible texts reworded, see mock_portal.drift)."""
+        self.moves = moves_of(drift)
+        """Fields of 填写报名信息 the drift variant draws elsewhere (mock_portal.drift.Move)."""
         self.rename_seed = rename_seed
         """Set: the renaming variant (every id, class and name renamed, per this seed)."""
         self.clock = clock
@@ -178,8 +181,6 @@ def create_app(portal: Portal) -> FastAPI:
     app.add_middleware(FaultMiddleware, faults=portal.faults)
     app.add_middleware(QABodyLimit)
     if portal.drift:
-        from portal_bot.mock_portal.drift import DriftMiddleware
-
         app.add_middleware(DriftMiddleware, mapping=portal.drift)
     if portal.rename_seed is not None:
         from portal_bot.mock_portal.rename import RenameMiddleware, Renamer

@@ -183,18 +183,18 @@ def serve_in_thread(
 
     ``rename_seed``: the renaming variant (see :mod:`portal_bot.mock_portal.rename`).
     """
-    portal = build_portal(
+    portal, server, sock = serve_forever(
+        host=host,
+        port=port,
         data_dir=data_dir,
         variant=variant,
-        clock=clock,
+        clock=clock or Clock(),
         qa_token=qa_token,
         sign_ttl_seconds=sign_ttl_seconds,
         rename_seed=rename_seed,
         drift=drift,
+        access_log=False,
     )
-    sock = _bind(host, port)
-    config = uvicorn.Config(create_app(portal), log_level="warning", lifespan="off", access_log=False)
-    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="mock-portal")
     thread.start()
     deadline = time.monotonic() + 15
@@ -228,8 +228,10 @@ def serve_forever(
     sign_ttl_seconds: int,
     rename_seed: int | None = None,
     drift: Mapping[str, str] | None = None,
+    access_log: bool = True,
 ) -> tuple[Portal, uvicorn.Server, socket.socket]:
-    """The CLI's server (not started): the caller prints where it is, then runs it."""
+    """A replica's server, not started, on a socket that already listens: the CLI prints where it
+    is, then runs it; :func:`serve_in_thread` runs it in a thread."""
     portal = build_portal(
         data_dir=data_dir,
         variant=variant,
@@ -240,5 +242,6 @@ def serve_forever(
         drift=drift,
     )
     sock = _bind(host, port)
-    server = uvicorn.Server(uvicorn.Config(create_app(portal), log_level="warning", lifespan="off"))
+    config = uvicorn.Config(create_app(portal), log_level="warning", lifespan="off", access_log=access_log)
+    server = uvicorn.Server(config)
     return portal, server, sock

@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 from portal_bot.mock_portal import form, rules
 from portal_bot.mock_portal.app import IllegalRequest, Portal, base_url, portal_of, qr_png, render
 from portal_bot.mock_portal.db import PENDING, RETURNED, Account, Application
+from portal_bot.mock_portal.drift import arrange
 from portal_bot.mock_portal.pages_user import own_application, preview_context
 from portal_bot.mock_portal.seed import Plan
 
@@ -94,7 +95,8 @@ def _step2(
     portal = portal_of(request)
     stored = portal.store.files(app.id)
     files = {field: stored[kind] for field, kind in form.FILE_KINDS.items() if kind in stored}
-    sections = [(s, _TITLES[s], [f for f in form.FIELDS if f.section == s]) for s in form.SECTIONS]
+    drawn = arrange(form.FIELDS, portal.moves)  # the drift variant draws a field elsewhere
+    sections = [(s, _TITLES[s], [f for f in drawn if f.section == s]) for s in form.SECTIONS]
     layouts = {s: form.layout(s, portal.variant, plan) for s in form.SECTIONS}
     return _page(
         request,

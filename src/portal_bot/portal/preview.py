@@ -32,26 +32,38 @@ UNITS: dict[str, str] = {"本职业工作年限": "年"}
 
 _NUMBERED = re.compile(r"(\(\d+\))+")
 
-# Rows of the preview table (the mock's and the real site's ``table.preview``), else every table row
-# or div row with a label cell and a value cell.
+# The preview by what a person sees, never by class or id (the guide shows a two-column table:
+# label, value): in every table but data tables (a first row of column headers only), each pair of
+# cells whose first is a header cell or a short text cell without a control, read as label → value;
+# then label/value pairs outside tables (a short text ending in a colon beside its value).
 _READ_JS = """
 () => {
   const text = (el) => (el.innerText || el.textContent || '').trim();
+  const shown = (el) => el.offsetParent !== null || getComputedStyle(el).position === 'fixed';
+  const CTRL = 'input, select, textarea, img, canvas';
+  const short = (c) => text(c).length > 0 && text(c).length <= 30;
+  const labelLike = (c) => c.tagName === 'TH' || (!c.matches(CTRL) && !c.querySelector(CTRL) && short(c));
   const out = [];
-  let rows = [...document.querySelectorAll('table.preview tr')];
-  if (!rows.length) rows = [...document.querySelectorAll('tr')];
-  for (const tr of rows) {
-    const cells = [...tr.children].filter((c) => c.tagName === 'TH' || c.tagName === 'TD');
-    for (let i = 0; i + 1 < cells.length; i += 2) {
-      const label = cells[i];
-      if (label.tagName !== 'TH' && !label.classList.contains('tit')) continue;
-      if (label.offsetParent === null && getComputedStyle(label).position !== 'fixed') continue;
-      out.push([text(label), text(cells[i + 1])]);
+  for (const table of document.querySelectorAll('table')) {
+    const rows = [...table.rows].filter((tr) => tr.closest('table') === table);
+    const first = rows.length ? [...rows[0].cells] : [];
+    const dataTable = rows.length > 1 && first.length > 2 && first.every((c) => c.tagName === 'TH');
+    if (dataTable) continue;
+    for (const tr of rows) {
+      const cells = [...tr.cells];
+      for (let i = 0; i + 1 < cells.length; i += 2) {
+        const label = cells[i];
+        if (!labelLike(label) || !shown(label)) continue;
+        out.push([text(label), text(cells[i + 1])]);
+      }
     }
   }
-  for (const lbl of document.querySelectorAll('.form-lbl')) {
-    const ctl = lbl.nextElementSibling;
-    if (ctl && lbl.offsetParent !== null) out.push([text(lbl), text(ctl)]);
+  for (const row of document.querySelectorAll('div, li, p')) {
+    if (row.childElementCount !== 2 || row.closest('table')) continue;
+    const [label, value] = row.children;
+    const t = text(label);
+    if (label.childElementCount > 1 || !/[:\uff1a]$/.test(t) || t.length > 30 || !shown(label)) continue;
+    if (!label.querySelector(CTRL)) out.push([t, text(value)]);
   }
   return out;
 }

@@ -18,6 +18,11 @@ FIELD_MAP = FLOWS / "fields" / "registration.yaml"
 #: student; QR login with 是否晋级申报 = 是 (the 原证书 section and its PDF).
 CANDIDATE = {0: "赵静", 1: "王小明", 2: "孙浩然"}
 VARIANT0 = pytest.mark.parametrize("portal", [0], indirect=True, ids=["variant0"])
+#: Refusals and the preview read-back on variant 0 and on the renaming variant (no class, id or name
+#: of the mock to lean on: the site's messages are found by role=alert, the preview by its table).
+PLAIN_AND_RENAMED = pytest.mark.parametrize(
+    "portal", [0, "renamed"], indirect=True, ids=["variant0", "renamed"]
+)
 
 
 def _variant(portal: RunningPortal) -> int:
@@ -99,7 +104,7 @@ def test_a_returned_application_is_resubmitted(session_for: Any) -> None:
     assert app["state"] == "待审核" and app["values"]["post"] == "碳排放核算主管"
 
 
-@VARIANT0
+@PLAIN_AND_RENAMED
 def test_the_preview_check_finds_what_the_site_shows_differently(session_for: Any) -> None:
     s: Session = session_for("赵静")
     _to_preview(s)
@@ -115,7 +120,7 @@ def test_the_preview_check_finds_what_the_site_shows_differently(session_for: An
     assert ("手机号码", s.candidate.phone, MISSING) in compare_preview(expected, shown)
 
 
-@VARIANT0
+@PLAIN_AND_RENAMED
 def test_a_wrong_password_is_the_sites_refusal(session_for: Any) -> None:
     s: Session = session_for("赵静")
     s.password = "not-the-password"
@@ -124,7 +129,7 @@ def test_a_wrong_password_is_the_sites_refusal(session_for: Any) -> None:
     assert "密码" in caught.value.message
 
 
-@VARIANT0
+@PLAIN_AND_RENAMED
 def test_a_closed_plan_is_refused_with_the_sites_message(session_for: Any) -> None:
     s: Session = session_for("赵静")
     s.plan = {**s.plan, "plan_code": "2024-S-000940"}
@@ -136,7 +141,7 @@ def test_a_closed_plan_is_refused_with_the_sites_message(session_for: Any) -> No
     assert s.portal.qa.applications(s.phone.account) == []
 
 
-@VARIANT0
+@PLAIN_AND_RENAMED
 def test_a_value_the_site_refuses_names_the_field(session_for: Any) -> None:
     s: Session = session_for("赵静")
     s.run("login.yaml")

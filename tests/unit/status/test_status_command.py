@@ -4,6 +4,7 @@ expired and missing logins, read errors, exit codes, the overlap lock and the po
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from portal_bot.cli import app
 from portal_bot.cohortrun.identity import cohort_key
 from portal_bot.cohortrun.politeness import Politeness
 from portal_bot.ledger import Ledger
-from portal_bot.mock_portal.server import RunningPortal
+from portal_bot.mock_portal.pytest_plugin import rename_seed_from_env
+from portal_bot.mock_portal.server import RunningPortal, serve_in_thread
 from portal_bot.profiles import load_cohort
 from portal_bot.settings import Settings
 from portal_bot.status.lock import status_lock
@@ -63,15 +65,30 @@ def make(tmp_path: Path, portal: RunningPortal, count: int, **kw: Any) -> tuple[
     return folder, enrol(Settings(), portal, members, **kw)
 
 
-def test_every_site_state_is_read_with_its_reason_and_action(
-    tmp_path: Path, mock_portal: RunningPortal
-) -> None:
-    folder, members = make(tmp_path, mock_portal, len(SITE_STATES))
+@pytest.fixture(scope="module")
+def renamed_portal() -> Iterator[RunningPortal]:
+    """The renaming variant (every id, class and name renamed; seed PORTAL_BOT_MOCK_RENAME_SEED, else 1)."""
+    with serve_in_thread(rename_seed=rename_seed_from_env() or 1) as running:
+        yield running
+
+
+@pytest.fixture(params=["plain", "renamed"])
+def site(request: pytest.FixtureRequest) -> RunningPortal:
+    """The session's mock portal, then the renaming variant: status reads both the same way."""
+    portal: RunningPortal = request.getfixturevalue(
+        "mock_portal" if request.param == "plain" else "renamed_portal"
+    )
+    portal.qa.reset()
+    return portal
+
+
+def test_every_site_state_is_read_with_its_reason_and_action(tmp_path: Path, site: RunningPortal) -> None:
+    folder, members = make(tmp_path, site, len(SITE_STATES))
     for m, (text, reason, _, _) in zip(members, SITE_STATES, strict=True):
         if text != "未提交":
             assert m.app_id is not None
-            mock_portal.qa.set_state(m.app_id, text, reason)
-    code, doc = status_json(folder, mock_portal)
+            site.qa.set_state(m.app_id, text, reason)
+    code, doc = status_json(folder, site)
     seen = by_key(doc)
     for m, (text, reason, state, action) in zip(members, SITE_STATES, strict=True):
         row = seen[m.key]
