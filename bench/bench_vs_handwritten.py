@@ -199,8 +199,8 @@ def bench_register(rounds: int) -> None:
 
 def bench_status(rounds: int, count: int) -> None:
     from _status_cohort import enrol, write_cohort
-    from portal_bot.sessions import session_file
 
+    from portal_bot.cohortrun.sessions import session_file
     from portal_bot.ledger import Ledger
     from portal_bot.settings import Settings
 
