@@ -258,27 +258,6 @@ function targetPresent([text, how]) {
   return {present, expired: pageExpired(), ...settledness()};
 }
 
-// Resolves once a page is complete and its elements and text have not changed for quietMs (a
-// MutationObserver, not polling), with targetPresent([text, how]) then. A slow page costs one
-// round trip, a page that keeps changing none until it stops. Never on the 非法请求 page; a
-// navigation ends it with the document (the caller asks the new page again).
-function quietTarget([text, how, quietMs]) {
-  return new Promise((resolve) => {
-    let timer = 0;
-    const arm = () => { clearTimeout(timer); timer = setTimeout(check, quietMs); };
-    const check = () => {
-      const answer = targetPresent([text, how]);
-      if (!answer.ready || answer.expired) return arm();
-      observer.disconnect();
-      resolve(answer);
-    };
-    const observer = new MutationObserver(arm);
-    observer.observe(document, {subtree: true, childList: true, characterData: true});
-    document.addEventListener('readystatechange', arm);
-    arm();
-  });
-}
-
 // What a settled page offers, for a site mismatch's suggestions: the URL path (never the query),
 // the title, the labels that name a control (with the control's kind), buttons and links.
 function pageOffers() {

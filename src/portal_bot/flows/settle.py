@@ -6,8 +6,7 @@ still changing, so a target is **absent** when the page has settled without it:
 
 * ``document.readyState`` is ``complete``;
 * no request of the page is in flight, and none started or ended for :data:`SETTLE` seconds;
-* the page's elements and text have not changed for :data:`SETTLE` seconds (a MutationObserver, so a
-  click or expect waiting on a slow page costs one round trip, not one every :data:`_POLL`).
+* the page's shape (element count, text length) has not changed for :data:`SETTLE` seconds.
 
 Then the step raises :class:`Absent` with what the page offers (``pageOffers`` in locate.js), and
 the runner turns it into a :class:`~portal_bot.errors.SiteMismatchError` with suggestions
@@ -38,8 +37,6 @@ LOOK_AFTER = 0.5
 _POLL = 0.2
 
 TARGET_JS = page_function("targetPresent")
-#: ``[text, how, quiet ms]`` → whether the target is there, once the page has been quiet that long.
-QUIET_TARGET_JS = page_function("quietTarget")
 OFFERS_JS = page_function("pageOffers")
 
 
@@ -136,20 +133,22 @@ async def offers(page: AsyncPage) -> dict[str, Any]:
 
 
 async def _watch_target(page: AsyncPage, text: str, how: str) -> NoReturn:
-    traffic = _WATCHED.get(page)
-    while traffic is None:  # not a runner's page: the step's timeout decides
-        await asyncio.Event().wait()
+    settling = Settling(page)
+    if not settling.active:
+        await asyncio.Event().wait()  # not a runner's page: the step's timeout decides
     await asyncio.sleep(LOOK_AFTER)
     while True:
-        try:  # returns once the page's elements and text have not changed for SETTLE
-            answer = await page.evaluate(QUIET_TARGET_JS, [text, how, SETTLE * 1000])
+        try:
+            answer = await page.evaluate(TARGET_JS, [text, how])
         except Exception as exc:  # a navigation replaced the document: look again
             logger.debug("looking for {} again: {}", text, exc)
-            await asyncio.sleep(_POLL)
-            continue
-        quiet = traffic.quiet_since()
-        if not answer["present"] and quiet is not None and time.monotonic() - quiet >= SETTLE:
-            raise Absent(text, how, await offers(page))
+            answer = None
+        if answer is not None and not answer["expired"]:
+            if answer["present"]:
+                settling = Settling(page)  # there: Playwright's own waiting decides
+            elif settling.see(answer):
+                raise Absent(text, how, await offers(page))
+        await asyncio.sleep(_POLL)
 
 
 async def unless_absent(action: Awaitable[None], page: AsyncPage, text: str, how: str) -> None:
