@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,10 +143,19 @@ def system_chromium_path(explicit: Path | None = None) -> tuple[str, Path] | Non
     return None
 
 
-def find_browser(explicit: Path | None = None) -> BrowserChoice | None:
-    """The Chromium to launch, or None when there is none on this machine."""
+def find_browser(
+    explicit: Path | None = None, *, own_path: Callable[[], Path | None] = playwright_chromium_path
+) -> BrowserChoice | None:
+    """The Chromium to launch, or None when there is none on this machine.
+
+    Args:
+        explicit: a browser the settings name (else ``PORTAL_BOT_CHROMIUM``, else Playwright's own,
+            else a system one).
+        own_path: where Playwright's own Chromium is, if installed; the default starts a Playwright
+            driver to ask, a caller that already runs one passes its answer.
+    """
     if explicit is None and not os.environ.get("PORTAL_BOT_CHROMIUM"):
-        own = playwright_chromium_path()
+        own = own_path()
         if own is not None:
             return BrowserChoice("playwright", own)
     found = system_chromium_path(explicit)

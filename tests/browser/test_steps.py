@@ -298,6 +298,33 @@ def test_run_flow_env_when_stop_fail_extract_css_uncheck(
     assert ("1.3", "finished") in {(e.index, e.status) for e in events}  # the stop inside open.yaml
 
 
+def test_extract_css_reads_a_shown_element_at_once_and_waits_for_a_hidden_one(
+    aio: Aio, apage: AsyncPage, site: str, tmp_path: Path
+) -> None:
+    # issue 14: the text is read in one round trip when the element is already shown; a hidden one
+    # is waited for as before (its text is not read while hidden)
+    aio.run(apage.goto(site + "done.html"))
+    aio.run(
+        apage.evaluate(
+            """document.body.insertAdjacentHTML('beforeend',
+                 '<p id="now">现在</p><p id="later" style="display:none">旧</p>');
+               setTimeout(() => { const p = document.getElementById('later');
+                                  p.textContent = '新'; p.style.display = ''; }, 300);"""
+        )
+    )
+    path = write(
+        tmp_path,
+        """
+        name: read
+        steps:
+          - extract: {var: now, css: "#now"}
+          - extract: {var: later, css: "#later"}
+        """,
+    )
+    ctx = run(aio, apage, site, path)
+    assert (ctx.vars["now"], ctx.vars["later"]) == ("现在", "新")
+
+
 def test_login_qr_from_a_data_url(aio: Aio, apage: AsyncPage, site: str, tmp_path: Path) -> None:
     png = (Path(__file__).resolve().parents[2] / "fixtures" / "pages" / "qr.png").read_bytes()
     data_url = "data:image/png;base64," + base64.b64encode(png).decode()

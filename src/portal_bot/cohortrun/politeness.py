@@ -70,6 +70,18 @@ def effective_concurrency(requested: int, url: str) -> int:
     return max(1, min(requested, Politeness.for_url(url).max_concurrency))
 
 
+#: File names of the resource types a read may skip, for a context that needs no other routing.
+_NAMES = {
+    "image": ("png", "jpg", "jpeg", "gif", "webp", "svg", "ico", "bmp"),
+    "font": ("woff", "woff2", "ttf", "otf", "eot"),
+    "media": ("mp4", "webm", "mp3", "ogg", "wav"),
+}
+
+
+async def _abort(route: Any) -> None:
+    await route.abort()
+
+
 async def be_polite(
     context: AsyncBrowserContext, limiter: HostLimiter, *, skip: frozenset[str] = frozenset()
 ) -> None:
@@ -80,8 +92,11 @@ async def be_polite(
         limiter: the run's limiter for this host (shared by all candidates).
         skip: resource types never fetched at all (a status read needs no images or fonts).
     """
-    if not skip and limiter.politeness.min_interval <= 0:
-        return  # nothing to space and nothing to skip: no routing overhead (the mock portal)
+    if limiter.politeness.min_interval <= 0:  # nothing to space (the mock portal)
+        names = ",".join(ext for kind in sorted(skip) for ext in _NAMES.get(kind, ()))
+        if names:  # skipped by file name: the page and its scripts never wait for a Python round trip
+            await context.route(f"**/*.{{{names}}}", _abort)
+        return
 
     async def handle(route: Any) -> None:
         kind = route.request.resource_type

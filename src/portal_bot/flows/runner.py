@@ -24,7 +24,7 @@ from urllib.parse import urljoin
 
 from loguru import logger
 
-from portal_bot.browser import AsyncPage, PlaywrightTimeoutError, unreachable
+from portal_bot.browser import AsyncPage, PlaywrightError, PlaywrightTimeoutError, unreachable
 from portal_bot.cohortrun.retry import RetryPolicy
 from portal_bot.errors import (
     ExplainedError,
@@ -68,6 +68,10 @@ Status = Literal["started", "finished", "failed", "skipped", "retrying"]
 
 #: A form control's value, or any other element's rendered text (what ``extract: {css:}`` reads).
 _TEXT_OF_JS = "e => ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.tagName) ? e.value : e.innerText"
+#: The same text, or null while the element is not visible (Playwright's test: a box, not hidden).
+_TEXT_IF_SHOWN_JS = f"""e => {{ const r = e.getBoundingClientRect();
+  if (!r.width || !r.height || getComputedStyle(e).visibility === 'hidden') return null;
+  return ({_TEXT_OF_JS})(e); }}"""
 
 
 @dataclass(frozen=True)
@@ -556,9 +560,13 @@ class FlowRunner:
         args = _args(step, Extract)
         target = args.target
         if target.css is not None:
-            await self.page.locator(target.css).first.wait_for(timeout=timeout * 1000)
-            # one round trip for the text (a locator's evaluate takes a handle and disposes of it)
-            text = await self.page.eval_on_selector(target.css, _TEXT_OF_JS)
+            try:  # usually shown already: read it in one round trip
+                text = await self.page.eval_on_selector(target.css, _TEXT_IF_SHOWN_JS)
+            except PlaywrightError:  # not on the page (yet), or the page is being replaced
+                text = None
+            if text is None:  # wait as before (a locator's evaluate would cost a handle: 4 trips)
+                await self.page.locator(target.css).first.wait_for(timeout=timeout * 1000)
+                text = await self.page.eval_on_selector(target.css, _TEXT_OF_JS)
         else:
             (res,) = await locate.resolve(self.page, [locate.Request(target.field or "", "value")], timeout)
             text = str(res.get("value", ""))

@@ -53,9 +53,17 @@ class Grid:
         return None
 
 
+#: The tables reader, for a caller that reads more in the same evaluate.
+READ_TABLES_JS = _READ_TABLES
+
+
 async def read_grids(page: AsyncPage) -> list[Grid]:
     """Every table on the page with its headers and body rows."""
-    raw: list[dict[str, Any]] = await page.evaluate(_READ_TABLES)
+    return grids_of(await page.evaluate(_READ_TABLES))
+
+
+def grids_of(raw: list[dict[str, Any]]) -> list[Grid]:
+    """The grids from what :data:`READ_TABLES_JS` returned."""
     return [
         Grid(
             headers=tuple(clean(h) for h in t["headers"]),
