@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 def test_every_thumbnail_loads_from_the_folder(aio: Aio, apage: AsyncPage, tmp_path: Path) -> None:
     cohort = tmp_path / "cohort"
     sample = REPO_ROOT / "profiles" / "sample-cohort"
-    shutil.copytree(sample, cohort, ignore=shutil.ignore_patterns("prepared"))
+    shutil.copytree(sample, cohort, ignore=shutil.ignore_patterns("prepared", ".portal-bot-id"))
     for name in ("002-0242.yaml", "003-0537.yaml", "004-0049.yaml"):
         (cohort / name).unlink()
     result = CliRunner().invoke(app, ["prepare", str(cohort), "-j", "1"])

@@ -35,7 +35,7 @@ def sha(path: Path) -> str:
 def cohort(tmp_path: Path) -> Path:
     """Two candidates of the sample cohort (one with a promotion), copied so tests may change them."""
     folder = tmp_path / "cohort"
-    shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("prepared"))
+    shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("prepared", ".portal-bot-id"))
     for name in ("002-0242.yaml", "003-0537.yaml", "004-0049.yaml"):
         (folder / name).unlink()
     return folder

@@ -30,7 +30,7 @@ def test_survey_refuses_a_folder_with_files(tmp_path: Path) -> None:
 def test_register_record_refuses_a_folder_with_files(tmp_path: Path) -> None:
     folder = _old_folder(tmp_path)
     cohort = tmp_path / "cohort"  # a copy: a run writes the cohort's id file beside cohort.yaml
-    shutil.copytree(SAMPLE, cohort, ignore=shutil.ignore_patterns("prepared"))
+    shutil.copytree(SAMPLE, cohort, ignore=shutil.ignore_patterns("prepared", ".portal-bot-id"))
     args = ["register", str(cohort), "--portal", "http://127.0.0.1:9", "--confirm", "auto"]
     result = runner.invoke(app, [*args, "--record", str(folder)])
     assert result.exit_code == 1

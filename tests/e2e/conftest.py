@@ -48,7 +48,7 @@ def fresh_portal(portal: RunningPortal) -> RunningPortal:
 def cohort(tmp_path: Path) -> Path:
     """A private copy of the sample cohort (prepare writes prepared/ beside it)."""
     target = tmp_path / "cohort"
-    shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("prepared"))
+    shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("prepared", ".portal-bot-id"))
     return target
 
 

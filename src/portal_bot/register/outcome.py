@@ -14,6 +14,7 @@ from typing import Any
 
 from portal_bot.errors import ConfigError
 from portal_bot.fileio import atomic_write_text
+from portal_bot.privacy import mask_text
 
 
 class Outcome(StrEnum):
@@ -93,7 +94,9 @@ class CandidateOutcome:
         data["outcome"] = self.outcome.value
         for key in ("preview", "failure_screenshot", "trace", "photo"):
             data[key] = str(data[key]) if data[key] is not None else None
-        data["differences"] = [list(d) for d in self.differences]
+        # masked here too: outcomes.json is kept with the run, and a preview difference is often
+        # the phone or ID number itself (the report masked it, the file did not)
+        data["differences"] = [[f, mask_text(a), mask_text(b)] for f, a, b in self.differences]
         return data
 
     @classmethod

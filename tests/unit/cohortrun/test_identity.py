@@ -19,7 +19,7 @@ ID = "330106200403150318"
 
 
 def _copy(target: Path) -> Path:
-    shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("prepared"))
+    shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("prepared", ".portal-bot-id"))
     return target
 
 

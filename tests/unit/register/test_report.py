@@ -175,3 +175,19 @@ def test_every_outcome_has_words_for_the_head_teacher() -> None:
     from portal_bot.register.report import _WORDS
 
     assert set(_WORDS) == set(Outcome) == set(NEXT_STEP)
+
+
+def test_outcomes_json_keeps_no_raw_phone_or_id_number(tmp_path: Path) -> None:
+    from portal_bot.register.outcome import load_outcomes, save_outcomes
+
+    item = CandidateOutcome(
+        file="001.yaml",
+        name="王小明",
+        id_masked="3301**********0318",
+        outcome=Outcome.MISMATCH,
+        differences=[("手机号码", "13800000001", "13800000002"), ("证件号码", "330106200403150318", "-")],
+    )
+    save_outcomes(tmp_path, 7, "c", "http://127.0.0.1:1", datetime(2026, 11, 26, 9, 0), [item])
+    text = (tmp_path / "outcomes.json").read_text(encoding="utf-8")
+    assert "13800000001" not in text and "330106200403150318" not in text
+    assert load_outcomes(tmp_path)[1][0].differences[0] == ("手机号码", "138****0001", "138****0002")

@@ -36,7 +36,7 @@ NOWHERE = "http://127.0.0.1:9"  # never contacted by these tests: the plan code 
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample cohort, copied once per module (register prepares its documents on first use)."""
     target = tmp_path_factory.mktemp("cohorts") / "sample"
-    shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("prepared"))
+    shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("prepared", ".portal-bot-id"))
     return target
 
 
