@@ -34,6 +34,7 @@ from portal_bot.cohortrun.sessions import session_file
 from portal_bot.console import plain
 from portal_bot.errors import ConfigError, PortalUnreachableError, StateError
 from portal_bot.flows.steps import Flow, load_flow
+from portal_bot.i18n import _
 from portal_bot.ledger import Ledger
 from portal_bot.portal._sync import run_sync
 from portal_bot.privacy import mask_id, mask_text
@@ -168,7 +169,7 @@ class Registration:
                 self.progress.set(job.row, "failed", "validate", "profile has errors")
         if not ready:
             return []
-        self.console.print("preparing documents …")
+        self.console.print(_("preparing documents …"))
         manifest = prepare_cohort(self.cohort_dir, jobs=self.options.jobs)
         runnable = []
         for job in ready:
