@@ -27,7 +27,7 @@ from pathlib import Path
 from loguru import logger
 
 from portal_bot.errors import ConfigError, PortalBotError, StateError
-from portal_bot.i18n import _
+from portal_bot.i18n import _, current_language
 from portal_bot.prepare.manifest import (
     BEFORE_NAME,
     KINDS,
@@ -178,6 +178,8 @@ def document_key(job: Job) -> str:
         "materials": [job.hashes[p] for p in job.materials],
         "evidence": sha(job.evidence),
     }
+    if (language := current_language()) != "en":  # the notes are written in it (English keys as before)
+        material["language"] = language
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8")).hexdigest()
 
 

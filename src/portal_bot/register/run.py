@@ -222,9 +222,10 @@ class Registration:
             if self.options.desk:
                 desk = Desk(self.relay, asyncio.get_running_loop(), self.progress.desk_rows)
                 url = stack.enter_context(serve_desk(desk))
-                self.console.print(f"desk page: {url}")
+                self.console.print(plain(_("desk page: {}").format(url)))
                 if self.options.confirm == "prompt":
-                    self.console.print(f"approval of each 提交 has moved to the desk page: open {url}")
+                    moved = _("approval of each 提交 has moved to the desk page: open {}")
+                    self.console.print(plain(moved.format(url)))
             async with launched(choice, headless=not self.options.headed) as browser:
                 try:
                     plan = await cohort_plan(
