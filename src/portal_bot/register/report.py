@@ -81,6 +81,7 @@ def write_html(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) ->
                 "message": mask_text(item.message),
                 "differences": [(f, mask_text(a), mask_text(b)) for f, a, b in item.differences],
                 "todo": _(_WORDS[item.outcome]),
+                "step": _(item.step) if item.step else "",  # a progress word (register.progress)
                 "photo": _copy_asset(item.photo, assets, f"{index:03d}-photo"),
                 "preview": _copy_asset(item.preview, assets, f"{index:03d}-preview"),
                 # a green row has no failure: an old screenshot from an earlier attempt would mislead
@@ -125,7 +126,7 @@ def write_xlsx(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) ->
             o.name,
             o.id_masked,
             Styled(o.label, _COLOURS.get(o.outcome, "F8CBAD")),
-            o.step,
+            _(o.step) if o.step else "",
             mask_text(o.message),
             o.next_step,
             o.bundle_sha256,
