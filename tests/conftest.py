@@ -15,6 +15,7 @@ import pytest
 from loguru import logger
 
 from portal_bot.browser import find_browser, launch_options
+from portal_bot.i18n import set_language
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,6 +26,19 @@ def _isolated_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     state = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("PORTAL_BOT_STATE_DIR", str(state))
     return state
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests read English unless they ask for Chinese (``set_language("zh")``, ``PORTAL_BOT_LANG=zh``).
+
+    The environment variable reaches the subprocesses the CLI and e2e tests start; the reset undoes
+    a ``--lang zh`` an in-process CliRunner test left behind.
+    """
+    monkeypatch.setenv("PORTAL_BOT_LANG", "en")
+    set_language("en")
+    yield
+    set_language("en")
 
 
 @pytest.fixture

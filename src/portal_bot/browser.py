@@ -87,9 +87,13 @@ class BrowserChoice:
     executable: Path | None  # None: Playwright's default (its own Chromium)
 
     def describe(self) -> str:
+        from portal_bot.i18n import _
+
         if self.source == "playwright":
-            return f"Playwright's Chromium ({self.executable})"
-        return f"{self.source} Chromium at {self.executable}"
+            return _("Playwright's Chromium ({})").format(self.executable)
+        if self.source == "system":
+            return _("system Chromium at {}").format(self.executable)
+        return _("{} Chromium at {}").format(self.source, self.executable)
 
 
 def _is_root() -> bool:

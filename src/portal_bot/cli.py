@@ -10,15 +10,18 @@ Exit codes: 0 ok · 1 errors (bad data, failed checks) · 2 usage · 3 action ne
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
 import typer
+from typer import rich_utils
 from typer.core import TyperGroup
 
 from portal_bot import __version__
 from portal_bot.console import configure_logging, force_utf8, make_console, markup
 from portal_bot.errors import PortalBotError
+from portal_bot.i18n import N_, _, choose_language, set_language
 from portal_bot.settings import Settings
 
 EXIT_ERROR = 1  # a PortalBotError; `status` has its own 0/1/3 (portal_bot.status.changes)
@@ -29,11 +32,18 @@ def print_error(exc: PortalBotError) -> None:
     """The one-line message a user sees for a PortalBotError: no traceback."""
     # soft_wrap: one line however narrow the terminal, so scripts and people can grep it.
     console = make_console(stderr=True)
-    console.print(markup("[bold red]error:[/] {}", exc), markup=True, highlight=False, soft_wrap=True)
+    console.print(markup(_("[bold red]error:[/] {}"), exc), markup=True, highlight=False, soft_wrap=True)
 
 
 class _Group(TyperGroup):
     """Root group: turns every PortalBotError from any subcommand into one line and exit 1."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        # `portal-bot --help` is printed before --lang's callback runs when --lang is not given
+        if ctx.params.get("lang") is None:
+            set_language(choose_language())
+        _translate_help(self)
+        super().format_help(ctx, formatter)
 
     def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
         try:
@@ -42,14 +52,14 @@ class _Group(TyperGroup):
             print_error(exc)
             raise typer.Exit(EXIT_ERROR) from None
         except KeyboardInterrupt:
-            make_console(stderr=True).print("interrupted")
+            make_console(stderr=True).print(_("interrupted"))
             raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 app = typer.Typer(
     name="portal-bot",
     cls=_Group,
-    help=(
+    help=N_(
         "Register candidates for vocational skill-level certification (职业技能等级认定) on the "
         "Zhejiang vocational ability platform. People log in, sign and confirm; portal-bot does "
         "the typing, checking and bookkeeping."
@@ -67,12 +77,46 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _translate_help(command: Any) -> None:
+    """Show every command's and option's help (English msgids) in the chosen language."""
+    for item in (command, *getattr(command, "params", ())):
+        for attr in ("help", "short_help"):
+            original = getattr(item, f"_msgid_{attr}", None) or getattr(item, attr, None)
+            if isinstance(original, str) and original:
+                setattr(item, f"_msgid_{attr}", original)
+                setattr(item, attr, _(original))
+    for sub in getattr(command, "commands", {}).values():
+        _translate_help(sub)
+    rich_utils.ARGUMENTS_PANEL_TITLE = _("Arguments")
+    rich_utils.OPTIONS_PANEL_TITLE = _("Options")
+    rich_utils.COMMANDS_PANEL_TITLE = _("Commands")
+
+
+def _lang(ctx: typer.Context, value: str | None) -> str | None:
+    """Eager, and first on the line: the language is set before any help or message is shown."""
+    if value is not None and value not in ("zh", "en"):
+        raise typer.BadParameter(_("choose zh or en"))
+    set_language(choose_language(value))
+    if value is not None:  # worker processes (prepare -j) and the commands' subprocesses follow
+        os.environ["PORTAL_BOT_LANG"] = value
+    _translate_help(ctx.find_root().command)
+    return value
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging, with source lines."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=N_("Debug logging, with source lines.")),
     version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        False, "--version", callback=_version, is_eager=True, help=N_("Print the version and exit.")
+    ),
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        callback=_lang,
+        is_eager=True,
+        metavar="zh|en",
+        help=N_("Language of what is shown: zh (中文) or en (default: PORTAL_BOT_LANG, else the system's)."),
     ),
 ) -> None:
     settings = Settings()

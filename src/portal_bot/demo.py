@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from portal_bot.i18n import _
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = "profiles/sample-cohort"
 
@@ -36,13 +38,19 @@ def main() -> int:
     env = {**os.environ, "PORTAL_BOT_STATE_DIR": str(state), "PYTHONUTF8": "1"}
     for args in (["doctor"], ["validate", SAMPLE], ["prepare", SAMPLE]):
         if code := _run(args, env):
-            print(f"demo stopped: `portal-bot {' '.join(args)}` exited {code}", file=sys.stderr)
+            print(
+                _("demo stopped: `{}` exited {}").format("portal-bot " + " ".join(args), code),
+                file=sys.stderr,
+            )
             return code
     from portal_bot.mock_portal.rename import seed_from_env
 
     # PORTAL_BOT_MOCK_RENAME_SEED=S: the same demo on the renaming variant (no id/class/name is stable)
     with serve_in_thread(qa_token=token, rename_seed=seed_from_env()) as portal:
-        print(f"\nmock portal running at {portal.url} (in memory; stops with the demo)", flush=True)
+        print(
+            "\n" + _("mock portal running at {} (in memory; stops with the demo)").format(portal.url),
+            flush=True,
+        )
         args = [
             "register",
             SAMPLE,
@@ -56,16 +64,21 @@ def main() -> int:
         ]
         code = _run(args, {**env, "PORTAL_BOT_MOCK_QA_TOKEN": token})
         submitted = sum(1 for a in portal.qa.applications() if a["state"] == "待审核")
-        print(f"\nthe mock portal now holds {submitted} submitted application(s) (state 待审核)")
+        print(
+            "\n" + _("the mock portal now holds {} submitted application(s) (state 待审核)").format(submitted)
+        )
     runs = sorted((p for p in (state / "runs").glob("*") if p.name.isdigit()), key=lambda p: int(p.name))
     if runs:
         report = runs[-1] / "report" / "report.html"
-        print(f"\nopen the report in a browser: {report.as_uri() if report.exists() else report}")
-        print("write it again later (the demo keeps its state in .state/demo):")
+        print(
+            "\n"
+            + _("open the report in a browser: {}").format(report.as_uri() if report.exists() else report)
+        )
+        print(_("write it again later (the demo keeps its state in .state/demo):"))
         print("  PORTAL_BOT_STATE_DIR=.state/demo portal-bot report latest")
         print('  (Windows PowerShell: $env:PORTAL_BOT_STATE_DIR=".state\\demo"; portal-bot report latest)')
     if code:
-        print(f"demo finished with exit code {code}: see the report above", file=sys.stderr)
+        print(_("demo finished with exit code {}: see the report above").format(code), file=sys.stderr)
     return code
 
 

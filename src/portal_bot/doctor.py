@@ -17,6 +17,7 @@ from rich.table import Table
 
 from portal_bot.console import make_console, plain
 from portal_bot.errors import PortalBotError
+from portal_bot.i18n import N_, _, ngettext
 from portal_bot.settings import Settings
 
 REQUIRED_PACKAGES = (
@@ -60,7 +61,7 @@ class Check:
 def _check_python() -> Check:
     ok = sys.version_info >= (3, 11)
     version = ".".join(map(str, sys.version_info[:3]))
-    return Check("python", ok, version, "" if ok else "install Python 3.11 or newer")
+    return Check(N_("python"), ok, version, "" if ok else _("install Python 3.11 or newer"))
 
 
 def _check_packages() -> Check:
@@ -71,8 +72,11 @@ def _check_packages() -> Check:
         except importlib.metadata.PackageNotFoundError:
             missing.append(name)
     if missing:
-        return Check("packages", False, "missing: " + ", ".join(missing), "pip install -e .  (or make setup)")
-    return Check("packages", True, f"{len(found)} installed")
+        return Check(
+            N_("packages"), False, _("missing: ") + ", ".join(missing), _("pip install -e .  (or make setup)")
+        )
+    n = len(found)
+    return Check(N_("packages"), True, ngettext("{n} installed", "{n} installed", n).format(n=n))
 
 
 def _check_browser() -> list[Check]:
@@ -81,17 +85,17 @@ def _check_browser() -> list[Check]:
     try:
         choice = find_browser()
     except PortalBotError as exc:
-        return [Check("browser", False, str(exc), "portal-bot browser ensure")]
+        return [Check(N_("browser"), False, str(exc), "portal-bot browser ensure")]
     if choice is None:
         return [
             Check(
-                "browser",
+                N_("browser"),
                 False,
-                "no Chromium found",
-                "portal-bot browser ensure  (or: playwright install chromium)",
+                _("no Chromium found"),
+                _("portal-bot browser ensure  (or: playwright install chromium)"),
             )
         ]
-    checks = [Check("browser", True, choice.describe())]
+    checks = [Check(N_("browser"), True, choice.describe())]
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(**launch_options(choice))
@@ -106,22 +110,27 @@ def _check_browser() -> list[Check]:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         checks.append(
             Check(
-                "browser launch", False, first[:200], "portal-bot browser ensure, or set PORTAL_BOT_CHROMIUM"
+                N_("browser launch"),
+                False,
+                first[:200],
+                _("portal-bot browser ensure, or set PORTAL_BOT_CHROMIUM"),
             )
         )
         return checks
-    checks.append(Check("browser launch", True, f"Chromium {version} renders pages"))
+    checks.append(
+        Check(N_("browser launch"), True, _("Chromium {version} renders pages").format(version=version))
+    )
     if probe["a"] == probe["b"] or float(probe["w"]) <= 0:
         checks.append(
             Check(
-                "chinese text",
+                N_("chinese text"),
                 False,
-                "Chinese characters render as boxes",
-                "install a CJK font (Debian/Ubuntu: apt-get install fonts-noto-cjk)",
+                _("Chinese characters render as boxes"),
+                _("install a CJK font (Debian/Ubuntu: apt-get install fonts-noto-cjk)"),
             )
         )
     else:
-        checks.append(Check("chinese text", True, "浙江省职业能力 renders"))
+        checks.append(Check(N_("chinese text"), True, _("浙江省职业能力 renders")))
     return checks
 
 
@@ -132,12 +141,12 @@ def _check_state_dir(settings: Settings) -> Check:
             pass
     except OSError as exc:
         return Check(
-            "state dir",
+            N_("state dir"),
             False,
             f"{settings.state_dir}: {exc.strerror or exc}",
-            "set PORTAL_BOT_STATE_DIR to a writable folder",
+            _("set PORTAL_BOT_STATE_DIR to a writable folder"),
         )
-    return Check("state dir", True, str(path))
+    return Check(N_("state dir"), True, str(path))
 
 
 def run_checks(settings: Settings) -> list[Check]:
@@ -153,31 +162,30 @@ def doctor(ctx: typer.Context) -> None:
     settings: Settings = ctx.obj
     checks = run_checks(settings)
     table = Table(title="portal-bot doctor")
-    table.add_column("check")
-    table.add_column("status")
-    table.add_column("detail")
-    table.add_column("fix")
+    for column in (_("check"), _("status"), _("detail"), _("fix")):
+        table.add_column(column)
     for c in checks:
-        table.add_row(
-            plain(c.name), "[green]ok[/]" if c.ok else "[red]FAIL[/]", plain(c.detail), plain(c.fix)
-        )
+        status = "[green]{}[/]".format(_("ok")) if c.ok else "[red]{}[/]".format(_("FAIL"))
+        table.add_row(plain(_(c.name)), status, plain(c.detail), plain(c.fix))
     make_console().print(table)
     if not all(c.ok for c in checks):
         raise typer.Exit(1)
 
 
-browser_app = typer.Typer(help="Find or install the Chromium that portal-bot drives.", no_args_is_help=True)
+browser_app = typer.Typer(
+    help=N_("Find or install the Chromium that portal-bot drives."), no_args_is_help=True
+)
 
 
 @browser_app.command("ensure")
 def browser_ensure(
-    no_install: bool = typer.Option(False, "--no-install", help="Only look; install nothing."),
+    no_install: bool = typer.Option(False, "--no-install", help=N_("Only look; install nothing.")),
 ) -> None:
     """Make sure a Chromium is available: Playwright's own, else the system's, else install one."""
     from portal_bot.browser import ensure_browser
 
     choice = ensure_browser(install=not no_install)
-    make_console().print(plain(f"browser: {choice.describe()}"))
+    make_console().print(plain(_("browser: {}").format(choice.describe())))
 
 
 @browser_app.command("path")
@@ -187,7 +195,7 @@ def browser_path() -> None:
 
     choice = find_browser()
     if choice is None or choice.executable is None:
-        make_console(stderr=True).print("no Chromium found: run `portal-bot browser ensure`")
+        make_console(stderr=True).print(_("no Chromium found: run `portal-bot browser ensure`"))
         raise typer.Exit(1)
     typer.echo(str(Path(choice.executable)))
 

@@ -33,6 +33,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from portal_bot.i18n import _
+
 
 class PortalBotError(Exception):
     """Base class of every error portal-bot raises on purpose."""
@@ -64,7 +66,7 @@ class PortalBotError(Exception):
         if self.line is not None:
             where += f":{self.line}"
         if self.row is not None:
-            where += f" row {self.row}"
+            where += _(" row {}").format(self.row)
         return where
 
     def __str__(self) -> str:
@@ -76,7 +78,7 @@ class PortalBotError(Exception):
         parts.append(self.message)
         text = " ".join(parts)
         if self.hint:
-            text += f" ({self.hint})"
+            text += _(" ({})").format(self.hint)
         return text
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from portal_bot.browser import AsyncPage
 from portal_bot.cohortrun.relay import HumanTask, Relay
+from portal_bot.i18n import _
 from portal_bot.register.desk import Desk, serve_desk
 from tests.unit.register.test_desk_approval import _waiting_confirmation, run_loop
 
@@ -39,15 +40,15 @@ def test_approve_card_shows_the_evidence_and_asks_again_before_submitting(
         assert await card.get_by_text("the preview shows the profile's values").is_visible()
         assert await card.get_by_text("plan 2024-S-000911").is_visible()
 
-        await card.get_by_role("button", name="提交 / submit…").click()
+        await card.get_by_role("button", name=_("submit (提交)…")).click()
         await card.get_by_text("Submit 李华's application now?").wait_for()
         assert not decision.done(), "one click must not submit"
-        await card.get_by_role("button", name="返回 / back").click()  # changed their mind
-        await card.get_by_role("button", name="提交 / submit…").wait_for()
+        await card.get_by_role("button", name=_("back")).click()  # changed their mind
+        await card.get_by_role("button", name=_("submit (提交)…")).wait_for()
         assert not decision.done()
 
-        await card.get_by_role("button", name="提交 / submit…").click()
-        await card.get_by_role("button", name="是，确认提交 / yes, submit").click()
+        await card.get_by_role("button", name=_("submit (提交)…")).click()
+        await card.get_by_role("button", name=_("yes, submit (提交)")).click()
         await apage.get_by_text("Nobody is waiting.").wait_for()
 
     with serve_desk(desk) as url:
@@ -55,7 +56,7 @@ def test_approve_card_shows_the_evidence_and_asks_again_before_submitting(
     assert decision.result(timeout=10) is True
 
 
-@pytest.mark.parametrize(("button", "done"), [("已完成 / done", True), ("放弃 / give up", False)])
+@pytest.mark.parametrize(("button", "done"), [("done", True), ("give up", False)])
 def test_takeover_card_says_what_the_step_wanted_and_answers_done_or_give_up(
     aio: Aio, apage: AsyncPage, loop: asyncio.AbstractEventLoop, button: str, done: bool
 ) -> None:

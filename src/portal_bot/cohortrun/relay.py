@@ -21,14 +21,15 @@ import segno
 from rich.console import Console
 
 from portal_bot.console import markup
+from portal_bot.i18n import N_, _
 
 HumanKind = Literal["login", "signature", "confirm", "takeover"]
 
-KIND_TEXT: dict[str, str] = {
-    "login": "log in (scan with 浙里办)",
-    "signature": "sign the pledge (scan with WeChat)",
-    "confirm": "approve the final 提交",
-    "takeover": "do a step by hand in the browser",
+KIND_TEXT: dict[str, str] = {  # marked for the catalog; shown through _()
+    "login": N_("log in (scan with 浙里办)"),
+    "signature": N_("sign the pledge (scan with WeChat)"),
+    "confirm": N_("approve the final 提交"),
+    "takeover": N_("do a step by hand in the browser"),
 }
 
 _ids = itertools.count(1)
@@ -50,7 +51,7 @@ class HumanTask:
     check: str = ""
 
     def describe(self) -> str:
-        return f"{self.candidate}: {KIND_TEXT[self.kind]}"
+        return f"{self.candidate}: {_(KIND_TEXT[self.kind])}"
 
 
 def qr_text(url: str) -> str:
@@ -88,11 +89,11 @@ class Relay:
         self.open[task.id] = task
         if self.console is not None:
             self.console.print(
-                markup("[bold yellow]waiting:[/] {}", f"{task.describe()} {task.detail}".rstrip())
+                markup(_("[bold yellow]waiting:[/] {}"), f"{task.describe()} {task.detail}".rstrip())
             )
             if task.qr_url and self.terminal_qr:
                 self.console.print(qr_text(task.qr_url), markup=False, highlight=False)
-                self.console.print(f"  or open: {task.qr_url}", markup=False, highlight=False)
+                self.console.print(_("  or open: {}").format(task.qr_url), markup=False, highlight=False)
         for listener in self._listeners:
             listener(task, True)
 
@@ -127,7 +128,9 @@ class Relay:
             async with self._prompt_lock:
                 self.announce(task)
                 try:
-                    text = question or f"Submit the application of {task.candidate}? {task.detail}".rstrip()
+                    text = question or (
+                        _("Submit the application of {}? {}").format(task.candidate, task.detail).rstrip()
+                    )
                     return await asyncio.wait_for(ask(text), timeout)
                 except TimeoutError:
                     return False

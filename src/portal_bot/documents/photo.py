@@ -35,6 +35,7 @@ from portal_bot.documents.face import Face, find_face
 from portal_bot.documents.files import atomic_write, describe, read_input, sniff
 from portal_bot.documents.images import Decoded, decode, upright_size
 from portal_bot.errors import ConfigError, DocumentError
+from portal_bot.i18n import _
 
 # --- the site's rules --------------------------------------------------------------------------
 MIN_WIDTH = 215  # width must be more than this
@@ -246,7 +247,7 @@ def plan_crop(size: tuple[int, int], face: Face | None) -> CropPlan | None:
     notes: list[str] = []
     if face is None:
         crop_h = largest
-        notes.append("no face found: used a centred crop; check the result by eye")
+        notes.append(_("no face found: used a centred crop; check the result by eye"))
     else:
         ideal = _HEAD_BOXES * face.h / HEAD_SHARE
         crop_h = min(max(ideal, _MIN_CROP_H), largest)
@@ -261,7 +262,7 @@ def plan_crop(size: tuple[int, int], face: Face | None) -> CropPlan | None:
         if room < crop_h:
             crop_h = min(crop_h, max(room, _MIN_CROP_H, 0.75 * ideal))
         if ideal > largest * 1.05:
-            notes.append("the face fills the picture: less room around the head than a standard ID photo")
+            notes.append(_("the face fills the picture: less room around the head than a standard ID photo"))
     if crop_h >= TWO_INCH[1]:
         out_size, name = TWO_INCH, "2-inch 413×579"
     else:
@@ -276,7 +277,7 @@ def plan_crop(size: tuple[int, int], face: Face | None) -> CropPlan | None:
         left = min(max(face.cx - crop_w / 2, 0.0), width - crop_w)
         top = min(max(face.cy - FACE_CENTRE * crop_h, 0.0), height - crop_h)
         if abs((face.cy - top) / crop_h - FACE_CENTRE) > 0.05 or abs((face.cx - left) / crop_w - 0.5) > 0.05:
-            notes.append("the face is near the edge of the picture, so it cannot be centred in the crop")
+            notes.append(_("the face is near the edge of the picture, so it cannot be centred in the crop"))
     return CropPlan((left, top, left + crop_w, top + crop_h), out_size, name, tuple(notes))
 
 
@@ -331,10 +332,10 @@ def fix_photo(src: Path, dst: Path, *, keep_background: bool = False) -> PhotoFi
     actions.append(f"cropped {right - left}×{bottom - top} at ({left}, {top}) {where}")
     enlarge = plan.enlarge
     notes = list(decoded.warnings) + list(plan.notes)
-    review: list[str] = [n for n in plan.notes if "no face" in n]
+    review: list[str] = list(plan.notes) if face is None else []  # only "no face found" then
     if enlarge > 1.01:
         actions.append(f"enlarged {enlarge:.2f}× to {plan.size_name}")
-        notes.append(f"the source is small: enlarged {enlarge:.2f}×; a larger original is sharper")
+        notes.append(_("the source is small: enlarged {:.2f}×; a larger original is sharper").format(enlarge))
     else:
         actions.append(f"resized to {plan.size_name}")
     placed = None
@@ -345,17 +346,19 @@ def fix_photo(src: Path, dst: Path, *, keep_background: bool = False) -> PhotoFi
     wall = _background(out, placed)
     if wall is not None and not keep_background:
         if placed is None or face is None:
-            review.append("the background is not white and, with no face found, was not replaced")
+            review.append(_("the background is not white and, with no face found, was not replaced"))
         else:
             whitened, why = _whiten(decoded.image, face.scaled(s), box, out, placed)
             if whitened is None:
-                review.append(f"the background could not be replaced reliably ({why}); kept the original")
+                review.append(
+                    _("the background could not be replaced reliably ({}); kept the original").format(why)
+                )
     encoded, quality, subsampling = b"", 0, ""
     if whitened is not None:
         try:
             encoded, quality, subsampling = _encode(whitened.image, src)
         except DocumentError:
-            review.append("on white the photo is too plain to reach 30 KB; kept the original background")
+            review.append(_("on white the photo is too plain to reach 30 KB; kept the original background"))
             whitened = None
         else:
             out = whitened.image
@@ -424,28 +427,36 @@ def _proportions(placed: Face, height: int, whitened: Whitened | None) -> list[s
         crown = placed.y - HEAD_ABOVE_BOX * placed.h
     chin = placed.y + (1 + CHIN_BELOW_BOX) * placed.h
     head, top = (chin - max(crown, 0.0)) / height, crown / height
-    how = "measured" if measured else "estimated"
+    how = _("measured") if measured else _("estimated")
     found: list[str] = []
     # plan_crop aims at the middle of both ranges; it misses only when the source cannot give them.
-    tight = "the source is cropped too tight; use a photo with more room around the head"
+    tight = _("the source is cropped too tight; use a photo with more room around the head")
     if head > HEAD_RANGE[1] + 0.01:
         found.append(
-            f"the head ({how}) is {head:.0%} of the height, above the standard's {HEAD_RANGE[1]:.0%}: {tight}"
+            _(
+                "the head ({how}) is {share:.0%} of the height, above the standard's {limit:.0%}: {tight}"
+            ).format(how=how, share=head, limit=HEAD_RANGE[1], tight=tight)
         )
     elif head < HEAD_RANGE[0] - 0.01:
         found.append(
-            f"the head ({how}) is {head:.0%} of the height, below the standard's {HEAD_RANGE[0]:.0%}: "
-            f"the source is too small to frame it larger (enlarging stops at {MAX_ENLARGE}×)"
+            _(
+                "the head ({how}) is {share:.0%} of the height, below the standard's {limit:.0%}: "
+                "the source is too small to frame it larger (enlarging stops at {enlarge}×)"
+            ).format(how=how, share=head, limit=HEAD_RANGE[0], enlarge=MAX_ENLARGE)
         )
     if top < TOP_RANGE[0] - 0.02:
         found.append(
-            f"the space above the head ({how}) is {max(top, 0.0):.0%} of the height, "
-            f"under the standard's {TOP_RANGE[0]:.0%}: {tight}"
+            _(
+                "the space above the head ({how}) is {share:.0%} of the height, "
+                "under the standard's {limit:.0%}: {tight}"
+            ).format(how=how, share=max(top, 0.0), limit=TOP_RANGE[0], tight=tight)
         )
     elif top > TOP_RANGE[1] + 0.02:
         found.append(
-            f"the space above the head ({how}) is {top:.0%} of the height, "
-            f"over the standard's {TOP_RANGE[1]:.0%}"
+            _(
+                "the space above the head ({how}) is {share:.0%} of the height, "
+                "over the standard's {limit:.0%}"
+            ).format(how=how, share=top, limit=TOP_RANGE[1])
         )
     return found
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from loguru import logger
 
 from portal_bot.errors import ConfigError, PortalBotError, StateError
+from portal_bot.i18n import _, current_language
 from portal_bot.prepare.manifest import (
     BEFORE_NAME,
     KINDS,
@@ -177,6 +178,8 @@ def document_key(job: Job) -> str:
         "materials": [job.hashes[p] for p in job.materials],
         "evidence": sha(job.evidence),
     }
+    if (language := current_language()) != "en":  # the notes are written in it (English keys as before)
+        material["language"] = language
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8")).hexdigest()
 
 
@@ -362,12 +365,12 @@ def prepare_cohort(
         if entry.ok and result.candidate is not None:
             if result.candidate.photo is None:
                 entry.warnings.append(
-                    "no photo in the profile: check that the site shows one in the wizard's step 1"
+                    _("no photo in the profile: check that the site shows one in the wizard's step 1")
                 )
             if not result.candidate.materials:
-                entry.warnings.append("no materials in the profile: no 其他材料 PDF was made")
+                entry.warnings.append(_("no materials in the profile: no 其他材料 PDF was made"))
         for kind, output in entry.outputs.items():
-            entry.warnings.extend(f"{kind}: {w}" for w in output.warnings)
+            entry.warnings.extend(f"{_(kind)}: {w}" for w in output.warnings)
         _clean(out / folders[result.file], set(entry.outputs))
     manifest = Manifest(
         document_code_version=_code_version(),

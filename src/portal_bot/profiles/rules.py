@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+from portal_bot.i18n import N_, _
 from portal_bot.profiles.loader import Locator, Problem, Severity, make_problem
 from portal_bot.profiles.models import Candidate, PlanSelector
 from portal_bot.profiles.options import (
@@ -33,6 +34,7 @@ IMAGE_SUFFIXES = frozenset(
 MATERIAL_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
 MAX_PDF_BYTES = 20_000_000  # "小于20MB" read the strict way, as the mock and bundle.SITE_LIMIT do
 MIN_WORKING_AGE = 16
+_WHAT = (N_("photo"), N_("material"), N_("evidence"))  # the file a message names (``_check_file``)
 
 PROMOTION_FIELDS: dict[str, str] = {
     "certificate_type": "原证书类型",
@@ -89,64 +91,68 @@ def _check_file(
     if real is not None:
         report.add(
             key,
-            f"{what} {path.name} is outside the cohort folder (it is {real}); move it into the folder, "
-            "or name its folder under shared_dirs: in cohort.yaml",
+            _(
+                "{what} {name} is outside the cohort folder (it is {real}); move it into the folder, "
+                "or name its folder under shared_dirs: in cohort.yaml"
+            ).format(what=_(what), name=path.name, real=real),
         )
         return False
     if not path.exists():
-        report.add(key, f"{what} {path.name} does not exist (looked for {path})")
+        report.add(key, _("{} {} does not exist (looked for {})").format(_(what), path.name, path))
         return False
     if not path.is_file():
-        report.add(key, f"{what} {path} is a folder, not a file")
+        report.add(key, _("{} {} is a folder, not a file").format(_(what), path))
         return False
     if not os.access(path, os.R_OK):
-        report.add(key, f"{what} {path.name} cannot be read (check its permissions)")
+        report.add(key, _("{} {} cannot be read (check its permissions)").format(_(what), path.name))
         return False
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:
-        report.add(key, f"{what} {path.name} cannot be read: {exc.strerror}")
+        report.add(key, _("{} {} cannot be read: {}").format(_(what), path.name, exc.strerror))
         return False
     suffix = path.suffix.lower()
     if suffix not in kinds:
         wanted = (
-            "a PDF"
+            _("a PDF")
             if kinds == {".pdf"}
-            else "a picture (JPEG, PNG, …)"
+            else _("a picture (JPEG, PNG, …)")
             if ".pdf" not in kinds
-            else "a picture or a PDF"
+            else _("a picture or a PDF")
         )
-        report.add(key, f"{what} {path.name} should be {wanted}")
+        report.add(key, _("{} {} should be {}").format(_(what), path.name, wanted))
     elif suffix == ".pdf" and not head.startswith(b"%PDF"):
-        report.add(key, f"{what} {path.name} is named .pdf but is not a PDF")
+        report.add(key, _("{} {} is named .pdf but is not a PDF").format(_(what), path.name))
     elif not head:
-        report.add(key, f"{what} {path.name} is empty")
+        report.add(key, _("{} {} is empty").format(_(what), path.name))
     return True
 
 
 def _student(c: Candidate, report: _Report) -> None:
     if c.category != CATEGORY_STUDENT:
         return
-    why = "院校学生 fill 无工作单位, 0 years, post 无 and not dispatched (registration guide)"
+    why = _("院校学生 fill 无工作单位, 0 years, post 无 and not dispatched (registration guide)")
     if c.employer is not None:
-        report.add(("employer",), f"should be null (无工作单位): {why}")
+        report.add(("employer",), _("should be null (无工作单位): {}").format(why))
     if c.years_in_occupation != 0:
-        report.add(("years_in_occupation",), f"should be 0, not {c.years_in_occupation}: {why}")
+        report.add(("years_in_occupation",), _("should be 0, not {}: {}").format(c.years_in_occupation, why))
     if c.post != NO_POST:
-        report.add(("post",), f"should be 无, not {c.post!r}: {why}")
+        report.add(("post",), _("should be 无, not {!r}: {}").format(c.post, why))
     if c.dispatched:
-        report.add(("dispatched",), f"should be 否 (false): {why}")
+        report.add(("dispatched",), _("should be 否 (false): {}").format(why))
 
 
 def _employer(c: Candidate, report: _Report) -> None:
     if c.employer is not None and c.credit_code is None:
         report.add(
-            ("credit_code",), f"missing: give the 统一社会信用代码 of {c.employer}", near=("employer",)
+            ("credit_code",),
+            _("missing: give the 统一社会信用代码 of {}").format(c.employer),
+            near=("employer",),
         )
     if c.employer is None and c.credit_code is not None:
         report.add(
-            ("credit_code",), "given, but employer is null (无工作单位): remove it or name the employer"
+            ("credit_code",), _("given, but employer is null (无工作单位): remove it or name the employer")
         )
 
 
@@ -156,31 +162,40 @@ def _promotion(c: Candidate, report: _Report, plan: PlanSelector | None, today: 
         if 2 in c.eligibility:
             report.add(
                 ("eligibility",),
-                "condition (2) needs a level-5 (五级/初级工) certificate: set promotion (是否晋级申报 = 是) "
-                "with its details, or choose another condition",
+                _(
+                    "condition (2) needs a level-5 (五级/初级工) certificate: set promotion "
+                    "(是否晋级申报 = 是) with its details, or choose another condition"
+                ),
             )
         return
     for key, label in PROMOTION_FIELDS.items():
         if key == "evidence" and p.on_record:
             continue  # the guide: evidence only for certificates not extracted by the system
         if getattr(p, key) in (None, ""):
-            report.add(("promotion", key), f"missing: 是否晋级申报 = 是 needs {label} (promotion.{key})")
+            report.add(
+                ("promotion", key), _("missing: 是否晋级申报 = 是 needs {} (promotion.{})").format(label, key)
+            )
     if p.issued_on is not None:
         if p.issued_on > today:
-            report.add(("promotion", "issued_on"), f"{p.issued_on.isoformat()} is in the future")
+            report.add(("promotion", "issued_on"), _("{} is in the future").format(p.issued_on.isoformat()))
         elif c.birth_date is not None and p.issued_on <= c.birth_date:
-            report.add(("promotion", "issued_on"), f"{p.issued_on.isoformat()} is before the birth date")
+            report.add(
+                ("promotion", "issued_on"), _("{} is before the birth date").format(p.issued_on.isoformat())
+            )
     if p.evidence is not None:
         usable = _check_file(report, ("promotion", "evidence"), p.evidence, frozenset({".pdf"}), "evidence")
         if usable and p.evidence.is_file() and p.evidence.stat().st_size >= MAX_PDF_BYTES:
             report.add(
-                ("promotion", "evidence"), f"{p.evidence.name} is 20 MB or more; the site takes < 20 MB"
+                ("promotion", "evidence"),
+                _("{} is 20 MB or more; the site takes < 20 MB").format(p.evidence.name),
             )
     if p.level is not None and plan is not None and plan.level is not None:
         if LEVEL_NUMBER[p.level] != LEVEL_NUMBER[plan.level] + 1:
             report.add(
                 ("promotion", "level"),
-                f"a {p.level} certificate does not lead to a {plan.level} plan (one level below it does)",
+                _("a {} certificate does not lead to a {} plan (one level below it does)").format(
+                    p.level, plan.level
+                ),
                 "warning",
             )
 
@@ -192,24 +207,27 @@ def _eligibility(c: Candidate, report: _Report) -> None:
         if need is not None and years < need:
             report.add(
                 ("eligibility",),
-                f"condition ({number}) needs at least {need} years in the occupation, "
-                f"years_in_occupation is {years}",
+                _(
+                    "condition ({number}) needs at least {need} years in the occupation, "
+                    "years_in_occupation is {years}"
+                ).format(number=number, need=need, years=years),
             )
     if 2 in c.eligibility and c.promotion is not None and c.promotion.level not in (None, LEVEL_5):
         report.add(
             ("eligibility",),
-            "condition (2) needs a level-5 (五级/初级工) certificate; "
-            f"promotion.level is {c.promotion.level}",
+            _("condition (2) needs a level-5 (五级/初级工) certificate; promotion.level is {}").format(
+                c.promotion.level
+            ),
         )
     if c.category == CATEGORY_STUDENT and 3 not in c.eligibility:
         report.add(
             ("eligibility",),
-            "院校学生 apply under condition (3) (graduates and students of a related programme)",
+            _("院校学生 apply under condition (3) (graduates and students of a related programme)"),
         )
     if c.promotion is not None and 2 not in c.eligibility and 1 not in c.eligibility:
         report.add(
             ("eligibility",),
-            "晋级申报 = 是 usually goes with condition (2) (a level-5 certificate and 3 years)",
+            _("晋级申报 = 是 usually goes with condition (2) (a level-5 certificate and 3 years)"),
             "warning",
         )
 
@@ -217,24 +235,31 @@ def _eligibility(c: Candidate, report: _Report) -> None:
 def _identity(c: Candidate, report: _Report, today: date) -> None:
     if c.id_type not in GB11643_ID_TYPES:
         if c.sex is None:
-            report.add(("sex",), f"missing: a {c.id_type} number does not say it, so give sex (男/女)")
+            report.add(
+                ("sex",), _("missing: a {} number does not say it, so give sex (男/女)").format(c.id_type)
+            )
         if c.birth_date is None:
-            report.add(("birth_date",), f"missing: a {c.id_type} number does not say it, so give birth_date")
+            report.add(
+                ("birth_date",),
+                _("missing: a {} number does not say it, so give birth_date").format(c.id_type),
+            )
     if c.birth_date is not None:
         age = _age(c.birth_date, today)
         if age < MIN_WORKING_AGE:
-            report.add(("birth_date",), f"the candidate is {age}, under {MIN_WORKING_AGE}", "warning")
+            report.add(
+                ("birth_date",), _("the candidate is {}, under {}").format(age, MIN_WORKING_AGE), "warning"
+            )
         elif c.years_in_occupation > age - MIN_WORKING_AGE:
             report.add(
                 ("years_in_occupation",),
-                f"{c.years_in_occupation} years of work at age {age} is implausible",
+                _("{} years of work at age {} is implausible").format(c.years_in_occupation, age),
                 "warning",
             )
 
 
 def _photo(c: Candidate, report: _Report) -> None:
     if c.photo is None:
-        report.add(("photo",), "no photo: the site must then have collected the ID-card photo", "warning")
+        report.add(("photo",), _("no photo: the site must then have collected the ID-card photo"), "warning")
     else:
         _check_file(report, ("photo",), c.photo, IMAGE_SUFFIXES, "photo")
 
@@ -242,7 +267,7 @@ def _photo(c: Candidate, report: _Report) -> None:
 def _materials(c: Candidate, report: _Report) -> None:
     if not c.materials:
         report.add(
-            ("materials",), "the site requires 其他材料: ID card front and back and proof of education"
+            ("materials",), _("the site requires 其他材料: ID card front and back and proof of education")
         )
     for index, material in enumerate(c.materials):
         _check_file(report, ("materials", index), material, MATERIAL_SUFFIXES, "material")

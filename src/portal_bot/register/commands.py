@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Literal
 
 import typer
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
 from portal_bot.console import make_console, plain
 from portal_bot.errors import ConfigError
+from portal_bot.i18n import N_, _
 from portal_bot.settings import Settings
 
 _COLOURS = {
@@ -27,7 +29,7 @@ _COLOURS = {
 def _ask_in_terminal(question: str) -> bool:
     """Ask on its own lines, saying exactly what to type; only y/yes submits."""
     typer.echo(f"\n{question}")
-    answer = typer.prompt("Type y and press Enter to submit, or n to skip", default="n", show_default=True)
+    answer = typer.prompt(_("Type y and press Enter to submit, or n to skip"), default="n", show_default=True)
     return answer.strip().lower() in ("y", "yes")
 
 
@@ -45,55 +47,59 @@ def _done_in_terminal(question: str) -> bool:
 def register_command(
     ctx: typer.Context,
     cohort_dir: Path = typer.Argument(
-        ..., help="Cohort folder: cohort.yaml plus one YAML file per candidate."
+        ..., help=N_("Cohort folder: cohort.yaml plus one YAML file per candidate.")
     ),
     portal: str | None = typer.Option(
-        None, "--portal", help="Portal base URL (default: PORTAL_BOT_PORTAL_URL, else the real site)."
+        None, "--portal", help=N_("Portal base URL (default: PORTAL_BOT_PORTAL_URL, else the real site).")
     ),
-    concurrency: int = typer.Option(2, "--concurrency", "-c", min=1, help="Candidates worked on at once."),
+    concurrency: int = typer.Option(
+        2, "--concurrency", "-c", min=1, help=N_("Candidates worked on at once.")
+    ),
     headed: bool = typer.Option(
         False,
         "--headed",
-        help="Show the browser windows; a step the site no longer matches is then handed to you"
-        " to do by hand (see the command's help).",
+        help=N_(
+            "Show the browser windows; a step the site no longer matches is then handed to you"
+            " to do by hand (see the command's help)."
+        ),
     ),
     confirm: str = typer.Option(
-        "prompt", "--confirm", help="prompt: a person approves each 提交; auto: mock portal only."
+        "prompt", "--confirm", help=N_("prompt: a person approves each 提交; auto: mock portal only.")
     ),
     i_accept_auto_submit: bool = typer.Option(
         False,
         "--i-accept-auto-submit",
-        help="Allow --confirm auto against a real portal (you take responsibility).",
+        help=N_("Allow --confirm auto against a real portal (you take responsibility)."),
     ),
     only: list[str] = typer.Option(
-        [], "--only", help="Only these candidates (name or file name); repeatable."
+        [], "--only", help=N_("Only these candidates (name or file name); repeatable.")
     ),
     simulate_human: bool = typer.Option(
-        False, "--simulate-human", help="Mock portal only: complete QR steps through its QA API."
+        False, "--simulate-human", help=N_("Mock portal only: complete QR steps through its QA API.")
     ),
     qa_token: str | None = typer.Option(
-        None, "--qa-token", envvar="PORTAL_BOT_MOCK_QA_TOKEN", help="The mock portal's QA token."
+        None, "--qa-token", envvar="PORTAL_BOT_MOCK_QA_TOKEN", help=N_("The mock portal's QA token.")
     ),
     desk: bool = typer.Option(
-        False, "--desk", help="Serve a local page listing who waits on what, with QR codes."
+        False, "--desk", help=N_("Serve a local page listing who waits on what, with QR codes.")
     ),
     flows: Path | None = typer.Option(
-        None, "--flows", help="Folder with the flows (default: the shipped ones)."
+        None, "--flows", help=N_("Folder with the flows (default: the shipped ones).")
     ),
     human_timeout: float = typer.Option(
-        600.0, "--human-timeout", help="Seconds to wait for a person per step."
+        600.0, "--human-timeout", help=N_("Seconds to wait for a person per step.")
     ),
     attempts: int = typer.Option(
         3,
         "--attempts",
         min=1,
-        help="Tries per candidate when the site misbehaves (5xx, timeouts, lost session).",
+        help=N_("Tries per candidate when the site misbehaves (5xx, timeouts, lost session)."),
     ),
-    jobs: int | None = typer.Option(None, "--jobs", "-j", help="Processes for preparing documents."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", help=N_("Processes for preparing documents.")),
     keep_unmasked_evidence: bool = typer.Option(
         False,
         "--keep-unmasked-evidence",
-        help="Also keep each preview screenshot unmasked (0600, never in a report).",
+        help=N_("Also keep each preview screenshot unmasked (0600, never in a report)."),
     ),
     record: Path | None = typer.Option(
         None,
@@ -120,14 +126,14 @@ def register_command(
 
     settings: Settings = ctx.obj
     if confirm not in ("prompt", "auto"):
-        raise ConfigError(f"--confirm must be prompt or auto, not {confirm!r}")
+        raise ConfigError(_("--confirm must be prompt or auto, not {!r}").format(confirm))
     mode: Literal["prompt", "auto"] = "auto" if confirm == "auto" else "prompt"
     if mode == "prompt" and not desk and not sys.stdin.isatty():
         # Checked before any browser opens: typer.confirm on a closed stdin answers "Aborted." in the
         # middle of the walk and leaves candidates half-done with no report.
         raise ConfigError(
-            "--confirm prompt needs a terminal to ask in, and this one has none",
-            hint="approve on a page with --desk, or use --confirm auto (mock portal only)",
+            _("--confirm prompt needs a terminal to ask in, and this one has none"),
+            hint=_("approve on a page with --desk, or use --confirm auto (mock portal only)"),
         )
     console = make_console()
     progress = Progress(console)
@@ -154,29 +160,31 @@ def register_command(
         progress=progress,
         ask_done=progress.asking(_done_in_terminal) if headed and sys.stdin.isatty() else None,
     )
-    table = Table(title=plain(f"run {result.run_id}"))
-    for column in ("candidate", "ID", "outcome", "detail"):
+    table = Table(title=plain(_("run {}").format(result.run_id)))
+    for column in (_("candidate"), _("ID"), _("outcome"), _("detail")):
         table.add_column(column)
     for o in result.outcomes:
         colour = _COLOURS.get(o.outcome.value, "red")
-        table.add_row(plain(o.name), plain(o.id_masked), Text(o.outcome.value, style=colour), plain(o.detail))
+        table.add_row(plain(o.name), plain(o.id_masked), Text(o.label, style=colour), plain(o.detail))
     console.print(table)
-    counts = Counter(o.outcome.value for o in result.outcomes)
-    console.print(", ".join(f"{n} {k}" for k, n in counts.items()))
-    console.print(plain(f"report: {result.report_html}"))
-    console.print(plain(f"        {result.report_xlsx}"))
+    counts = Counter(o.label for o in result.outcomes)
+    console.print(plain(_(", ").join(_("{n} {outcome}").format(n=n, outcome=k) for k, n in counts.items())))
+    console.print(plain(_("report: {}").format(result.report_html)))
+    console.print(plain(" " * cell_len(_("report: {}").format("")) + str(result.report_xlsx)))
     if result.recording is not None:
-        console.print(plain(f"recording: {result.recording / 'index.html'}"))
+        console.print(plain(_("recording: {}").format(result.recording / "index.html")))
     if result.suggested_patch is not None:
-        console.print(plain(f"suggested flow patch (steps done by hand): {result.suggested_patch}"))
+        console.print(
+            plain(_("suggested flow patch (steps done by hand): {}").format(result.suggested_patch))
+        )
     if not result.ok:
         raise typer.Exit(1)
 
 
 def report_command(
     ctx: typer.Context,
-    run: str = typer.Argument("latest", help="A run number, 'latest', or a run folder."),
-    out: Path | None = typer.Option(None, "--out", help="Where to write report.html and report.xlsx."),
+    run: str = typer.Argument("latest", help=N_("A run number, 'latest', or a run folder.")),
+    out: Path | None = typer.Option(None, "--out", help=N_("Where to write report.html and report.xlsx.")),
 ) -> None:
     """Write the HTML and .xlsx report of a registration run (outcome, evidence, what to do next)."""
     from portal_bot.register.outcome import load_outcomes
@@ -189,20 +197,22 @@ def report_command(
         if run == "latest":
             if not runs:
                 raise ConfigError(
-                    f"no registration runs in {settings.runs_dir}",
-                    hint="run `portal-bot register` first; `make demo` keeps its own runs in .state/demo: "
-                    "PORTAL_BOT_STATE_DIR=.state/demo portal-bot report latest",
+                    _("no registration runs in {}").format(settings.runs_dir),
+                    hint=_(
+                        "run `portal-bot register` first; `make demo` keeps its own runs in .state/demo: "
+                        "PORTAL_BOT_STATE_DIR=.state/demo portal-bot report latest"
+                    ),
                 )
             run_dir = runs[-1]
         elif run.isdigit():
             run_dir = settings.runs_dir / run
         else:
-            raise ConfigError(f"{run} is neither a run number nor a folder")
+            raise ConfigError(_("{} is neither a run number nor a folder").format(run))
     info, outcomes = load_outcomes(run_dir)
     html, xlsx = write_report(info, outcomes, out or run_dir / "report")
     console = make_console()
-    console.print(plain(f"report: {html}"))
-    console.print(plain(f"        {xlsx}"))
+    console.print(plain(_("report: {}").format(html)))
+    console.print(plain(" " * cell_len(_("report: {}").format("")) + str(xlsx)))
 
 
 def register(app: typer.Typer) -> None:

@@ -11,7 +11,6 @@ token), and a state-changing request whose Origin is not this server is refused.
 from __future__ import annotations
 
 import asyncio
-import html
 import json
 import secrets
 import threading
@@ -23,13 +22,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import jinja2
+
 from portal_bot.cohortrun.relay import KIND_TEXT, Relay, qr_svg
+from portal_bot.i18n import _, html_lang, with_gettext
 
 ProgressRows = Callable[[], list[dict[str, str]]]
 
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 
-_PAGE = (Path(__file__).with_name("desk.html")).read_text(encoding="utf-8")
+_PAGE = Path(__file__).with_name("desk.html.j2")
 
 
 class Desk:
@@ -58,7 +60,7 @@ class Desk:
                     "id": task.id,
                     "candidate": task.candidate,
                     "kind": task.kind,
-                    "text": KIND_TEXT[task.kind],
+                    "text": _(KIND_TEXT[task.kind]),
                     "detail": task.detail,
                     "qr_svg": svg,
                     "waiting": int(now - task.started),
@@ -78,7 +80,30 @@ class Desk:
         return file.read_bytes(), kind
 
     def page(self) -> str:
-        return _PAGE.replace("__TOKEN__", html.escape(self.token))
+        """The page in the run's language; the words its script shows are in ``T`` (JSON)."""
+        env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+        template = with_gettext(env).from_string(_PAGE.read_text(encoding="utf-8"))
+        texts = {
+            "preview": _("the preview (click to enlarge)"),
+            "photo": _("photo"),
+            "ask": _("Submit {}'s application now?"),
+            "undone": _("提交 cannot be undone from here."),
+            "yes": _("yes, submit (提交)"),
+            "back": _("back"),
+            "submit": _("submit (提交)…"),
+            "skip": _("do not submit"),
+            "waiting": _("waiting {}s"),
+            "nobody": _("Nobody is waiting."),
+            "handDone": _("done"),
+            "handGiveUp": _("give up"),
+            "columns": {
+                "candidate": _("candidate"),
+                "step": _("step"),
+                "state": _("state"),
+                "elapsed": _("elapsed"),
+            },
+        }
+        return template.render(token=self.token, texts=texts, lang=html_lang())
 
     def decide(self, task_id: int, approve: bool) -> bool:
         future = asyncio.run_coroutine_threadsafe(self._decide(task_id, approve), self.loop)

@@ -14,6 +14,7 @@ from typing import Any
 
 from portal_bot.errors import ConfigError
 from portal_bot.fileio import atomic_write_text
+from portal_bot.i18n import N_, _
 from portal_bot.privacy import mask_text
 
 
@@ -34,23 +35,33 @@ class Outcome(StrEnum):
 
 
 #: In plain words (a head teacher reads them in the report): no markup, no backticks.
+#: Marked for translation only: ``CandidateOutcome.next_step`` shows them in the current language.
 NEXT_STEP: dict[Outcome, str] = {
-    Outcome.SUBMITTED: "Wait for the site's review (审核); the status command follows it.",
-    Outcome.RESUBMITTED: "Wait for the site's review (审核) again; the status command follows it.",
-    Outcome.ALREADY_SUBMITTED: "Nothing to do here; the status command follows it.",
-    Outcome.WAITING: "Rerun when the person is available; the run continues where it stopped.",
-    Outcome.DATA_ERROR: "Fix the field named in the message, check it with the validate command, then rerun.",
-    Outcome.PORTAL_ERROR: "The site had trouble; rerun later (finished candidates are skipped).",
-    Outcome.MISMATCH: "Check the differences below; correct the profile or the site's data, then rerun.",
-    Outcome.FLOW_ERROR: "The site may have changed: see the screenshot and trace, adapt flows/, rerun.",
-    Outcome.SITE_MISMATCH: (
+    Outcome.SUBMITTED: N_("Wait for the site's review (审核); the status command follows it."),
+    Outcome.RESUBMITTED: N_("Wait for the site's review (审核) again; the status command follows it."),
+    Outcome.ALREADY_SUBMITTED: N_("Nothing to do here; the status command follows it."),
+    Outcome.WAITING: N_("Rerun when the person is available; the run continues where it stopped."),
+    Outcome.DATA_ERROR: N_(
+        "Fix the field named in the message, check it with the validate command, then rerun."
+    ),
+    Outcome.PORTAL_ERROR: N_("The site had trouble; rerun later (finished candidates are skipped)."),
+    Outcome.MISMATCH: N_("Check the differences below; correct the profile or the site's data, then rerun."),
+    Outcome.FLOW_ERROR: N_("The site may have changed: see the screenshot and trace, adapt flows/, rerun."),
+    Outcome.SITE_MISMATCH: N_(
         "The site differs from the flows: edit the flow line named in the message (the page's"
         " nearest texts are listed), run `portal-bot flows check`, then rerun (docs/flows.md,"
         " 'When the real site differs')."
     ),
-    Outcome.SKIPPED: "See the reason; rerun when it is resolved.",
-    Outcome.ERROR: "Rerun; if it happens again, report it with the trace (the message says what failed).",
+    Outcome.SKIPPED: N_("See the reason; rerun when it is resolved."),
+    Outcome.ERROR: N_("Rerun; if it happens again, report it with the trace (the message says what failed)."),
 }
+
+#: Each outcome's value is also its English word; these mark them for the catalog (``label``).
+_LABELS = (
+    *(N_("submitted"), N_("resubmitted"), N_("already submitted"), N_("waiting on a person")),
+    *(N_("data error"), N_("portal error"), N_("preview mismatch"), N_("flow error")),
+    *(N_("site mismatch"), N_("skipped"), N_("error")),
+)
 
 
 @dataclass
@@ -82,7 +93,12 @@ class CandidateOutcome:
 
     @property
     def next_step(self) -> str:
-        return NEXT_STEP[self.outcome]
+        return _(NEXT_STEP[self.outcome])
+
+    @property
+    def label(self) -> str:
+        """The outcome in the current language (``outcome.value`` is the machine's word)."""
+        return _(self.outcome.value)
 
     @property
     def ok(self) -> bool:

@@ -14,8 +14,24 @@ from rich.text import Text
 
 from portal_bot.console import plain
 from portal_bot.flows.runner import StepEvent
+from portal_bot.i18n import N_, _
 
 _STYLE = {"working": "cyan", "waiting": "yellow", "done": "green", "failed": "red", "queued": "dim"}
+
+#: The words a row's step, state and note take (set in English by the run, shown translated);
+#: a flow's step descriptions come from its YAML and are shown as they are.
+_WORDS = (
+    *(N_("working"), N_("waiting"), N_("done"), N_("failed"), N_("queued")),
+    *(N_("ledger"), N_("session"), N_("login"), N_("resubmit"), N_("preview check"), N_("preview")),
+    *(N_("confirm"), N_("submit"), N_("submitted"), N_("resubmitted"), N_("list"), N_("validate")),
+    *(N_("prepare"), N_("earlier run"), N_("site unreachable"), N_("mismatch"), N_("not confirmed")),
+    *(N_("profile has errors"), N_("documents"), N_("open-plan"), N_("register")),
+)
+
+
+def shown(word: str) -> str:
+    """A progress word in the current language (a word without a translation as it is)."""
+    return _(word) if word else word
 
 
 @dataclass
@@ -70,18 +86,27 @@ class Progress:
 
     def table(self) -> Table:
         table = Table(expand=False)
-        for column in ("candidate", "step", "state", "elapsed", ""):
+        for column in (_("candidate"), _("step"), _("state"), _("elapsed"), ""):
             table.add_column(column)
         for r in self.rows:
             style = _STYLE.get(r.state, "")
             table.add_row(
-                plain(r.name), plain(r.step), Text(r.state, style=style), f"{r.elapsed:.0f}s", plain(r.note)
+                plain(r.name),
+                plain(shown(r.step)),
+                Text(shown(r.state), style=style),
+                _("{:.0f}s").format(r.elapsed),
+                plain(shown(r.note)),
             )
         return table
 
     def desk_rows(self) -> list[dict[str, str]]:
         return [
-            {"candidate": r.name, "step": r.step, "state": r.state, "elapsed": f"{r.elapsed:.0f}s"}
+            {
+                "candidate": r.name,
+                "step": shown(r.step),
+                "state": shown(r.state),
+                "elapsed": _("{:.0f}s").format(r.elapsed),
+            }
             for r in self.rows
         ]
 
@@ -128,5 +153,5 @@ class StepObserver:
 
     def __call__(self, event: StepEvent) -> None:
         if event.status == "started":
-            self.row.step = f"{event.flow} · {event.description}"[:60]
+            self.row.step = f"{shown(event.flow)} · {event.description}"[:60]
             self.progress.refresh()

@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from portal_bot.fileio import atomic_write, atomic_write_text
+from portal_bot.i18n import N_, _, html_lang, with_gettext
 from portal_bot.privacy import mask_text
 from portal_bot.register.outcome import CandidateOutcome, Outcome, RunInfo
 from portal_bot.spreadsheet import Sheet, Styled, write_workbook
@@ -30,23 +31,25 @@ _COLOURS = {
 }
 
 
-#: What happened and what to do, in the head teacher's words (the status report's style).
-_WORDS: dict[Outcome, tuple[str, str]] = {
-    Outcome.SUBMITTED: ("已提交", "等待网站审核，无需操作。"),
-    Outcome.RESUBMITTED: ("已修改并重新提交", "等待网站再次审核，无需操作。"),
-    Outcome.ALREADY_SUBMITTED: ("之前已提交", "无需操作。"),
-    Outcome.WAITING: ("等待本人操作", "请本人在场时重新运行，会从中断处继续。"),
-    Outcome.DATA_ERROR: ("资料有误", "按下面的说明改正资料后重新运行。"),
-    Outcome.PORTAL_ERROR: ("网站出错", "稍后重新运行（已完成的考生会跳过）。"),
-    Outcome.MISMATCH: ("预览与资料不符，未提交", "核对下表的差异，改正资料或网站上的信息后重新运行。"),
-    Outcome.FLOW_ERROR: ("网站页面有变化", "请技术人员查看技术证据并调整流程后重新运行。"),
-    Outcome.SITE_MISMATCH: (
-        "网站与流程不一致，未提交",
-        "网站页面和流程文件不符：按原因里的文件和行号改正流程"
-        "（见 docs/flows.md“When the real site differs”），运行 portal-bot flows check 后重新运行。",
+#: What to do, in the head teacher's words (the status report's style); the outcome's own word
+#: (``CandidateOutcome.label``) says what happened. Translated where shown.
+_WORDS: dict[Outcome, str] = {
+    Outcome.SUBMITTED: N_("Waiting for the site's review; nothing to do."),
+    Outcome.RESUBMITTED: N_("Waiting for the site's review again; nothing to do."),
+    Outcome.ALREADY_SUBMITTED: N_("Nothing to do."),
+    Outcome.WAITING: N_("Run again when the person is present; it continues where it stopped."),
+    Outcome.DATA_ERROR: N_("Correct the data as explained below, then run again."),
+    Outcome.PORTAL_ERROR: N_("Run again later (candidates already done are skipped)."),
+    Outcome.MISMATCH: N_(
+        "Compare the differences in the table, correct the data or the site's information, then run again."
     ),
-    Outcome.SKIPPED: ("未提交", "见原因；解决后重新运行。"),
-    Outcome.ERROR: ("程序出错", "重新运行；如再次出现，把技术证据发给技术人员。"),
+    Outcome.FLOW_ERROR: N_("A technical person should look at the evidence, adapt the flow and run again."),
+    Outcome.SITE_MISMATCH: N_(
+        "The site's page and the flow files differ: correct the flow at the file and line the reason names"
+        " (see docs/flows.md), run portal-bot flows check, then run again."
+    ),
+    Outcome.SKIPPED: N_("See the reason; run again once it is resolved."),
+    Outcome.ERROR: N_("Run again; if it happens again, send the technical evidence to a technical person."),
 }
 
 
@@ -77,8 +80,8 @@ def write_html(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) ->
                 "item": item,
                 "message": mask_text(item.detail),
                 "differences": [(f, mask_text(a), mask_text(b)) for f, a, b in item.differences],
-                "label": _WORDS[item.outcome][0],
-                "todo": _WORDS[item.outcome][1],
+                "todo": _(_WORDS[item.outcome]),
+                "step": _(item.step) if item.step else "",  # a progress word (register.progress)
                 "photo": _copy_asset(item.photo, assets, f"{index:03d}-photo"),
                 "preview": _copy_asset(item.preview, assets, f"{index:03d}-preview"),
                 # a green row has no failure: an old screenshot from an earlier attempt would mislead
@@ -89,9 +92,12 @@ def write_html(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) ->
             }
         )
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    template = env.from_string(_TEMPLATE.read_text(encoding="utf-8"))
+    template = with_gettext(env).from_string(_TEMPLATE.read_text(encoding="utf-8"))
     counts = Counter(o.outcome for o in outcomes)
-    html = template.render(run=run, rows=rows, counts=counts, outcomes=list(Outcome), words=_WORDS)
+    labels = {o: _(o.value) for o in Outcome}
+    html = template.render(
+        run=run, rows=rows, counts=counts, outcomes=list(Outcome), labels=labels, lang=html_lang()
+    )
     path = out_dir / "report.html"
     atomic_write_text(path, html, private=True)
     return path
@@ -99,15 +105,15 @@ def write_html(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) ->
 
 _HEADERS = (
     "#",
-    "姓名",
-    "身份证件号码",
-    "结果",
-    "最后步骤",
-    "原因",
-    "下一步",
-    "材料PDF sha256",
-    "照片 sha256",
-    "文件",
+    N_("name"),
+    N_("ID number"),
+    N_("outcome"),
+    N_("last step"),
+    N_("reason"),
+    N_("next step"),
+    N_("materials PDF sha256"),
+    N_("photo sha256"),
+    N_("file"),
 )
 _WIDTHS = (5, 12, 22, 18, 16, 50, 50, 20, 20, 30)
 
@@ -119,8 +125,8 @@ def write_xlsx(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) ->
             index,
             o.name,
             o.id_masked,
-            Styled(o.outcome.value, _COLOURS.get(o.outcome, "F8CBAD")),
-            o.step,
+            Styled(o.label, _COLOURS.get(o.outcome, "F8CBAD")),
+            _(o.step) if o.step else "",
             mask_text(o.detail),
             o.next_step,
             o.bundle_sha256,
@@ -130,16 +136,17 @@ def write_xlsx(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) ->
         for index, o in enumerate(outcomes, start=1)
     ]
     info = [
-        ("cohort", run.cohort),
-        ("portal", run.portal),
-        ("started", run.started.isoformat(timespec="seconds")),
-        ("finished", run.finished.isoformat(timespec="seconds") if run.finished else ""),
+        (_("cohort"), run.cohort),
+        (_("portal"), run.portal),
+        (_("started"), run.started.isoformat(timespec="seconds")),
+        (_("finished"), run.finished.isoformat(timespec="seconds") if run.finished else ""),
     ]
     return write_workbook(
         out_dir / "report.xlsx",
         [
-            Sheet("报名结果", _HEADERS, rows, widths=_WIDTHS),
-            Sheet("运行信息", ("run", str(run.run_id)), info, widths=(12, 40), filter=False),
+            # the sheets' names stay the same in every language: scripts find the data by them
+            Sheet("报名结果", tuple(_(h) for h in _HEADERS), rows, widths=_WIDTHS),
+            Sheet("运行信息", (_("run"), str(run.run_id)), info, widths=(12, 40), filter=False),
         ],
     )
 

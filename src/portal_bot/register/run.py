@@ -34,6 +34,7 @@ from portal_bot.cohortrun.sessions import session_file
 from portal_bot.console import plain
 from portal_bot.errors import ConfigError, PortalUnreachableError, StateError
 from portal_bot.flows.steps import Flow, load_flow
+from portal_bot.i18n import _
 from portal_bot.ledger import Ledger
 from portal_bot.portal._sync import run_sync
 from portal_bot.privacy import mask_id, mask_text
@@ -178,7 +179,7 @@ class Registration:
                 self.progress.set(job.row, "failed", "validate", "profile has errors")
         if not ready:
             return []
-        self.console.print("preparing documents …")
+        self.console.print(_("preparing documents …"))
         manifest = prepare_cohort(self.cohort_dir, jobs=self.options.jobs)
         runnable = []
         for job in ready:
@@ -231,9 +232,10 @@ class Registration:
             if self.options.desk:
                 desk = Desk(self.relay, asyncio.get_running_loop(), self.progress.desk_rows)
                 url = stack.enter_context(serve_desk(desk))
-                self.console.print(f"desk page: {url}")
+                self.console.print(plain(_("desk page: {}").format(url)))
                 if self.options.confirm == "prompt":
-                    self.console.print(f"approval of each 提交 has moved to the desk page: open {url}")
+                    moved = _("approval of each 提交 has moved to the desk page: open {}")
+                    self.console.print(plain(moved.format(url)))
             async with launched(choice, headless=not self.options.headed) as browser:
                 try:
                     plan = await cohort_plan(

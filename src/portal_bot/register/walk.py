@@ -53,6 +53,7 @@ from portal_bot.errors import (
 from portal_bot.flows.runner import FlowRunner, StepEvent
 from portal_bot.flows.steps import Flow
 from portal_bot.flows.values import Context
+from portal_bot.i18n import N_, _
 from portal_bot.ledger import Ledger
 from portal_bot.privacy import mask_text
 from portal_bot.profiles import CandidateResult
@@ -305,7 +306,7 @@ class Walker:
             job.ledger_id, "submitted", "submitted", message=app.state_text, run_id=self.run_id
         )
         job.outcome.outcome = Outcome.ALREADY_SUBMITTED
-        job.outcome.message = f"on the site: {app.state_text}"
+        job.outcome.message = _("on the site: {}").format(app.state_text)
         self.progress.set(job.row, "done", "list", app.state_text)
 
     async def _confirm(self, job: Job, resubmit: bool = False) -> bool:
@@ -422,11 +423,12 @@ class Walker:
         if not is_submitted(state) or parse_state(state) is State.RETURNED:
             raise PortalError(f"提交 was clicked but the site shows {state or 'no 报名状态'}")
         if returned:
-            message = f"resubmitted after 驳回修改 (审核意见: {reason or '—'}); on the site: {state}"
+            words = N_("resubmitted after 驳回修改 (审核意见: {}); on the site: {}")  # ledger: English
+            message = words.format(reason or "—", state)
             ledger.mark_candidate(job.ledger_id, "submitted", "resubmitted", message=message, run_id=run_id)
-            out.outcome, out.message = Outcome.RESUBMITTED, message
+            out.outcome, out.message = Outcome.RESUBMITTED, _(words).format(reason or "—", state)
         else:
             ledger.mark_candidate(job.ledger_id, "submitted", "submitted", message=state, run_id=run_id)
-            out.outcome, out.message = Outcome.SUBMITTED, f"on the site: {state}"
+            out.outcome, out.message = Outcome.SUBMITTED, _("on the site: {}").format(state)
         await save_storage_state(context, state_file)
         self.progress.set(row, "done", "resubmitted" if returned else "submitted", state)

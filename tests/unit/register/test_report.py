@@ -4,6 +4,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from PIL import Image
 
+from portal_bot.i18n import set_language
 from portal_bot.register.outcome import CandidateOutcome, Outcome, RunInfo
 from portal_bot.register.report import write_report
 
@@ -55,10 +56,16 @@ def test_html_escapes_values_masks_and_keeps_evidence(tmp_path: Path) -> None:
 
 
 def test_xlsx_has_a_row_per_candidate(tmp_path: Path) -> None:
+    set_language("zh")
     _, xlsx = write_report(RUN, _outcomes(tmp_path), tmp_path / "report")
     sheet = load_workbook(xlsx)["报名结果"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("#", "姓名", "身份证件号码", "结果")
+    assert [r[3] for r in rows[1:]] == ["已提交", "资料有误", "预览与资料不符"]
+    set_language("en")
+    _, xlsx = write_report(RUN, _outcomes(tmp_path), tmp_path / "report-en")
+    rows = list(load_workbook(xlsx)["报名结果"].iter_rows(values_only=True))  # the sheet's name is fixed
+    assert rows[0][:4] == ("#", "name", "ID number", "outcome")
     assert [r[3] for r in rows[1:]] == ["submitted", "data error", "preview mismatch"]
     assert "13912345678" not in str(rows)
     assert not (tmp_path / "report" / ".report.xlsx.tmp").exists()
@@ -136,6 +143,7 @@ def _teacher_outcomes(tmp_path: Path) -> list[CandidateOutcome]:
 def test_html_reads_for_a_head_teacher(tmp_path: Path) -> None:
     import re
 
+    set_language("zh")  # the head teacher reads Chinese
     html_path, _ = write_report(RUN, _teacher_outcomes(tmp_path), tmp_path / "report")
     html = html_path.read_text(encoding="utf-8")
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
@@ -150,13 +158,10 @@ def test_html_reads_for_a_head_teacher(tmp_path: Path) -> None:
     main_view = re.sub(r"<details>.*?</details>", "", html, flags=re.S)
     assert not re.search(r"[0-9a-f]{64}", main_view)
     assert "ab" * 32 in html and "cd" * 32 in html
-    assert "failure screenshot" not in main_view
+    assert "出错时的截图" in html and "出错时的截图" not in main_view
     # no failure screenshot on the green row; the red row keeps its own
     first, second = html.split('class="person ')[1:3]
-    assert (
-        "failure screenshot" not in first
-        and not (tmp_path / "report" / "assets" / "001-failure.png").exists()
-    )
+    assert "出错时的截图" not in first and not (tmp_path / "report" / "assets" / "001-failure.png").exists()
     assert "assets/002-failure.png" in second
 
 
