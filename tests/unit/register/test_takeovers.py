@@ -3,7 +3,6 @@ what the ledger, the outcome and the patch keep (register.takeover.Takeovers, wi
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,6 +15,7 @@ from portal_bot.ledger import Ledger
 from portal_bot.register.outcome import CandidateOutcome, Outcome
 from portal_bot.register.progress import Progress
 from portal_bot.register.takeover import BY_HAND, PATCH_NAME, Takeovers
+from tests.asyncutil import run_async
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -86,7 +86,7 @@ def test_done_in_the_terminal_records_the_step_and_writes_the_patch(tmp_path: Pa
     takeovers, job, ledger, asked = _takeovers(tmp_path, answer=True)
     hand = _hand(Page([{"what": "click", "text": "立即报名", "role": "button"}]))
     hand.error.path = tmp_path / "project" / "flows" / "register.yaml"
-    assert asyncio.run(takeovers.for_job(job)(hand)) is True
+    assert run_async(lambda: takeovers.for_job(job)(hand)) is True
     (question,) = asked
     assert question.startswith("陈雨桐: the site differs from the flows at register.yaml:17: click 马上报名")
     rows = [r for r in ledger.steps(job.ledger_id) if r["outcome"] == BY_HAND]
@@ -101,7 +101,7 @@ def test_done_in_the_terminal_records_the_step_and_writes_the_patch(tmp_path: Pa
 def test_giving_up_records_nothing(tmp_path: Path) -> None:
     takeovers, job, ledger, asked = _takeovers(tmp_path, answer=False)
     hand = _hand(Page([{"what": "click", "text": "立即报名", "role": "button"}]))
-    assert asyncio.run(takeovers.for_job(job)(hand)) is False
+    assert run_async(lambda: takeovers.for_job(job)(hand)) is False
     assert len(asked) == 1
     assert not [r for r in ledger.steps(job.ledger_id) if r["outcome"] == BY_HAND]
     assert job.outcome.by_hand == [] and not (tmp_path / "run" / PATCH_NAME).exists()
