@@ -353,6 +353,37 @@ def test_login_qr_from_a_data_url(aio: Aio, apage: AsyncPage, site: str, tmp_pat
     assert scanner.request.qr.text == "https://127.0.0.1/sign?token=abc123"
 
 
+def test_login_waits_for_a_qr_code_that_shows_late(
+    aio: Aio, apage: AsyncPage, site: str, tmp_path: Path
+) -> None:
+    """A code's picture that is not loaded yet has no size: the step waits for it instead of going on
+    without one (a simulated person then scanned "the newest pending code", another candidate's)."""
+    aio.run(apage.goto(site + "done.html"))
+    aio.run(
+        apage.evaluate(
+            "document.body.innerHTML = '<p>浙里办扫码登录</p>';"
+            "setTimeout(() => document.body.insertAdjacentHTML('beforeend',"
+            ' \'<img alt="登录二维码" src="qr.png">\'), 700)'
+        )
+    )
+
+    class Scanner:
+        request: HumanRequest | None = None
+
+        async def __call__(self, request: HumanRequest) -> None:
+            self.request = request
+            await request.page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p>欢迎您</p>')")
+
+    scanner = Scanner()
+    path = write(
+        tmp_path,
+        "name: login\ntimeout: 10\nsteps:\n  - human: {kind: login, until: {visible: 欢迎您}, timeout: 5}\n",
+    )
+    run(aio, apage, site, path, human=scanner)
+    assert scanner.request is not None and scanner.request.qr is not None
+    assert scanner.request.qr.src == "qr.png"
+
+
 def test_expired_session_is_not_retried(aio: Aio, apage: AsyncPage, site: str, tmp_path: Path) -> None:
     path = write(
         tmp_path, "name: r\nsteps:\n  - retry: {attempts: 3, delay: 0, steps: [goto: expired.html]}\n"

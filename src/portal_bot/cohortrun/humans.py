@@ -17,7 +17,7 @@ from loguru import logger
 
 from portal_bot.cohortrun.politeness import is_loopback
 from portal_bot.cohortrun.relay import HumanTask, Relay
-from portal_bot.errors import ConfigError, HumanStepTimeoutError
+from portal_bot.errors import ConfigError, HumanStepTimeoutError, PortalTimeoutError
 from portal_bot.flows.human import HumanRequest
 
 
@@ -93,6 +93,11 @@ class SimulatedHumans:
         if request.kind == "login":
             qr = request.qr
             token = qr_token(qr.text or qr.src) if qr else None
+            if token is None:  # never "the newest pending code": that may be another candidate's
+                raise PortalTimeoutError(
+                    f"{self.person.name}: no login QR code showed on {request.page.url}",
+                    hint="the page did not finish loading; the candidate is tried again",
+                )
             await asyncio.to_thread(self.qa.scan_login, username, token)
         elif request.kind == "signature":
             await asyncio.to_thread(self.qa.sign, account=username, plan_no=self.person.plan_code)

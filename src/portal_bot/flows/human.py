@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 
 from loguru import logger
 
-from portal_bot.browser import AsyncPage
+from portal_bot.browser import AsyncPage, PlaywrightTimeoutError
 
 HumanKind = Literal["login", "signature", "confirm"]
 
@@ -62,14 +62,24 @@ class HumanHandler(Protocol):
     async def __call__(self, request: HumanRequest) -> None: ...
 
 
-async def find_qr(page: AsyncPage, selector: str | None, *, decode: bool = True) -> QrCode | None:
+async def find_qr(
+    page: AsyncPage, selector: str | None, *, decode: bool = True, wait: float = 0.0
+) -> QrCode | None:
     """The first visible QR code on the page (``selector`` when the flow names one), or None.
 
+    ``wait``: seconds to wait for one to show. A code's ``<img>`` has no size until its picture has
+    loaded, so right after the click that shows it (a busy machine, a slow site) it is not visible
+    yet; a step that needs a code waits for it rather than going on without one.
     ``decode=False`` skips the screenshot and OpenCV (about 0.2 s) for handlers that never show the
     code to a person: ``text`` and ``image`` stay None unless the ``<img>`` holds a ``data:`` URL.
     """
     loc = page.locator(selector or _QR_SELECTORS).filter(visible=True).first
-    if not await loc.count():
+    if wait > 0:
+        try:
+            await loc.wait_for(state="visible", timeout=wait * 1000)
+        except PlaywrightTimeoutError:
+            return None
+    elif not await loc.count():
         return None
     src = await loc.get_attribute("src")
     image: bytes | None = None

@@ -647,7 +647,14 @@ class FlowRunner:
                     line=step.where.line,
                 ) from exc
 
-        qr = await find_qr(self.page, args.qr, decode=getattr(self.human, "decodes_qr", True))
+        # a login or a signature is done by scanning a code: wait for it to show (not for a confirm)
+        needs_qr = args.qr is not None or args.kind in ("login", "signature")
+        qr = await find_qr(
+            self.page,
+            args.qr,
+            decode=getattr(self.human, "decodes_qr", True),
+            wait=self._timeout(flow) if needs_qr else 0.0,
+        )
         message = args.message.render(ctx) if args.message is not None else None
         request = HumanRequest(args.kind, self.page, qr, message, timeout, flow.name, wait_until_done)
         try:
