@@ -190,6 +190,19 @@ def test_human_step_times_out(aio: Aio, apage: AsyncPage, site: str, tmp_path: P
         run(aio, apage, site, write(tmp_path, SIGN_FLOW.replace("{timeout}", "0.5")), human=FakePerson(False))
 
 
+def test_human_timeout_caps_the_flows_own(aio: Aio, apage: AsyncPage, site: str, tmp_path: Path) -> None:
+    """--human-timeout is the most any human step waits, though the flow allows 900 s."""
+    with pytest.raises(HumanStepTimeoutError, match="within 0.5s"):
+        run(
+            aio,
+            apage,
+            site,
+            write(tmp_path, SIGN_FLOW.replace("{timeout}", "900")),
+            human=FakePerson(False),
+            human_timeout=0.5,
+        )
+
+
 def test_human_step_without_a_handler_is_a_flow_error(
     aio: Aio, apage: AsyncPage, site: str, tmp_path: Path
 ) -> None:

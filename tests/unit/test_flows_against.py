@@ -155,3 +155,21 @@ def test_the_patch_is_relative_to_the_working_folder_or_else_above_the_flows(tmp
     files = [flows / "register.yaml", flows / "fields" / "registration.yaml"]
     assert _patch_base(files, tmp_path) == tmp_path
     assert _patch_base(files, tmp_path / "elsewhere") == tmp_path / "proj"
+
+
+def test_a_register_recording_checks_only_what_ran_and_guesses_no_page(tmp_path: Path) -> None:
+    """A register --record run names every step it ran: a flow that stopped early (个人基本信息
+    already confirmed) left steps that did not run; they are not recorded, never missing."""
+    path = _flow(tmp_path, "name: t\nsteps:\n  - expect: A\n  - expect: B\n  - click: Z\n  - expect: C\n")
+    found = targets(load_flow(path))
+    look = _look(found, {"A": {1}, "Z": {1}, "C": {1}}, 1)
+    named = _recording("/a", steps={1: (f"flows/{path.name}:3",)}).model_copy(update={"made_by": "register"})
+    assert [r.status for r in place(named, found, look)] == [
+        "resolved",
+        "not recorded",
+        "resolved",
+        "not recorded",
+    ]
+    # the same pages walked by a person (no step names): the page is inferred and B is missing there
+    survey = _recording("/a")
+    assert [r.status for r in place(survey, found, look)] == ["resolved", "missing", "resolved", "resolved"]

@@ -14,10 +14,12 @@ at a ``goto``, and after every ``click``, ``human`` or ``run_flow`` (they may ch
 1. **recorded**: a step the recording names (a page's ``steps`` or ``failed_step`` holds its
    ``file:line``; a ``fill_form`` entry counts as run where its ``fill_form`` step ran) is checked
    on the page(s) where it ran, and its stretch is on the first of them.
-2. **inferred** otherwise: the stretch's page is the recorded page on which the most of its text
-   and label targets resolve (a stretch that starts with a ``goto`` only considers pages whose URL
-   path matches the goto's); ties go to the first such page at or after the previous stretch's
-   page. A stretch with only CSS targets is on the page after the previous stretch's page.
+2. **inferred** otherwise (not for a ``register --record`` recording, which names every step that
+   ran: a stretch it does not name did not run, and is not recorded): the stretch's page is the
+   recorded page on which the most of its text and label targets resolve (a stretch that starts
+   with a ``goto`` only considers pages whose URL path matches the goto's); ties go to the first
+   such page at or after the previous stretch's page. A stretch with only CSS targets is on the
+   page after the previous stretch's page.
 3. A stretch none of whose targets resolve on any page, and that nothing above places, is **not
    recorded**: no page says it is the one the stretch is meant for.
 """
@@ -400,19 +402,26 @@ def place(recording: Recording, found: list[Target], look: Lookup) -> list[StepR
     for i, t in enumerate(found):
         stretches.setdefault((t.flow.path, t.stretch), []).append(i)
     cursor: dict[Path, int] = {}
+    named = recording.made_by == "register"
     for (flow_path, _), members in stretches.items():
         pinned = next((ran[i][0] for i in members if ran[i]), None)
         after = cursor.get(flow_path, 0)
-        chosen = pinned or _infer(pages, [found[i] for i in members], members, look, after)
-        if chosen is None and after and not any(found[i].identifies for i in members):
+        # a register --record run names every step it ran: a stretch it does not name did not run
+        # there (a flow that stopped early, 个人基本信息 already confirmed), so no page is guessed
+        chosen = pinned or (
+            None if named else _infer(pages, [found[i] for i in members], members, look, after)
+        )
+        if chosen is None and not named and after and not any(found[i].identifies for i in members):
             chosen = next((p for p in pages if p.n > after), None)  # CSS only: the page that came next
         if chosen is not None:
             cursor[flow_path] = chosen.n
         for i in members:
             if ran[i] or chosen is None:
                 results[i] = _judge(found[i], ran[i], look, i)
-            elif found[i].conditional and not look[i, chosen.n].found:
-                results[i] = StepResult(found[i], "not recorded")  # its when: may not hold there
+            elif (found[i].conditional or named) and not look[i, chosen.n].found:
+                # its when: may not hold there; or, in a register recording, it did not run there (the
+                # flow stopped or failed before it): only the steps that ran can be missing
+                results[i] = StepResult(found[i], "not recorded")
             else:
                 results[i] = _judge(found[i], [chosen], look, i)
     return [results[i] for i in range(len(found))]

@@ -116,6 +116,8 @@ class FlowRunner:
         watcher: told before and after each step (``register --record``).
         takeover: a person does a site-mismatched step by hand (``register --headed``); without it
             such a step fails at once.
+        human_timeout: the most a human step waits for its person (``--human-timeout``), whatever
+            the flow allows.
     """
 
     def __init__(
@@ -130,10 +132,12 @@ class FlowRunner:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         watcher: StepWatcher | None = None,
         takeover: Takeover | None = None,
+        human_timeout: float | None = None,
     ) -> None:
         self.page = page
         self.watcher = watcher
         self.takeover = takeover
+        self.human_timeout = human_timeout
         self.human = human
         self.observer = observer
         self.base_url = base_url
@@ -629,6 +633,8 @@ class FlowRunner:
         self, flow: Flow, step: RuntimeStep, ctx: Context, timeout: float, index: str
     ) -> None:
         args = _args(step, Human)
+        if self.human_timeout is not None:
+            timeout = min(timeout, self.human_timeout)
         if self.human is None:
             raise FlowError(
                 f"{step.description} needs a person, but no human handler is set",

@@ -250,7 +250,13 @@ class Walker:
         watcher = self.recorder.watch(page) if self.recorder is not None else None
         hands = self.takeovers.for_job(job) if self.takeovers is not None else None
         runner = FlowRunner(
-            page, human=humans, observer=observer, base_url=self.portal_url, watcher=watcher, takeover=hands
+            page,
+            human=humans,
+            observer=observer,
+            base_url=self.portal_url,
+            watcher=watcher,
+            takeover=hands,
+            human_timeout=self.human_timeout,
         )
         ctx = Context(
             candidate=job.candidate,
