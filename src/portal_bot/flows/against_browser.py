@@ -11,7 +11,6 @@ engine, and a missing target's suggestions from ``pageOffers``. This module only
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from portal_bot.flows.against import (
 )
 from portal_bot.flows.settle import OFFERS_JS
 from portal_bot.flows.steps import Flow
+from portal_bot.portal._sync import run_sync
 from portal_bot.recording.model import RecordedPage, Recording, load_recording
 from portal_bot.settings import Settings
 
@@ -54,7 +54,8 @@ def check_against(settings: Settings, flows: list[Flow], root: Path) -> AgainstR
         for t in targets(flow):  # a field map two flows fill is checked once
             unique.setdefault((t.where.path.resolve(), t.where.line), t)
     found = list(unique.values())
-    look = asyncio.run(_look_everywhere(choose_browser(settings), recording, root, found))
+    choice = choose_browser(settings)
+    look = run_sync(lambda: _look_everywhere(choice, recording, root, found))
     return AgainstReport(root, place(recording, found, look))
 
 
