@@ -165,3 +165,17 @@ def test_an_empty_recording_is_still_a_recording(tmp_path: Path) -> None:
     rec.save()
     assert load_recording(tmp_path / "rec").pages == ()
     assert (tmp_path / "rec" / "index.html").is_file()
+
+
+def test_a_folder_checked_once_can_be_checked_again_but_not_one_with_files(tmp_path: Path) -> None:
+    """survey checks before any window opens, then its recorder checks again: the empty pages/ the
+    first check leaves is not 'files'; anything else is."""
+    from portal_bot.errors import ConfigError
+    from portal_bot.recording.recorder import prepare_folder
+
+    out = tmp_path / "录制"
+    prepare_folder(out)
+    prepare_folder(out)
+    (out / "pages" / "001-x.html").write_text("<html></html>", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not an empty folder"):
+        prepare_folder(out)

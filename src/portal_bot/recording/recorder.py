@@ -92,13 +92,20 @@ def step_name(path: Path, line: int | None, flows_root: Path) -> str:
     return f"flows/{rel}" + (f":{line}" if line is not None else "")
 
 
+def _empty(path: Path) -> bool:
+    return path.is_dir() and not any(path.iterdir())
+
+
 def prepare_folder(root: Path) -> None:
     """Create ``root`` (and ``pages/``); a folder that already holds files is refused.
 
     Raises:
         ConfigError: ``root`` is a file, or a folder that is not empty.
     """
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+    # an empty pages/ is what this function itself leaves: the command checks before any window
+    # opens, then the recorder checks again
+    held = [] if not root.is_dir() else [p for p in root.iterdir() if not (p.name == PAGES and _empty(p))]
+    if root.exists() and (not root.is_dir() or held):
         raise ConfigError(
             f"{root} already exists and is not an empty folder",
             path=root,
