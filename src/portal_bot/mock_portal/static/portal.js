@@ -94,15 +94,21 @@
     var url = box.getAttribute("data-poll");
     var service = document.querySelector("input[name=service]");
     var timer = setInterval(check, 1000);
+    // one check at a time, and one redirect: a tick and portalPollNow() answered together would
+    // navigate twice, and the second use of the one-time ticket is refused (非法请求)
+    var busy = false, leaving = false;
     checks.push(check);
     function check() {
+      if (busy || leaving) { return; }
+      busy = true;
       var q = service ? (url.indexOf("?") < 0 ? "?" : "&") + "service=" + encodeURIComponent(service.value) : "";
       fetch(url + q, { credentials: "same-origin", cache: "no-store" }).then(function (r) {
         return r.ok ? r.json() : null;
       }).then(function (s) {
-        if (!s) { return; }
+        busy = false;
+        if (!s || leaving) { return; }
         var state = box.querySelector(".qr-state, .sign-state");
-        if (s.status === "scanned" && s.redirect) { clearInterval(timer); window.location.href = s.redirect; }
+        if (s.status === "scanned" && s.redirect) { leaving = true; clearInterval(timer); window.location.href = s.redirect; }
         else if (s.status === "signed") {
           clearInterval(timer);
           if (state) { state.textContent = "已签名"; state.classList.add("signed"); }
@@ -110,7 +116,7 @@
           var sig = box.querySelector("img.sig");
           if (sig) { sig.src = url.replace("/sign/status", "/signature.png") + "?t=" + Date.now(); sig.hidden = false; }
         } else if (s.status === "expired" && state) { state.textContent = "二维码已过期，请刷新二维码"; }
-      }).catch(function () { /* keep polling */ });
+      }).catch(function () { busy = false; /* keep polling */ });
     }
   });
 })();
