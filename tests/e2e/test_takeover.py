@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 import queue
 import re
 import shutil
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -34,7 +36,9 @@ from portal_bot.cohortrun.launch import launched
 from portal_bot.flows.steps import Click, load_flow
 from portal_bot.flows.takeover import HandOver
 from portal_bot.mock_portal.server import RunningPortal, serve_in_thread
+from portal_bot.register.commands import _done_in_terminal
 from portal_bot.register.outcome import load_outcomes
+from portal_bot.register.progress import Progress
 from portal_bot.register.run import RunResult, register_cohort
 from portal_bot.register.takeover import PATCH_NAME, Takeovers
 from portal_bot.settings import Settings
@@ -84,7 +88,14 @@ def hands(monkeypatch: pytest.MonkeyPatch) -> queue.Queue[Hand]:
 class Run:
     """``register --headed --desk`` in a thread; its console output, result or error."""
 
-    def __init__(self, cohort: Path, portal: RunningPortal, flows: Path, *only: str) -> None:
+    def __init__(
+        self,
+        cohort: Path,
+        portal: RunningPortal,
+        flows: Path,
+        *only: str,
+        ask_done: Callable[[str], bool] | None = None,
+    ) -> None:
         self.out = io.StringIO()
         self.result: RunResult | None = None
         self.error: BaseException | None = None
@@ -97,7 +108,7 @@ class Run:
                     portal_url=portal.url,
                     concurrency=2,
                     headed=True,
-                    desk=True,
+                    desk=ask_done is None,
                     confirm="auto",
                     only=only,
                     simulate_human=True,
@@ -105,6 +116,7 @@ class Run:
                     flows_dir=flows,
                     human_timeout=600,  # the other candidate may be slow to come (a loaded machine)
                     console=Console(file=self.out, width=200),
+                    ask_done=ask_done,
                 )
             except BaseException as exc:  # noqa: BLE001 - handed to the test thread
                 self.error = exc
@@ -270,3 +282,43 @@ def test_a_person_fills_the_renamed_field_its_value_is_never_kept_and_the_previe
     assert outcome.by_hand and phone not in " ".join(outcome.by_hand) and phone not in outcome.detail
     assert phone not in result.report_html.read_text(encoding="utf-8")
     assert any(r["outcome"] == "by hand" and "联系电话" in r["message"] for r in _ledger_steps())
+
+
+@pytest.mark.parametrize("drifted", [{"马上报名": "立即报名"}], indirect=True)
+def test_in_the_terminal_the_person_presses_enter_after_doing_the_step(
+    drifted: RunningPortal,
+    cohort: Path,
+    flows: Path,
+    hands: queue.Queue[Hand],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Without --desk the terminal asks: the question says what to do, Enter resumes the walk.
+
+    The CLI's own question (``_done_in_terminal``, behind the live table's pause) reads the
+    terminal; the test is the person: it clicks in the window, then presses Enter on stdin.
+    """
+    reader, writer = os.pipe()
+    terminal = os.fdopen(reader, "r", encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", terminal)
+    run = Run(cohort, drifted, flows, "陈雨桐", ask_done=Progress().asking(_done_in_terminal))
+    hand = hands.get(timeout=500)
+    asked = ""
+    deadline = time.monotonic() + 60
+    while "Press Enter when it is done" not in asked and time.monotonic() < deadline:
+        asked += capsys.readouterr().out  # the question is on screen before anyone answers
+        assert run.thread.is_alive(), f"{run.error!r}\n{run.out.getvalue()}"
+        time.sleep(0.1)
+    assert "陈雨桐: the site differs from the flows at" in asked, asked
+    assert "register.yaml:17: click 马上报名" in asked, asked
+    _in_page(hand, lambda page: page.get_by_text("立即报名", exact=True).click())
+    os.write(writer, b"\n")  # Enter
+    result = run.finish()
+    os.close(writer)
+    terminal.close()
+
+    (outcome,) = result.outcomes
+    assert outcome.outcome.value == "submitted", outcome.message
+    assert [a["state"] for a in _by_name(drifted)["陈雨桐"]] == ["待审核"]
+    assert result.suggested_patch is not None
+    assert "+  - click: {text: 立即报名, submit: true}" in result.suggested_patch.read_text(encoding="utf-8")
