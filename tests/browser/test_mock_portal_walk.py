@@ -225,6 +225,28 @@ def test_qr_login_completes_when_the_phone_scans(person: RunningPortal, page: Pa
     expect(page).to_have_url(re.compile("/user/basic-info$"))
 
 
+def test_a_scanned_login_redirects_once_however_often_the_page_is_told_to_check(
+    person: RunningPortal, page: Page
+) -> None:
+    """A timer tick and the simulation's portalPollNow() answering together must not navigate twice.
+
+    The ticket in the redirect can be used once; a second navigation to it is refused (非法请求)
+    and the person never gets logged in: the stall seen under load before portal.js checked one
+    at a time.
+    """
+    page.set_default_timeout(10_000)
+    page.goto("/sso/login")
+    page.get_by_text("浙里办 APP 扫码登录").click()
+    expect(page.locator("img.qr-img")).to_be_visible()
+    callbacks: list[str] = []
+    page.on("request", lambda r: callbacks.append(r.url) if "/sso/callback" in r.url else None)
+    person.qa.scan_login("zhangsan")
+    page.evaluate("() => { for (let i = 0; i < 5; i++) window.portalPollNow(); }")  # all at once
+    expect(page).to_have_url(re.compile("/user/basic-info$"))
+    expect(page.get_by_text("退出")).to_be_visible()
+    assert len(callbacks) == 1, callbacks
+
+
 def test_form_behaviour_custom_dropdowns_employer_and_promotion(person: RunningPortal, page: Page) -> None:
     person.qa.create_account(
         username="lisi",
