@@ -150,8 +150,10 @@ def appeared(
 ) -> list[Suggestion]:
     """The texts the page shows after ``action`` and did not before it: what an expected text became.
 
-    Only plain texts (``offers["texts"]``) of the kind an expected message is: not a button's, a
-    link's or a field label's text, not one another step of the flow uses, not figures alone.
+    Only plain texts (``offers["texts"]``) of the kind an expected message is: not a button's or a
+    link's text, not one another step of the flow uses, not figures alone. (Field labels are not
+    left out: pageOffers reads a short text beside a control as its label, and a message shown
+    next to the file input it is about, 照片已保存, is read so.)
     Ranked by similarity to ``want`` (no cutoff: the appearance is the reason); none when nothing
     appeared, so nothing is guessed.
 
@@ -164,7 +166,6 @@ def appeared(
     """
     was = {label_key(t) for t in before}
     other = {label_key(t) for t in [*offers.get("buttons", []), *offers.get("links", [])]}
-    other |= {label_key(lab["text"]) for lab in offers.get("labels", [])}
     key = label_key(want)
     new = [
         t
