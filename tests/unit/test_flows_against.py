@@ -173,3 +173,41 @@ def test_a_register_recording_checks_only_what_ran_and_guesses_no_page(tmp_path:
     # the same pages walked by a person (no step names): the page is inferred and B is missing there
     survey = _recording("/a")
     assert [r.status for r in place(survey, found, look)] == ["resolved", "missing", "resolved", "resolved"]
+
+
+def test_a_missing_expected_text_suggests_what_appeared_after_the_click_first(tmp_path: Path) -> None:
+    """The page the click ran on is the one before; the page the text is missing on, the one after."""
+    path = _flow(tmp_path, "name: t\nsteps:\n  - click: 上传照片\n  - expect: {visible: 照片上传成功}\n")
+    found = targets(load_flow(path))
+    assert found[1].follows is not None and found[1].follows[0] == "click 上传照片"
+    texts = {1: ["上传照片", "暂无照片"], 2: ["上传照片", "照片已保存"]}
+    pages = tuple(
+        RecordedPage(
+            n=n,
+            name=f"{n:03d}",
+            path="/user/app/1/step1",
+            reason="failed" if n == 2 else "visited",
+            steps=("flows/f.yaml:3",) if n == 1 else ("flows/f.yaml:4",),
+            failed_step="flows/f.yaml:4" if n == 2 else None,
+            offers={"buttons": ["上传照片"], "texts": texts[n]},
+        )
+        for n in (1, 2)
+    )
+    recording = Recording(
+        made_by="register", site="http://127.0.0.1:1", created=datetime.now(UTC), pages=pages
+    )
+    look = _look(found, {"上传照片": {1, 2}}, 2)
+    (click, expect) = place(recording, found, look)
+    assert click.status == "resolved"
+    assert expect.status == "missing" and expect.page is not None and expect.page.n == 2
+    assert expect.suggestions[0] == ("照片已保存", 36, "appeared after click 上传照片")
+    assert expect.suggestions[1:] == (("X", 90, "similar"),)  # the page's own suggestions after it
+
+    # nothing new after the click: no such suggestion, nothing guessed
+    same = Recording(
+        made_by="register",
+        site="http://127.0.0.1:1",
+        created=datetime.now(UTC),
+        pages=tuple(p.model_copy(update={"offers": {"texts": texts[2]}}) for p in pages),
+    )
+    assert place(same, found, look)[1].suggestions == (("X", 90, "similar"),)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from portal_bot.errors import FlowError, PortalError, SiteMismatchError
-from portal_bot.flows.mismatch import claims, site_mismatch, suggest
+from portal_bot.flows.mismatch import appeared, claims, site_mismatch, suggest
 from portal_bot.flows.settle import Absent
 from portal_bot.flows.steps import load_flow
 
@@ -33,10 +34,65 @@ BASIC_INFO = {
 }
 
 
-def test_claims_walk_run_flow_and_the_field_map() -> None:
+def test_claims_walk_the_field_map_but_not_the_flows_run() -> None:
     claimed = claims(load_flow(FLOWS / "register.yaml"))
     assert {"马上报名", "手机号码", "通讯地址", "申报科目", "下一步", "上传照片"} <= claimed
-    assert "技能评价报名" in claimed  # basic-info.yaml, run by register.yaml
+    # basic-info.yaml, run by register.yaml, works on 个人基本信息: its texts are not taken elsewhere
+    assert "技能评价报名" not in claimed
+
+
+def test_a_label_the_run_flow_fills_on_its_own_page_is_still_free_here(tmp_path: Path) -> None:
+    """Once basic-info.yaml says 联系电话 (patched first), 填写报名信息's 联系电话 is still found by
+    elimination for the field map's 手机号码: the subflow fills it on another page."""
+    flows = tmp_path / "flows"
+    shutil.copytree(FLOWS, flows)
+    basic = flows / "basic-info.yaml"
+    basic.write_text(basic.read_text(encoding="utf-8").replace("手机号码", "联系电话"), encoding="utf-8")
+    offers = {
+        "labels": [
+            _label("*姓名：", fixed=True),
+            _label("*联系电话："),
+            _label("* 通讯地址"),
+            _label("* 统一社会信用代码"),
+            _label("* 从事岗位"),
+        ],
+        "buttons": ["下一步"],
+    }
+    found = suggest(Absent("手机号码", "text", offers), claims(load_flow(flows / "register.yaml")))
+    assert found[0][:1] == ("联系电话",) and found[0][2].startswith("elimination")
+
+
+def test_a_text_another_step_uses_is_never_suggested() -> None:
+    """上传证件照 (the step bar) became 上传免冠照片; 上传照片 is closer but is the button a step clicks."""
+    offers = {"buttons": ["上传照片", "下一步"], "texts": ["上传免冠照片", "上传照片", "填写报名信息"]}
+    claimed = claims(load_flow(FLOWS / "register.yaml"))
+    found = suggest(Absent("上传证件照", "visible", offers), claimed)
+    assert [t for t, _, _ in found] == ["上传免冠照片"]
+
+
+def test_an_expected_text_is_what_appeared_after_the_click() -> None:
+    before = ["上传证件照", "暂无照片", "上传照片", "下一步"]
+    after = {
+        "buttons": ["上传照片", "下一步"],
+        # pageOffers reads the message beside the file input as a label of it: still a candidate
+        "labels": [_label("* 证件照", "upload"), _label("照片已保存", "upload")],
+        "texts": ["上传证件照", "照片已保存", "已上传证件照（295×413）", "上传照片", "下一步", "2"],
+    }
+    claimed = claims(load_flow(FLOWS / "register.yaml"))
+    found = appeared("照片上传成功", before, after, claimed, "click 上传照片")
+    assert [t for t, _, _ in found] == ["照片已保存", "已上传证件照（295×413）"]  # by similarity
+    assert found[0][2] == "appeared after click 上传照片"
+    assert appeared("照片上传成功", after["texts"], after, claimed, "click 上传照片") == []  # nothing new
+
+
+def test_appeared_suggestions_come_first_in_the_message() -> None:
+    flow = load_flow(FLOWS / "register.yaml")
+    step = next(s for s in flow.steps if s.description.startswith("expect ${env.UPLOADED}"))
+    offers = {"path": "/user/app/1/step1", "buttons": ["上传照片"], "texts": ["照片已保存", "上传照片"]}
+    first = [("照片已保存", 36, "appeared after click 上传照片")]
+    err = site_mismatch(Absent("照片上传成功", "visible", offers), step, flow, first)
+    assert "the page has '照片已保存' (appeared after click 上传照片)" in str(err)
+    assert err.suggestions[0][0] == "照片已保存"
 
 
 def test_elimination_finds_the_one_required_field_no_step_uses() -> None:

@@ -34,7 +34,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from portal_bot.flows.mismatch import claims, suggest
+from portal_bot.flows.mismatch import appeared, claims, merged, suggest
 from portal_bot.flows.patch import Edit
 from portal_bot.flows.settle import Absent
 from portal_bot.flows.steps import (
@@ -79,6 +79,8 @@ class Target:
         stretch: the stretch of its flow (see the module docstring).
         goto: the URL path pattern of the goto that starts the stretch, if one does.
         conditional: the step (or entry) has a ``when:``; it may not apply to every such page.
+        follows: the action that began the stretch (a click's description and ``file:line``), if one
+            did: a missing expected text may be what appeared after it (:func:`appeared_after`).
     """
 
     flow: Flow
@@ -91,6 +93,7 @@ class Target:
     stretch: int
     goto: re.Pattern[str] | None = None
     conditional: bool = False
+    follows: tuple[str, Where] | None = None
 
     @property
     def identifies(self) -> bool:
@@ -256,6 +259,7 @@ class _Collector:
         self.out: list[Target] = []
         self.stretch = 0
         self.goto: re.Pattern[str] | None = None
+        self.follows: tuple[str, Where] | None = None
 
     def walk(self, steps: tuple[RuntimeStep, ...]) -> _Collector:
         for step in steps:
@@ -263,6 +267,7 @@ class _Collector:
             if isinstance(a, Goto):
                 self.stretch += 1
                 self.goto = _goto_pattern(a.url)
+                self.follows = None
             elif isinstance(a, Retry):
                 self.walk(a.steps)
             else:
@@ -270,6 +275,7 @@ class _Collector:
                 if isinstance(a, _MOVES):
                     self.stretch += 1
                     self.goto = None
+                    self.follows = (step.description, step.where) if isinstance(a, Click) else None
         return self
 
     def add(
@@ -300,6 +306,7 @@ class _Collector:
                 self.stretch,
                 self.goto,
                 step.when is not None or (entry is not None and entry_when),
+                self.follows,
             )
         )
 
@@ -424,7 +431,25 @@ def place(recording: Recording, found: list[Target], look: Lookup) -> list[StepR
                 results[i] = StepResult(found[i], "not recorded")
             else:
                 results[i] = _judge(found[i], [chosen], look, i)
-    return [results[i] for i in range(len(found))]
+    return [appeared_after(results[i], pages) for i in range(len(found))]
+
+
+def appeared_after(r: StepResult, pages: list[RecordedPage]) -> StepResult:
+    """A missing expected text with the texts that appeared after the click before it put first.
+
+    The page before the click is the one the recording says the click ran on; the page after, the
+    one the text is missing on. Both pages' texts are the recorded ``offers`` (read on the live page).
+    """
+    t = r.target
+    if r.status != "missing" or t.how != "visible" or t.follows is None or r.page is None:
+        return r
+    action, where = t.follows
+    before = next((p for p in pages if _ran_on(p, where)), None)
+    if before is None or before.n == r.page.n:
+        return r
+    new = appeared(t.text, before.offers.get("texts", []), r.page.offers, claims(t.flow), action)
+    masked = [(mask_text(text), s, why) for text, s, why in new]
+    return StepResult(t, r.status, r.page, tuple(merged(masked, r.suggestions)))
 
 
 def _judge(t: Target, on: list[RecordedPage], look: Lookup, i: int) -> StepResult:

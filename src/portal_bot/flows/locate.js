@@ -304,11 +304,17 @@ function pageOffers() {
   const collect = (sel, not) => [...new Set([...document.querySelectorAll(sel)]
     .filter((el) => shown(el) && !(not && el.matches(not))).map(textOf)
     .filter((t) => t && t.length <= 30))];
+  return {path: location.pathname, title: document.title, labels,
+          buttons: collect(BUTTONS), links: collect('a, [role=link]', BUTTONS), texts: pageTexts()};
+}
+
+// The page's short shown texts (leaf elements), as pageOffers lists them: what a step's action made
+// appear is told from them (a runner reads them before a click an expected text follows).
+function pageTexts() {
+  const textOf = (el) => (el.matches('input') ? el.value : el.innerText || el.textContent || '').trim();
   const leaves = [...document.body ? document.body.getElementsByTagName('*') : []]
     .filter((el) => !el.childElementCount && !el.matches('script, style, option') && shown(el));
-  return {path: location.pathname, title: document.title, labels,
-          buttons: collect(BUTTONS), links: collect('a, [role=link]', BUTTONS),
-          texts: [...new Set(leaves.map(textOf).filter((t) => t && t.length <= 20))].slice(0, 300)};
+  return [...new Set(leaves.map(textOf).filter((t) => t && t.length <= 20))].slice(0, 300);
 }
 
 // The label a person reads beside a form control: the labels pageOffers finds, resolved to their

@@ -1,6 +1,6 @@
 """A site mismatch: which of the page's offers a missing label, button or text most likely became.
 
-Two reasons to suggest a text, both stated in the message:
+Three reasons to suggest a text, each stated in the message:
 
 * **similar text**: rapidfuzz's ratio of the two texts compared by
   :func:`~portal_bot.flows.labels.label_key` (马上报名 → 立即报名 scores 50);
@@ -8,14 +8,24 @@ Two reasons to suggest a text, both stated in the message:
   a button …) that no step of the flow claims, read-only fields left out; failing that, exactly one
   such control marked required (``*``): a form cannot be sent with a required field no step fills.
   手机号码 → 联系电话 share no character, but on a page where every other editable text field is
-  one the flow fills (or is optional), the one left over is the candidate.
+  one the flow fills (or is optional), the one left over is the candidate;
+* **appeared after** (an expected text only, :func:`appeared`): a text the page shows after the
+  step's action (the click before it) and did not show before, ranked by similarity: the site's
+  answer to that action in its own words (照片上传成功 → 照片已保存 are only 36 % alike).
 
-At most :data:`MAX_SUGGESTIONS`, elimination first, then by score; nothing below :data:`CUTOFF`.
+"Claimed" means by a step of the flow itself, not by a flow it runs: ``run_flow`` works on pages of
+its own (个人基本信息), so once basic-info.yaml fills 联系电话 there, 联系电话 on 填写报名信息 is
+still free. A text another step of the flow uses is never suggested: it is that step's.
+
+At most :data:`MAX_SUGGESTIONS`, appeared and elimination first, then by score; no similar text
+below :data:`CUTOFF`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -30,7 +40,6 @@ from portal_bot.flows.steps import (
     FillForm,
     Flow,
     Retry,
-    RunFlow,
     RuntimeStep,
     Tick,
 )
@@ -46,7 +55,8 @@ Suggestion = tuple[str, int, str]  # text, score 0-100, why
 
 
 def claims(flow: Flow) -> set[str]:
-    """The label keys of every field and button text the flow (and the flows it runs) names."""
+    """The label keys of every field and button text the flow's own steps name (not the flows it
+    runs: they work on pages of their own, see the module docstring)."""
     out: set[str] = set()
 
     def walk(steps: tuple[RuntimeStep, ...]) -> None:
@@ -64,8 +74,6 @@ def claims(flow: Flow) -> set[str]:
                 out.update(label_key(e.label) for e in a.fields)
             elif isinstance(a, Retry):
                 walk(a.steps)
-            elif isinstance(a, RunFlow) and a.flow is not None:
-                walk(a.flow.steps)
 
     walk(flow.steps)
     return out
@@ -122,8 +130,9 @@ def suggest(absent: Absent, claimed: set[str]) -> list[Suggestion]:
                 )
                 seen.add(key)
                 break
+    taken = seen | claimed  # another step's text is that step's, still there
     scored = sorted(
-        ((round(fuzz.ratio(want, label_key(t))), t, k) for t, k in pool if label_key(t) not in seen),
+        ((round(fuzz.ratio(want, label_key(t))), t, k) for t, k in pool if label_key(t) not in taken),
         key=lambda x: -x[0],
     )
     for score, text, what in scored:
@@ -136,10 +145,55 @@ def suggest(absent: Absent, claimed: set[str]) -> list[Suggestion]:
     return out
 
 
-def site_mismatch(absent: Absent, step: RuntimeStep, flow: Flow) -> SiteMismatchError:
-    """The error a step whose target is absent raises: where, what, the page, and suggestions."""
+def appeared(
+    want: str, before: Iterable[str], offers: dict[str, Any], claimed: set[str], action: str
+) -> list[Suggestion]:
+    """The texts the page shows after ``action`` and did not before it: what an expected text became.
+
+    Only plain texts (``offers["texts"]``) of the kind an expected message is: not a button's or a
+    link's text, not one another step of the flow uses, not figures alone. (Field labels are not
+    left out: pageOffers reads a short text beside a control as its label, and a message shown
+    next to the file input it is about, 照片已保存, is read so.)
+    Ranked by similarity to ``want`` (no cutoff: the appearance is the reason); none when nothing
+    appeared, so nothing is guessed.
+
+    Args:
+        want: the missing expected text.
+        before: the page's texts before the action (``pageTexts`` / ``offers["texts"]``).
+        offers: the page's offers after it (settled, without ``want``).
+        claimed: :func:`claims` of the step's flow.
+        action: the action, as the message names it (``click 上传照片``).
+    """
+    was = {label_key(t) for t in before}
+    other = {label_key(t) for t in [*offers.get("buttons", []), *offers.get("links", [])]}
+    key = label_key(want)
+    new = [
+        t
+        for t in dict.fromkeys(offers.get("texts", []))
+        if label_key(t) not in was | other | claimed and re.search(r"[^\W\d_]", t)
+    ]
+    ranked = sorted(new, key=lambda t: -fuzz.ratio(key, label_key(t)))  # stable: page order on ties
+    why = f"appeared after {action}"
+    return [(shown(t), round(fuzz.ratio(key, label_key(t))), why) for t in ranked[:MAX_SUGGESTIONS]]
+
+
+def merged(first: Sequence[Suggestion], then: Sequence[Suggestion]) -> list[Suggestion]:
+    """``first``, then those of ``then`` that name another text, at most :data:`MAX_SUGGESTIONS`."""
+    out: list[Suggestion] = []
+    for s in [*first, *then]:
+        if len(out) < MAX_SUGGESTIONS and all(label_key(s[0]) != label_key(o[0]) for o in out):
+            out.append(s)
+    return out
+
+
+def site_mismatch(
+    absent: Absent, step: RuntimeStep, flow: Flow, before: Sequence[Suggestion] = ()
+) -> SiteMismatchError:
+    """The error a step whose target is absent raises: where, what, the page, and suggestions
+    (``before``: suggestions with a reason found outside the page, :func:`appeared`'s, put first)."""
     where = absent.where or step.where
-    suggestions = tuple((mask_text(t), s, why) for t, s, why in suggest(absent, claims(flow)))
+    found = merged(before, suggest(absent, claims(flow)))
+    suggestions = tuple((mask_text(t), s, why) for t, s, why in found)
     o = absent.offers
     page = o.get("path", "?") + (f" ({mask_text(o['title'])})" if o.get("title") else "")
     what = {"visible": "the text", "any": "a button or link", "button": "a button", "link": "a link"}

@@ -149,6 +149,7 @@ class FlowRunner:
         self._server_error: str | None = None  # a 5xx page that arrived, not yet reported
         self._server_error_seen = asyncio.Event()
         self._watching_responses = False  # subscribed in run(): the subscription needs the page's loop
+        self._before: tuple[RuntimeStep, str, list[str]] | None = None  # see _texts_before
         page.on("dialog", self._on_dialog)
 
     async def _on_dialog(self, dialog: Any) -> None:
@@ -247,11 +248,12 @@ class FlowRunner:
             pass
 
     async def _steps(self, flow: Flow, steps: tuple[RuntimeStep, ...], ctx: Context, prefix: str) -> None:
-        for step in steps:
+        for n, step in enumerate(steps):
             index = f"{prefix}{step.index + 1}"
             if step.when is not None and not step.when.holds(ctx):
                 self._emit(flow, index, step, "skipped", 0.0)
                 continue
+            await self._texts_before(step, steps[n + 1 : n + 2])
             watch = self.watcher if not registry.get(step.kind).maps_own_errors else None
             if watch is not None:
                 await watch.before(flow, step)
@@ -348,12 +350,31 @@ class FlowRunner:
         value: Any = None,
     ) -> None:
         """A person does the step whose target is absent, if one may; else it is a site mismatch."""
-        error = mismatch.site_mismatch(absent, step, flow)
+        before = self._before
+        found: list[mismatch.Suggestion] = []
+        if before is not None and before[0] is step and absent.kind == "visible":
+            claimed = mismatch.claims(flow)
+            found = mismatch.appeared(absent.want, before[2], absent.offers, claimed, before[1])
+        error = mismatch.site_mismatch(absent, step, flow, found)
         if self.takeover is None:
             raise error from None
         hand = HandOver.of(self.page, error, absent, step, ctx, flow=flow.name, index=index, value=value)
         if not await self.takeover(hand):
             raise error from None
+
+    async def _texts_before(self, step: RuntimeStep, following: tuple[RuntimeStep, ...]) -> None:
+        """Before a click an expected text follows, keep the page's texts: should the text be missing
+        after the click, what appeared meanwhile is suggested (:func:`mismatch.appeared`). One read
+        of the page per such click; nothing is kept for any other step."""
+        if self._before is not None and self._before[0] is not step:
+            self._before = None
+        nxt = following[0].args if following else None
+        if step.kind != "click" or not isinstance(nxt, Expect) or nxt.expect.visible is None:
+            return
+        try:
+            self._before = (following[0], step.description, await self.page.evaluate(settle.TEXTS_JS))
+        except Exception as exc:  # a page navigating: no texts to compare, no suggestion from them
+            logger.debug("cannot read the texts before {}: {}", step.description, exc)
 
     def _expired(self, step: RuntimeStep) -> SessionExpiredError:
         return SessionExpiredError(

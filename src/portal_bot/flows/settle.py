@@ -38,6 +38,8 @@ _POLL = 0.2
 
 TARGET_JS = page_function("targetPresent")
 OFFERS_JS = page_function("pageOffers")
+#: The page's short shown texts (pageOffers' ``texts``), read before a click an expected text follows.
+TEXTS_JS = page_function("pageTexts")
 
 
 class Absent(Exception):
