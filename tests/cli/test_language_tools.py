@@ -188,7 +188,7 @@ def test_mock_portal_serve_in_chinese() -> None:
         first, second = proc.stdout.readline(), proc.stdout.readline()
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.communicate(timeout=30)  # closes the pipes too
     assert first.startswith("模拟网站运行于 http://127.0.0.1:") and "文字已改写" in first, first
     assert second.startswith("QA 接口："), second
     _no_english(first + second, "mock-portal serve")
