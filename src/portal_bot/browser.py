@@ -263,9 +263,13 @@ def ensure_browser(*, install: bool = True) -> BrowserChoice:
         subprocess.run([apt, "install", "-y", "-qq", *packages], check=False, env=env)
         choice = find_browser()
     if choice is None:
+        from portal_bot.i18n import _
+
         raise BrowserUnavailableError(
-            "no Chromium found",
-            hint="run `playwright install chromium`, or install Chromium/Chrome and set PORTAL_BOT_CHROMIUM",
+            _("no Chromium found"),
+            hint=_(
+                "run `playwright install chromium`, or install Chromium/Chrome and set PORTAL_BOT_CHROMIUM"
+            ),
         )
     return choice
 

@@ -15,10 +15,10 @@ import sys
 from typing import Any
 
 import typer
-from typer import rich_utils
 from typer.core import TyperGroup
 
 from portal_bot import __version__
+from portal_bot.clihelp import HelpContext, translate_help
 from portal_bot.console import configure_logging, force_utf8, make_console, markup
 from portal_bot.errors import PortalBotError
 from portal_bot.i18n import N_, _, choose_language, set_language
@@ -38,11 +38,13 @@ def print_error(exc: PortalBotError) -> None:
 class _Group(TyperGroup):
     """Root group: turns every PortalBotError from any subcommand into one line and exit 1."""
 
+    context_class = HelpContext
+
     def format_help(self, ctx: Any, formatter: Any) -> None:
         # `portal-bot --help` is printed before --lang's callback runs when --lang is not given
         if ctx.params.get("lang") is None:
             set_language(choose_language())
-        _translate_help(self)
+        translate_help(self, ctx)
         super().format_help(ctx, formatter)
 
     def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
@@ -77,21 +79,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def _translate_help(command: Any) -> None:
-    """Show every command's and option's help (English msgids) in the chosen language."""
-    for item in (command, *getattr(command, "params", ())):
-        for attr in ("help", "short_help"):
-            original = getattr(item, f"_msgid_{attr}", None) or getattr(item, attr, None)
-            if isinstance(original, str) and original:
-                setattr(item, f"_msgid_{attr}", original)
-                setattr(item, attr, _(original))
-    for sub in getattr(command, "commands", {}).values():
-        _translate_help(sub)
-    rich_utils.ARGUMENTS_PANEL_TITLE = _("Arguments")
-    rich_utils.OPTIONS_PANEL_TITLE = _("Options")
-    rich_utils.COMMANDS_PANEL_TITLE = _("Commands")
-
-
 def _lang(ctx: typer.Context, value: str | None) -> str | None:
     """Eager, and first on the line: the language is set before any help or message is shown."""
     if value is not None and value not in ("zh", "en"):
@@ -99,7 +86,7 @@ def _lang(ctx: typer.Context, value: str | None) -> str | None:
     set_language(choose_language(value))
     if value is not None:  # worker processes (prepare -j) and the commands' subprocesses follow
         os.environ["PORTAL_BOT_LANG"] = value
-    _translate_help(ctx.find_root().command)
+    translate_help(ctx.find_root().command)
     return value
 
 

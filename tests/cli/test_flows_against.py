@@ -120,7 +120,7 @@ def test_drifted_texts_are_exactly_the_missing_steps(recordings: dict[str, Path]
 def test_the_patch_applies_and_the_steps_then_resolve(recordings: dict[str, Path], project: Path) -> None:
     code, _, err = _check("--against", str(recordings["drift"]), "--write-patch", "fix.diff")
     assert code == 1
-    assert "wrote fix.diff: 3 change(s); apply with: git apply fix.diff" in err
+    assert "wrote fix.diff: 3 changes; apply with: git apply fix.diff" in err
     patch = (project / "fix.diff").read_text(encoding="utf-8")
     assert "+  - click: {text: 立即报名, submit: true}" in patch
     assert "+  - {label: 联系电话, " in patch

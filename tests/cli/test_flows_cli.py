@@ -16,7 +16,7 @@ runner = CliRunner()
 def test_clean_flows_exit_0() -> None:
     result = runner.invoke(app, ["flows", "check", *map(str, sorted((FIXTURES / "ok").glob("*.yaml")))])
     assert result.exit_code == 0, result.output
-    assert "3 flow(s) OK" in result.output
+    assert "3 flows OK" in result.output
 
 
 def test_problems_one_line_each_exit_1() -> None:
@@ -38,7 +38,7 @@ def test_missing_file_is_one_line(tmp_path: Path) -> None:
 def test_a_folder_means_its_yaml_files() -> None:
     result = runner.invoke(app, ["flows", "check", str(FIXTURES / "ok")])
     assert result.exit_code == 0, result.output
-    assert "3 flow(s) OK" in result.output
+    assert "3 flows OK" in result.output
 
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "flows.md"

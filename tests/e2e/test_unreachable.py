@@ -24,7 +24,7 @@ def test_a_closed_port_stops_the_run_with_one_line(cohort: Path) -> None:
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1, done.stderr
     assert "site unreachable" in errors[0] and "ERR_CONNECTION_REFUSED" in errors[0]
-    assert "5 candidate(s) not attempted" in errors[0]
+    assert "5 candidates not attempted" in errors[0]
     assert "Traceback" not in done.stderr
     assert ".yaml:" not in done.stdout + done.stderr  # not blamed on a flow file
     report = Path(errors[0].split("Report: ")[1].rstrip(")"))

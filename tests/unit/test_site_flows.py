@@ -28,7 +28,7 @@ def _candidates() -> dict[str, Candidate]:
 def test_flows_check_passes_on_the_shipped_flows_and_field_map() -> None:
     result = CliRunner().invoke(app, ["flows", "check", str(REPO / "flows"), str(FIELD_MAP)])
     assert result.exit_code == 0, result.output
-    assert "6 flow(s) OK" in result.output
+    assert "6 flows OK" in result.output
 
 
 def test_shipped_flows_dir_is_the_checkout_folder_or_the_installed_copy(

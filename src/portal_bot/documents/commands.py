@@ -18,16 +18,17 @@ import typer
 from portal_bot.console import make_console, markup
 from portal_bot.documents.files import IMAGE_KINDS, sniff
 from portal_bot.errors import ConfigError, PortalBotError
+from portal_bot.i18n import N_
 
 if TYPE_CHECKING:
     from portal_bot.documents.photo import PhotoFixResult
 
 photo_app = typer.Typer(
-    help="Check and fix ID photos for the wizard's step 1 (上传证件照).",
+    help=N_("Check and fix ID photos for the wizard's step 1 (上传证件照)."),
     no_args_is_help=True,
 )
 pdf_app = typer.Typer(
-    help="Bundle pictures and PDFs into one PDF under the site's 20 MB limit.",
+    help=N_("Bundle pictures and PDFs into one PDF under the site's 20 MB limit."),
     no_args_is_help=True,
 )
 
@@ -63,8 +64,8 @@ def _expand(paths: Iterable[Path]) -> list[Path]:
 
 @photo_app.command("check")
 def check(
-    files: list[Path] = typer.Argument(..., help="Photos, or folders of photos, to check."),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON list, one object per file."),
+    files: list[Path] = typer.Argument(..., help=N_("Photos, or folders of photos, to check.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print a JSON list, one object per file.")),
 ) -> None:
     """Check photos against the site's rules: real JPEG, size, pixels, proportions; warn on looks.
 
@@ -129,12 +130,12 @@ def _print_fixed(result: PhotoFixResult) -> None:
 
 @photo_app.command("fix")
 def fix(
-    src: Path = typer.Argument(..., help="A photo, or a folder of photos."),
-    out: Path = typer.Option(..., "--out", "-o", help="The .jpg to write, or a folder for a folder."),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="Parallel workers for a folder (0: one per core)."),
-    as_json: bool = typer.Option(False, "--json", help="Print what was done as JSON."),
+    src: Path = typer.Argument(..., help=N_("A photo, or a folder of photos.")),
+    out: Path = typer.Option(..., "--out", "-o", help=N_("The .jpg to write, or a folder for a folder.")),
+    jobs: int = typer.Option(0, "--jobs", "-j", help=N_("Parallel workers for a folder (0: one per core).")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print what was done as JSON.")),
     keep_background: bool = typer.Option(
-        False, "--keep-background", help="Leave a background that is not white as it is (no replacement)."
+        False, "--keep-background", help=N_("Leave a background that is not white as it is (no replacement).")
     ),
 ) -> None:
     """Make photos the site accepts: upright, cropped around the face, 413×579 or 295×413, 30 KB–1 MB,
@@ -229,15 +230,15 @@ def _run_folder(pairs: list[tuple[Path, Path]], jobs: int, keep_background: bool
 
 @pdf_app.command("bundle")
 def bundle(
-    inputs: list[Path] = typer.Argument(..., help="Pictures and PDFs, in the order wanted."),
-    out: Path = typer.Option(..., "--out", "-o", help="The PDF to write."),
+    inputs: list[Path] = typer.Argument(..., help=N_("Pictures and PDFs, in the order wanted.")),
+    out: Path = typer.Option(..., "--out", "-o", help=N_("The PDF to write.")),
     max_bytes: int = typer.Option(
-        19_000_000, "--max-bytes", help="Size budget in bytes (the site's limit is 20 MB)."
+        19_000_000, "--max-bytes", help=N_("Size budget in bytes (the site's limit is 20 MB).")
     ),
     id_pair: bool = typer.Option(
-        False, "--id-pair", help="Put the first two pictures (ID card front and back) on one page."
+        False, "--id-pair", help=N_("Put the first two pictures (ID card front and back) on one page.")
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print the result as JSON.")),
 ) -> None:
     """Bundle pictures (one A4 page each) and PDFs, in order, into one PDF under the budget.
 

@@ -15,9 +15,10 @@ import typer
 
 from portal_bot.console import make_console
 from portal_bot.errors import ConfigError
+from portal_bot.i18n import N_, _, ngettext
 from portal_bot.settings import Settings
 
-_AGAINST_HELP = (
+_AGAINST_HELP = N_(
     "A recording folder (register --record DIR, survey --out DIR): check every click, field, "
     "expected text and field-map entry on the recorded page it applies to, offline. Each step is "
     "resolved, missing (with the page's nearest texts) or not recorded; exit 1 when any is missing. "
@@ -30,7 +31,7 @@ _AGAINST_HELP = (
 def register(app: typer.Typer) -> None:
     """Add the ``flows`` command group to the root app."""
     flows = typer.Typer(
-        help="Flow files: the site's page sequences as data (flows/*.yaml).", no_args_is_help=True
+        help=N_("Flow files: the site's page sequences as data (flows/*.yaml)."), no_args_is_help=True
     )
 
     @flows.command("check")
@@ -39,23 +40,29 @@ def register(app: typer.Typer) -> None:
         given: list[Path] = typer.Argument(
             None,
             metavar="FLOW",
-            help="Flow files or field maps to lint; a folder means its *.yaml. "
-            "Default with --against: the shipped flows.",
+            help=N_(
+                "Flow files or field maps to lint; a folder means its *.yaml. "
+                "Default with --against: the shipped flows."
+            ),
         ),
         against: Path | None = typer.Option(None, "--against", metavar="DIR", help=_AGAINST_HELP),
         as_json: bool = typer.Option(
             False,
             "--json",
-            help='With --against: print {"steps": [{flow, line, action, target, page, status, '
-            'suggestions}], "missing": N, "unrecorded": N} instead of the table.',
+            help=N_(
+                'With --against: print {"steps": [{flow, line, action, target, page, status, '
+                'suggestions}], "missing": N, "unrecorded": N} instead of the table.'
+            ),
         ),
         write_patch: Path | None = typer.Option(
             None,
             "--write-patch",
             metavar="FILE",
-            help="With --against: write a unified diff that puts each missing step's best suggestion "
-            "in its flow or field map (apply with `git apply FILE` in the project folder). Steps "
-            "without a suggestion are listed, never guessed.",
+            help=N_(
+                "With --against: write a unified diff that puts each missing step's best suggestion "
+                "in its flow or field map (apply with `git apply FILE` in the project folder). Steps "
+                "without a suggestion are listed, never guessed."
+            ),
         ),
     ) -> None:
         """Lint flows: unknown steps or keys, undefined variables, missing run_flow targets, dead steps.
@@ -65,10 +72,10 @@ def register(app: typer.Typer) -> None:
         from portal_bot.flows.lint import check_flow
 
         if against is None and (as_json or write_patch is not None):
-            raise typer.BadParameter("--json and --write-patch go with --against DIR")
+            raise typer.BadParameter(_("--json and --write-patch go with --against DIR"))
         if not given:
             if against is None:
-                raise typer.BadParameter("give the flow files or folders to check", param_hint="FLOW")
+                raise typer.BadParameter(_("give the flow files or folders to check"), param_hint="FLOW")
             from portal_bot.portal.flows import shipped_flows_dir
 
             given = [shipped_flows_dir()]
@@ -82,10 +89,12 @@ def register(app: typer.Typer) -> None:
             for problem in problems:
                 out.print(str(problem), markup=False, highlight=False, soft_wrap=True)
         if total:
-            make_console(stderr=True).print(f"{total} problem(s) in {len(paths)} flow(s)")
+            said = ngettext("{n} problem", "{n} problems", total).format(n=total)
+            flows_n = ngettext("{n} flow", "{n} flows", len(paths)).format(n=len(paths))
+            make_console(stderr=True).print(_("{problems} in {flows}").format(problems=said, flows=flows_n))
             raise typer.Exit(1)
         if against is None:
-            console.print(f"{len(paths)} flow(s) OK")
+            console.print(ngettext("{n} flow OK", "{n} flows OK", len(paths)).format(n=len(paths)))
             return
         settings: Settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
         _against(settings, paths, against, as_json, write_patch)
@@ -110,7 +119,9 @@ def _against(settings: Settings, paths: list[Path], root: Path, as_json: bool, p
         try:  # empty when nothing can be suggested: never a stale patch from an earlier check
             atomic_write_text(patch, unified_patch(edits, where) if edits else "")
         except OSError as exc:
-            raise ConfigError(f"{patch}: cannot write the patch: {exc.strerror}", path=patch) from None
+            raise ConfigError(
+                _("{}: cannot write the patch: {}").format(patch, exc.strerror), path=patch
+            ) from None
     if as_json:
         typer.echo(json.dumps(report.as_json(base), ensure_ascii=False, indent=1))
     else:

@@ -31,6 +31,7 @@ from portal_bot.flows.steps import (
     compile_field_map_for_check,
     compile_for_check,
 )
+from portal_bot.i18n import _
 from portal_bot.prepare.manifest import KINDS as PREPARED_KINDS
 from portal_bot.profiles.models import Candidate
 
@@ -124,7 +125,9 @@ def _lint_steps(steps: Iterable[RuntimeStep], scope: _Scope) -> None:
         if terminal is not None:
             scope.problems.append(
                 step.where.error(
-                    f"unreachable: after the unconditional {terminal.kind} at line {terminal.where.line}"
+                    _("unreachable: after the unconditional {kind} at line {line}").format(
+                        kind=terminal.kind, line=terminal.where.line
+                    )
                 )
             )
             terminal = None  # one report per run of dead steps is enough
@@ -205,21 +208,23 @@ def _cond(cond: Cond, where: Where, scope: _Scope) -> None:
 
 def _names(names: Iterable[str], where: Where, scope: _Scope) -> None:
     for name in names:
-        ns, _, rest = name.partition(".")
+        ns, _dot, rest = name.partition(".")
         key = rest.split(".")[0]
         problem = None
         if not key:
-            problem = f"${{{name}}} names a whole namespace; name a key in it"
+            problem = _("{} names a whole namespace; name a key in it").format(f"${{{name}}}")
         elif ns == "env" and scope.env is not None and key not in scope.env:
-            problem = f"undefined variable ${{{name}}}: declare {key} under env: in the flow header"
+            problem = _("undefined variable {}: declare {} under env: in the flow header").format(
+                f"${{{name}}}", key
+            )
         elif ns == "vars" and scope.vars is not None and key not in scope.vars:
-            problem = f"undefined variable ${{{name}}}: no earlier extract sets {key}"
+            problem = _("undefined variable {}: no earlier extract sets {}").format(f"${{{name}}}", key)
         elif ns == "candidate" and scope.candidate_keys is not None and key not in scope.candidate_keys:
-            problem = f"unknown candidate key in ${{{name}}}"
+            problem = _("unknown candidate key in {}").format(f"${{{name}}}")
         elif ns == "plan" and scope.plan_keys is not None and key not in scope.plan_keys:
-            problem = f"unknown plan key in ${{{name}}}"
+            problem = _("unknown plan key in {}").format(f"${{{name}}}")
         elif ns == "prepared" and scope.prepared_keys is not None and key not in scope.prepared_keys:
             made = ", ".join(sorted(scope.prepared_keys))
-            problem = f"unknown prepared key in ${{{name}}}: prepare makes {made}"
+            problem = _("unknown prepared key in {}: prepare makes {}").format(f"${{{name}}}", made)
         if problem:
             scope.problems.append(where.error(problem))

@@ -32,6 +32,7 @@ from portal_bot.flows.mismatch import shown
 from portal_bot.flows.patch import Edit
 from portal_bot.flows.settle import Absent
 from portal_bot.flows.steps import Context, FieldAction, RuntimeStep, Template, Tick, as_text
+from portal_bot.i18n import N_, _
 from portal_bot.privacy import mask_text
 
 _BINDING = "__pbHand"
@@ -54,6 +55,11 @@ _VERB = {
 }
 #: Which captured record answers a step of that verb.
 _ANSWER = {"click": ("click",), "see": ("text", "click")}
+#: A step's verb as a person reads it.
+_VERB_WORD = {
+    **{"click": N_("click"), "fill": N_("fill"), "select": N_("select"), "choose": N_("choose")},
+    **{"tick": N_("tick"), "upload": N_("upload"), "read": N_("read"), "see": N_("see")},
+}
 
 #: A text that can replace a plain YAML scalar as it is (no quoting, no flow-mapping characters).
 _PLAIN = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#,\[\]{}]*$")
@@ -119,16 +125,24 @@ class HandOver:
         path = self.error.path
         return f"{path.name if path else '?'}:{self.error.line or '?'}"
 
-    def wanted(self) -> str:
-        """What the step wanted, as a person reads it: "fill 手机号码 with 138****0000"."""
+    def wanted(self, *, english: bool = False) -> str:
+        """What the step wanted, as a person reads it: "fill 手机号码 with 138****0000".
+
+        In the language people read, or ``english`` (the ledger's).
+        """
+        say = N_ if english else _
         if self.verb == "see":
-            return f"see the text '{self.want}' (click the text the page shows instead, if it differs)"
-        text = f"{self.verb} {self.want}"
-        if self.value is not None:
-            text += f" with {self.value}"
-            if self.source:
-                text += f" (the candidate's {self.source.strip('${}')})"
-        return text
+            return say(N_("see the text '{}' (click the text the page shows instead, if it differs)")).format(
+                self.want
+            )
+        verb = say(_VERB_WORD.get(self.verb, self.verb))
+        if self.value is None:
+            return say(N_("{verb} {want}")).format(verb=verb, want=self.want)
+        if not self.source:
+            return say(N_("{verb} {want} with {value}")).format(verb=verb, want=self.want, value=self.value)
+        return say(N_("{verb} {want} with {value} (the candidate's {source})")).format(
+            verb=verb, want=self.want, value=self.value, source=self.source.strip("${}")
+        )
 
     def edit(self, records: list[dict[str, str]]) -> Edit | None:
         """The flow edit that makes the step find what the person used, or None when nothing fits.

@@ -12,27 +12,39 @@ from pathlib import Path
 import typer
 
 from portal_bot.errors import ConfigError
+from portal_bot.i18n import N_, _
 
 
 def register(app: typer.Typer) -> None:
-    mock = typer.Typer(help="The mock portal: a local replica of the registration site for tests and demos.")
+    mock = typer.Typer(
+        help=N_("The mock portal: a local replica of the registration site for tests and demos.")
+    )
 
     @mock.command("serve")
     def serve(
-        host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-        port: int = typer.Option(8000, help="Port (0 = any free port)."),
+        host: str = typer.Option("127.0.0.1", help=N_("Address to listen on.")),
+        port: int = typer.Option(8000, help=N_("Port (0 = any free port).")),
         data: Path | None = typer.Option(
-            None, "--data", help="Keep state in SQLite under DIR (else in memory)."
+            None, "--data", help=N_("Keep state in SQLite under DIR (else in memory).")
         ),
-        variant: int = typer.Option(0, min=0, help="Markup variant: field numbering and table/div layout."),
-        now: str | None = typer.Option(None, "--now", help="Start the clock at this time (ISO 8601, CST)."),
+        variant: int = typer.Option(
+            0, min=0, help=N_("Markup variant: field numbering and table/div layout.")
+        ),
+        now: str | None = typer.Option(
+            None, "--now", help=N_("Start the clock at this time (ISO 8601, CST).")
+        ),
         qa_token: str | None = typer.Option(
-            None, "--qa-token", envvar="PORTAL_BOT_MOCK_QA_TOKEN", help="Token for /__qa/ (random if unset)."
+            None,
+            "--qa-token",
+            envvar="PORTAL_BOT_MOCK_QA_TOKEN",
+            help=N_("Token for /__qa/ (random if unset)."),
         ),
-        sign_ttl: int = typer.Option(300, min=1, help="Seconds before a signing QR code expires."),
-        session_idle: int = typer.Option(0, min=0, help="Drop sessions idle this many seconds (0 = never)."),
+        sign_ttl: int = typer.Option(300, min=1, help=N_("Seconds before a signing QR code expires.")),
+        session_idle: int = typer.Option(
+            0, min=0, help=N_("Drop sessions idle this many seconds (0 = never).")
+        ),
         latency: int = typer.Option(
-            0, "--latency", min=0, metavar="MS", help="Add MS milliseconds to every page."
+            0, "--latency", min=0, metavar="MS", help=N_("Add MS milliseconds to every page.")
         ),
         error_rate: float = typer.Option(
             0.0,
@@ -40,20 +52,20 @@ def register(app: typer.Typer) -> None:
             min=0.0,
             max=1.0,
             metavar="R",
-            help="Answer this share (0..1) of pages with 503.",
+            help=N_("Answer this share (0..1) of pages with 503."),
         ),
         seed: int = typer.Option(
-            0, "--seed", metavar="S", help="Seed of the 503s and of --rename (replayable)."
+            0, "--seed", metavar="S", help=N_("Seed of the 503s and of --rename (replayable).")
         ),
         rename: bool = typer.Option(
             False,
             "--rename",
-            help="Rename every id, class and name attribute (seeded); nothing visible changes.",
+            help=N_("Rename every id, class and name attribute (seeded); nothing visible changes."),
         ),
         drift: bool = typer.Option(
             False,
             "--drift",
-            help="Reword texts the flows rely on (a button, a label …): a changed site.",
+            help=N_("Reword texts the flows rely on (a button, a label …): a changed site."),
         ),
     ) -> None:
         """Serve the mock portal until Ctrl+C."""
@@ -67,7 +79,9 @@ def register(app: typer.Typer) -> None:
                 clock.set(datetime.fromisoformat(now))
             except ValueError as exc:
                 raise ConfigError(
-                    f"not an ISO date-time: {now!r}", field="--now", hint="e.g. 2026-03-15T09:00"
+                    _("not an ISO date-time: {!r}").format(now),
+                    field="--now",
+                    hint=_("e.g. 2026-03-15T09:00"),
                 ) from exc
         try:
             portal, server, sock = serve_forever(
@@ -83,19 +97,31 @@ def register(app: typer.Typer) -> None:
             )
         except OSError as exc:
             raise ConfigError(
-                f"cannot listen on {host}:{port}: {exc.strerror}", hint="pick another --port"
+                _("cannot listen on {}: {}").format(f"{host}:{port}", exc.strerror),
+                hint=_("pick another --port"),
             ) from exc
         portal.session_idle_seconds = session_idle or None
         portal.faults.configure(latency_ms=latency, error_rate=error_rate, seed=seed)
         bound = sock.getsockname()
         faults = (
-            f", {latency} ms latency, {error_rate:.0%} 503s (seed {seed})" if latency or error_rate else ""
+            _(", {latency} ms latency, {rate:.0%} 503s (seed {seed})").format(
+                latency=latency, rate=error_rate, seed=seed
+            )
+            if latency or error_rate
+            else ""
         )
-        faults += f", names renamed (seed {seed})" if rename else ""
-        faults += ", texts drifted" if drift else ""
+        faults += _(", names renamed (seed {})").format(seed) if rename else ""
+        faults += _(", texts drifted") if drift else ""
+        url = f"http://{bound[0]}:{bound[1]}"
         # The socket already listens (server._bind), so a client reading this line can connect.
-        typer.echo(f"mock portal on http://{bound[0]}:{bound[1]}  (variant {variant}{faults})")
-        typer.echo(f"QA API: http://{bound[0]}:{bound[1]}/__qa/  header X-QA-Token: {portal.qa_token}")
+        typer.echo(
+            _("mock portal on {url}  (variant {variant}{faults})").format(
+                url=url, variant=variant, faults=faults
+            )
+        )
+        typer.echo(
+            _("QA API: {url}  header X-QA-Token: {token}").format(url=f"{url}/__qa/", token=portal.qa_token)
+        )
         try:
             server.run(sockets=[sock])
         finally:

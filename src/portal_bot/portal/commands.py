@@ -16,37 +16,43 @@ from rich.table import Table
 
 from portal_bot.console import make_console
 from portal_bot.errors import BrowserUnavailableError
+from portal_bot.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from portal_bot.portal.plans import PlanRow
 from portal_bot.portal._sync import run_sync
 from portal_bot.settings import Settings
 
-plans_app = typer.Typer(help="The portal's evaluation plans (技能评价报名计划).", no_args_is_help=True)
+plans_app = typer.Typer(help=N_("The portal's evaluation plans (技能评价报名计划)."), no_args_is_help=True)
 
+#: A plan's window as shown: the site's word, then ours (English only in English).
 _WINDOW_TEXT = {
-    "open": "[green]报名中 open[/]",
-    "closed": "已结束 closed",
-    "not_open": "[yellow]未开始 not open[/]",
+    "open": ("[green]{}[/]", N_("报名中 open")),
+    "closed": ("{}", N_("已结束 closed")),
+    "not_open": ("[yellow]{}[/]", N_("未开始 not open")),
 }
 
 
 @plans_app.command("search")
 def search(
     ctx: typer.Context,
-    keyword: str | None = typer.Option(None, "--keyword", help="评价机构名称或评价报名计划关键字."),
-    org: str | None = typer.Option(None, "--org", help="Only plans of this organisation (机构名称, exact)."),
-    occupation: str | None = typer.Option(None, "--occupation", help="职业名称."),
-    work_type: str | None = typer.Option(None, "--work-type", help="工种名称."),
-    level: str | None = typer.Option(None, "--level", help="等级 (五级/初级工 … 一级/高级技师)."),
-    city: str | None = typer.Option(None, "--city", help="所在市."),
-    district: str | None = typer.Option(None, "--district", help="所在区县."),
-    plan_type: str | None = typer.Option(
-        None, "--type", help="评价认定类型: 职业技能等级认定 or 专项职业能力考核."
+    keyword: str | None = typer.Option(None, "--keyword", help=N_("评价机构名称或评价报名计划关键字.")),
+    org: str | None = typer.Option(
+        None, "--org", help=N_("Only plans of this organisation (机构名称, exact).")
     ),
-    portal: str | None = typer.Option(None, "--portal", help="Portal URL (default: PORTAL_BOT_PORTAL_URL)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the plans as JSON on stdout."),
-    max_pages: int = typer.Option(50, "--max-pages", min=1, help="Stop after this many result pages."),
+    occupation: str | None = typer.Option(None, "--occupation", help=N_("职业名称.")),
+    work_type: str | None = typer.Option(None, "--work-type", help=N_("工种名称.")),
+    level: str | None = typer.Option(None, "--level", help=N_("等级 (五级/初级工 … 一级/高级技师).")),
+    city: str | None = typer.Option(None, "--city", help=N_("所在市.")),
+    district: str | None = typer.Option(None, "--district", help=N_("所在区县.")),
+    plan_type: str | None = typer.Option(
+        None, "--type", help=N_("评价认定类型: 职业技能等级认定 or 专项职业能力考核.")
+    ),
+    portal: str | None = typer.Option(
+        None, "--portal", help=N_("Portal URL (default: PORTAL_BOT_PORTAL_URL).")
+    ),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print the plans as JSON on stdout.")),
+    max_pages: int = typer.Option(50, "--max-pages", min=1, help=N_("Stop after this many result pages.")),
 ) -> None:
     """List the plans the public search shows for these filters, with their windows.
 
@@ -80,13 +86,15 @@ def search(
         typer.echo(json.dumps(doc, ensure_ascii=False))
         return
     console = make_console()
-    for note in narrowed.notes:
+    for note in narrowed.shown:
         console.print(escape(note), highlight=False)
     console.print(plans_table(rows, now))
     if rows:
         console.print(
-            "Copy the 计划编号 into cohort.yaml as plan: {plan_code: …}, or run "
-            "`portal-bot init --plan CODE` to start a cohort for it.",
+            _(
+                "Copy the 计划编号 into cohort.yaml as plan: {plan_code: …}, or run "
+                "`portal-bot init --plan CODE` to start a cohort for it."
+            ),
             highlight=False,
             markup=False,
         )
@@ -105,7 +113,7 @@ def fetch_plans(settings: Settings, portal: str | None, **filters: Any) -> list[
     portal_url = (portal or settings.portal_url).rstrip("/")
     choice = find_browser(settings.chromium)
     if choice is None:
-        raise BrowserUnavailableError("no Chromium found", hint="run `portal-bot browser ensure`")
+        raise BrowserUnavailableError(_("no Chromium found"), hint=_("run `portal-bot browser ensure`"))
 
     async def run() -> list[PlanRow]:
         async with async_playwright() as pw:
@@ -122,20 +130,22 @@ def fetch_plans(settings: Settings, portal: str | None, **filters: Any) -> list[
 
 def plans_table(rows: list[PlanRow], now: datetime) -> Table:
     """The plan list as a table whose 计划编号, the value to copy, is never cut, however narrow."""
-    table = Table(title=f"技能评价报名计划 · {len(rows)} plans", show_lines=True)
+    title = ngettext("技能评价报名计划 · {n} plan", "技能评价报名计划 · {n} plans", len(rows))
+    table = Table(title=title.format(n=len(rows)), show_lines=True)
     table.add_column("计划编号", no_wrap=True, min_width=13)
     table.add_column("评价计划 / 评价机构", overflow="fold", ratio=3)
     table.add_column("职业(工种) · 等级", overflow="fold", ratio=2)
     table.add_column("报名时间 · 考试", overflow="fold", ratio=2)
     table.add_column("状态", overflow="fold")
     for r in rows:
+        look, window = _WINDOW_TEXT[r.window(now)]
         occupation_label = f"{r.occupation}（{r.work_type}）" if r.work_type else r.occupation
         table.add_row(
             escape(r.plan_code),
             f"{escape(r.name)}\n[dim]{escape(r.organization)}[/]",
             f"{escape(occupation_label)} · {escape(r.level)}",
             f"{r.start:%Y-%m-%d %H:%M} –\n{r.end:%Y-%m-%d %H:%M}\n考试 {r.exam_date.isoformat()}",
-            _WINDOW_TEXT[r.window(now)],
+            look.format(_(window)),
         )
     return table
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Literal
 from urllib.parse import urlencode
@@ -25,6 +25,7 @@ from portal_bot.errors import (
     PortalTimeoutError,
     ProfileError,
 )
+from portal_bot.i18n import N_, _
 from portal_bot.portal._tables import Grid, clean, find_grid, read_grids
 from portal_bot.profiles.models import PlanSelector
 
@@ -250,10 +251,15 @@ NARROWING_FILTERS = (("occupation", "职业名称"), ("work_type", "工种名称
 
 @dataclass(frozen=True)
 class Narrowed:
-    """Rows left after narrowing, and one sentence per filter saying what it matched."""
+    """Rows left after narrowing, and one sentence per filter saying what it matched.
+
+    ``notes`` is English whatever the language (``plans search --json`` prints it); ``shown`` is
+    the same sentences in the language people read.
+    """
 
     rows: list[PlanRow]
     notes: list[str]
+    shown: list[str] = field(default_factory=list)
 
 
 def narrow_plans(rows: Sequence[PlanRow], **filters: str | None) -> Narrowed:
@@ -269,6 +275,7 @@ def narrow_plans(rows: Sequence[PlanRow], **filters: str | None) -> Narrowed:
     """
     kept = list(rows)
     notes: list[str] = []
+    shown: list[str] = []
     for key, column in NARROWING_FILTERS:
         wanted = filters.get(key)
         if not wanted:
@@ -279,16 +286,24 @@ def narrow_plans(rows: Sequence[PlanRow], **filters: str | None) -> Narrowed:
             continue
         partial = [v for v in values if clean(wanted) in clean(v)]
         if not partial:
-            offered = "、".join(values[:12]) + (f" … ({len(values)} in all)" if len(values) > 12 else "")
+            offered = "、".join(values[:12]) + (
+                _(" … ({} in all)").format(len(values)) if len(values) > 12 else ""
+            )
+            found = (
+                _("the plans found have: {}").format(offered) if values else _("the search found no plans")
+            )
             raise ProfileError(
-                f"no plan's {column} contains “{wanted}”"
-                + (f"; the plans found have: {offered}" if values else "; the search found no plans"),
+                _("no plan's {column} contains “{wanted}”; {found}").format(
+                    column=column, wanted=wanted, found=found
+                ),
                 field=f"--{key.replace('_', '-')}",
-                hint="use one of the listed names, or leave the filter out",
+                hint=_("use one of the listed names, or leave the filter out"),
             )
         kept = [r for r in kept if str(getattr(r, key)) in partial]
-        notes.append(f"{column} “{wanted}” matched {'、'.join(partial)}")
-    return Narrowed(kept, notes)
+        matched = N_("{column} “{wanted}” matched {partial}")
+        notes.append(matched.format(column=column, wanted=wanted, partial="、".join(partial)))
+        shown.append(_(matched).format(column=column, wanted=wanted, partial="、".join(partial)))
+    return Narrowed(kept, notes, shown)
 
 
 # -- choosing the cohort's plan --------------------------------------------------------------------

@@ -18,6 +18,7 @@ import yaml
 from portal_bot.console import make_console
 from portal_bot.errors import ConfigError, ProfileError
 from portal_bot.fileio import atomic_write_text
+from portal_bot.i18n import N_, _, ngettext
 from portal_bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -94,10 +95,13 @@ def write_cohort(cohort_dir: Path, plan: PlanRow, category: Category, *, force: 
     """
     target = cohort_dir / "cohort.yaml"
     if cohort_dir.exists() and not cohort_dir.is_dir():
-        raise ConfigError(f"{cohort_dir} is a file, not a folder", hint="name a new or existing folder")
+        raise ConfigError(
+            _("{} is a file, not a folder").format(cohort_dir), hint=_("name a new or existing folder")
+        )
     if target.exists() and not force:
         raise ConfigError(
-            f"{target} already exists", hint="pass --force to replace it, or name another folder"
+            _("{} already exists").format(target),
+            hint=_("pass --force to replace it, or name another folder"),
         )
     cohort_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(target, cohort_yaml(plan, category))
@@ -114,38 +118,46 @@ def pick_plan(rows: list[PlanRow], plan_code: str | None) -> PlanRow:
         found = [r for r in rows if r.plan_code == plan_code.strip()]
         if not found:
             raise ProfileError(
-                f"no plan {plan_code} in the public search",
+                _("no plan {} in the public search").format(plan_code),
                 field="--plan",
-                hint="check the code with `portal-bot plans search`, or narrow with --org",
+                hint=_("check the code with `portal-bot plans search`, or narrow with --org"),
             )
         return found[0]
     if len(rows) == 1:
         return rows[0]
     if not rows:
-        raise ProfileError("the search found no plan", field="--plan", hint="loosen the filters")
+        raise ProfileError(_("the search found no plan"), field="--plan", hint=_("loosen the filters"))
     listed = "; ".join(f"{r.plan_code} {r.name}" for r in rows[:5])
-    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+    more = (
+        ngettext(" and {n} more", " and {n} more", len(rows) - 5).format(n=len(rows) - 5)
+        if len(rows) > 5
+        else ""
+    )
     raise ProfileError(
-        f"{len(rows)} plans match: {listed}{more}",
+        ngettext("{n} plan matches: {listed}{more}", "{n} plans match: {listed}{more}", len(rows)).format(
+            n=len(rows), listed=listed, more=more
+        ),
         field="--plan",
-        hint="pass --plan CODE (copy it from `portal-bot plans search`)",
+        hint=_("pass --plan CODE (copy it from `portal-bot plans search`)"),
     )
 
 
 def init(
     ctx: typer.Context,
-    cohort_dir: Path = typer.Argument(..., help="The cohort folder to create (or an empty one)."),
+    cohort_dir: Path = typer.Argument(..., help=N_("The cohort folder to create (or an empty one).")),
     plan_code: str | None = typer.Option(
-        None, "--plan", help="计划编号 from `portal-bot plans search`, e.g. 2024-S-000911."
+        None, "--plan", help=N_("计划编号 from `portal-bot plans search`, e.g. 2024-S-000911.")
     ),
-    org: str | None = typer.Option(None, "--org", help="评价机构名称 (searched as the keyword; faster)."),
-    occupation: str | None = typer.Option(None, "--occupation", help="职业名称 (or part of it)."),
-    level: str | None = typer.Option(None, "--level", help="等级, e.g. 中级工."),
+    org: str | None = typer.Option(None, "--org", help=N_("评价机构名称 (searched as the keyword; faster).")),
+    occupation: str | None = typer.Option(None, "--occupation", help=N_("职业名称 (or part of it).")),
+    level: str | None = typer.Option(None, "--level", help=N_("等级, e.g. 中级工.")),
     category: str = typer.Option(
-        "院校学生", "--category", help="考生类别 the defaults are written for: 院校学生 or 社会人员."
+        "院校学生", "--category", help=N_("考生类别 the defaults are written for: 院校学生 or 社会人员.")
     ),
-    portal: str | None = typer.Option(None, "--portal", help="Portal URL (default: PORTAL_BOT_PORTAL_URL)."),
-    force: bool = typer.Option(False, "--force", help="Replace an existing cohort.yaml."),
+    portal: str | None = typer.Option(
+        None, "--portal", help=N_("Portal URL (default: PORTAL_BOT_PORTAL_URL).")
+    ),
+    force: bool = typer.Option(False, "--force", help=N_("Replace an existing cohort.yaml.")),
 ) -> None:
     """Start a cohort: write cohort.yaml for one plan of the public search, with usual defaults.
 
@@ -156,9 +168,13 @@ def init(
     from portal_bot.portal.plans import narrow_plans
 
     if category not in ("院校学生", "社会人员"):
-        raise ConfigError(f"--category {category!r} is not 院校学生 or 社会人员", field="--category")
+        raise ConfigError(
+            _("--category {!r} is not 院校学生 or 社会人员").format(category), field="--category"
+        )
     if not (plan_code or org or occupation or level):
-        raise ConfigError("name the plan", hint="pass --plan CODE (find it with `portal-bot plans search`)")
+        raise ConfigError(
+            _("name the plan"), hint=_("pass --plan CODE (find it with `portal-bot plans search`)")
+        )
     settings: Settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
     rows = fetch_plans(settings, portal, keyword=org)
     if org:
@@ -167,11 +183,16 @@ def init(
     plan = pick_plan(rows, plan_code)
     target = write_cohort(cohort_dir, plan, "院校学生" if category == "院校学生" else "社会人员", force=force)
     console = make_console()
-    console.print(f"wrote {target} for {plan.plan_code} {plan.name}", markup=False, highlight=False)
     console.print(
-        "next: add one YAML file per candidate, or "
-        f"`portal-bot profiles import ROSTER.xlsx --cohort {target} --out {cohort_dir}`, "
-        f"then `portal-bot validate {cohort_dir}`",
+        _("wrote {target} for {plan}").format(target=target, plan=f"{plan.plan_code} {plan.name}"),
+        markup=False,
+        highlight=False,
+    )
+    console.print(
+        _("next: add one YAML file per candidate, or {import_}, then {validate}").format(
+            import_=f"`portal-bot profiles import ROSTER.xlsx --cohort {target} --out {cohort_dir}`",
+            validate=f"`portal-bot validate {cohort_dir}`",
+        ),
         markup=False,
         highlight=False,
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from portal_bot.console import make_console, plain
+from portal_bot.i18n import N_
 from portal_bot.settings import Settings
 
 
@@ -15,17 +16,22 @@ def survey_command(
     portal: str | None = typer.Option(
         None,
         "--portal",
-        help="Where the browser starts (default: PORTAL_BOT_PORTAL_URL, else the real site).",
+        help=N_("Where the browser starts (default: PORTAL_BOT_PORTAL_URL, else the real site)."),
     ),
-    out: Path = typer.Option(..., "--out", metavar="DIR", help="A new (or empty) folder for the recording."),
+    out: Path = typer.Option(
+        ..., "--out", metavar="DIR", help=N_("A new (or empty) folder for the recording.")
+    ),
     cohort: Path | None = typer.Option(
         None,
         "--cohort",
         metavar="DIR",
-        help="A cohort folder whose candidates' names and addresses are masked in every page too.",
+        help=N_("A cohort folder whose candidates' names and addresses are masked in every page too."),
     ),
     mask: list[str] = typer.Option(
-        [], "--mask", metavar="TEXT", help="Another text to mask in every page (your own name); repeatable."
+        [],
+        "--mask",
+        metavar="TEXT",
+        help=N_("Another text to mask in every page (your own name); repeatable."),
     ),
 ) -> None:
     """Open the portal in a browser window and save every page you reach, for a developer.

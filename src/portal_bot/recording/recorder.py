@@ -40,6 +40,7 @@ from portal_bot.errors import ConfigError, PortalBotError
 from portal_bot.fileio import atomic_write_bytes, atomic_write_text
 from portal_bot.flows import settle
 from portal_bot.flows.steps import Flow, RuntimeStep
+from portal_bot.i18n import html_lang, with_gettext
 from portal_bot.recording.model import PAGES, RecordedPage, Recording, save_recording
 from portal_bot.recording.snapshot import STATE_JS, Snapshot, take_snapshot
 
@@ -235,7 +236,8 @@ def origin(url: str) -> str:
 def render_index(recording: Recording) -> str:
     """The recording's ``index.html``: every page in order with its screenshot and controls."""
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    return env.from_string(_INDEX.read_text(encoding="utf-8")).render(recording=recording)
+    with_gettext(env)
+    return env.from_string(_INDEX.read_text(encoding="utf-8")).render(recording=recording, lang=html_lang())
 
 
 async def wait_settled(page: AsyncPage, at_most: float = SETTLE_AT_MOST) -> dict[str, Any]:

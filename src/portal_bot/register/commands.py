@@ -105,8 +105,10 @@ def register_command(
         None,
         "--record",
         metavar="DIR",
-        help="Save every page the flows visit, and the page where a step failed, into this new folder "
-        "(screenshots, cleaned HTML, controls; personal data masked) for 'flows check --against DIR'.",
+        help=N_(
+            "Save every page the flows visit, and the page where a step failed, into this new folder "
+            "(screenshots, cleaned HTML, controls; personal data masked) for 'flows check --against DIR'."
+        ),
     ),
 ) -> None:
     """Register every candidate of a cohort: validate, prepare documents, fill the site's wizard.

@@ -26,6 +26,7 @@ _WORDS = (
     *(N_("confirm"), N_("submit"), N_("submitted"), N_("resubmitted"), N_("list"), N_("validate")),
     *(N_("prepare"), N_("earlier run"), N_("site unreachable"), N_("mismatch"), N_("not confirmed")),
     *(N_("profile has errors"), N_("documents"), N_("open-plan"), N_("register")),
+    *(N_("by hand"), N_("done by hand"), N_("not done by hand")),
 )
 
 

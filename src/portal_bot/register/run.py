@@ -34,7 +34,7 @@ from portal_bot.cohortrun.sessions import session_file
 from portal_bot.console import plain
 from portal_bot.errors import ConfigError, PortalUnreachableError, StateError
 from portal_bot.flows.steps import Flow, load_flow
-from portal_bot.i18n import _
+from portal_bot.i18n import _, ngettext
 from portal_bot.ledger import Ledger
 from portal_bot.portal._sync import run_sync
 from portal_bot.privacy import mask_id, mask_text
@@ -365,11 +365,14 @@ class Registration:
         )
         html, xlsx = write_report(info, outcomes, run_dir / "report")
         if self.unreachable is not None:  # one line for the run, not one error per candidate
-            left = sum(1 for o in outcomes if o.message.startswith(NOT_ATTEMPTED))
+            left = sum(1 for o in outcomes if o.message.startswith(_(NOT_ATTEMPTED)))
             raise PortalUnreachableError(
-                f"site unreachable: {self.unreachable.message};"
-                f" the run stopped, {left} candidate(s) not attempted",
-                hint=f"{self.unreachable.hint}; rerun when the site answers. Report: {html}",
+                ngettext(
+                    "site unreachable: {why}; the run stopped, {n} candidate not attempted",
+                    "site unreachable: {why}; the run stopped, {n} candidates not attempted",
+                    left,
+                ).format(why=self.unreachable.message, n=left),
+                hint=_("{}; rerun when the site answers. Report: {}").format(self.unreachable.hint, html),
             )
         patch = self.takeovers.patch if self.takeovers is not None and self.takeovers.written else None
         return RunResult(run_id, outcomes, html, xlsx, recording=self.options.record, suggested_patch=patch)

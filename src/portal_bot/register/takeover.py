@@ -33,6 +33,7 @@ from portal_bot.errors import FlowError, StateError
 from portal_bot.fileio import atomic_write_text
 from portal_bot.flows.patch import Edit, unified_patch
 from portal_bot.flows.takeover import Capture, HandOver, Takeover
+from portal_bot.i18n import N_, _
 from portal_bot.ledger import Ledger
 from portal_bot.privacy import mask_text
 from portal_bot.register.progress import Progress
@@ -93,7 +94,7 @@ class Takeovers:
     async def _take(self, job: Job, hand: HandOver) -> bool:
         wanted = mask_text(hand.wanted())
         task = HumanTask(job.candidate.name, "takeover", detail=f"{hand.where}: {wanted}")
-        task.check = "the site differs from the flows: do this in the candidate's browser window"
+        task.check = _("the site differs from the flows: do this in the candidate's browser window")
         self.progress.set(job.row, "waiting", "by hand", wanted)
         capture = Capture(hand.page)
         await capture.start()
@@ -111,11 +112,13 @@ class Takeovers:
             self.progress.set(job.row, "working", None, "not done by hand")
             return False
         edit = hand.edit(records)
-        note = f"{hand.where} {wanted}" + (f" → the site has '{edit.new}'" if edit else "")
+        has = N_(" → the site has '{}'")
+        note = f"{hand.where} {wanted}" + (_(has).format(edit.new) if edit else "")
         job.outcome.by_hand.append(note)
+        english = f"{hand.where} {hand.wanted(english=True)}" + (has.format(edit.new) if edit else "")
         try:
-            self.ledger.record_step(
-                self.run_id, job.ledger_id, hand.flow, hand.index, BY_HAND, message=mask_text(note)
+            self.ledger.record_step(  # the ledger's words are English
+                self.run_id, job.ledger_id, hand.flow, hand.index, BY_HAND, message=mask_text(english)
             )
         except StateError as exc:  # the ledger is busy: the walk goes on, the report still says it
             logger.warning("the takeover of {} is not in the ledger: {}", hand.where, exc)
@@ -141,17 +144,18 @@ class Takeovers:
         try:
             text = unified_patch([*self.edits, edit], self.flows_root)
         except FlowError as exc:  # the flow file changed during the run: no guess
-            self.console.print(plain(f"no flow patch for {edit.path.name}:{edit.line}: {exc.message}"))
+            where = f"{edit.path.name}:{edit.line}"
+            self.console.print(plain(_("no flow patch for {}: {}").format(where, exc.message)))
             return
         self.edits.append(edit)
         atomic_write_text(self.patch, text)
         if not self.written:
             self.written = True
-            self.console.print(plain(f"suggested flow patch: {self.patch}"))
+            self.console.print(plain(_("suggested flow patch: {}").format(self.patch)))
 
 
 def _question(task: HumanTask) -> str:
-    return (
-        f"{task.candidate}: the site differs from the flows at {task.detail}.\n"
+    return _(
+        "{candidate}: the site differs from the flows at {step}.\n"
         "Do it yourself in the candidate's browser window (type the real value from the profile)."
-    )
+    ).format(candidate=task.candidate, step=task.detail)

@@ -53,7 +53,7 @@ from portal_bot.errors import (
 from portal_bot.flows.runner import FlowRunner, StepEvent
 from portal_bot.flows.steps import Flow
 from portal_bot.flows.values import Context
-from portal_bot.i18n import N_, _
+from portal_bot.i18n import N_, _, ngettext
 from portal_bot.ledger import Ledger
 from portal_bot.privacy import mask_text
 from portal_bot.profiles import CandidateResult
@@ -101,12 +101,13 @@ class Job:
 def from_ledger(job: Job, progress: Progress) -> None:
     """Trust the ledger: submitted in an earlier run, and no saved login to read the site with."""
     job.outcome.outcome = Outcome.ALREADY_SUBMITTED
-    job.outcome.message = "submitted in an earlier run (ledger); no saved login to read the site with"
+    job.outcome.message = _("submitted in an earlier run (ledger); no saved login to read the site with")
     progress.set(job.row, "done", "ledger", "earlier run")
 
 
-#: How a candidate left alone because the site cannot be reached starts its message.
-NOT_ATTEMPTED = "not attempted: site unreachable"
+#: How a candidate left alone because the site cannot be reached starts its message (English, as
+#: the ledger keeps it; ``_(NOT_ATTEMPTED)`` in the outcome people read).
+NOT_ATTEMPTED = N_("not attempted: site unreachable")
 
 
 def not_attempted(
@@ -114,9 +115,10 @@ def not_attempted(
 ) -> None:
     """A candidate left alone because nothing answers at the portal (the run reports that once)."""
     out = job.outcome
-    out.outcome, out.message = Outcome.SKIPPED, mask_text(f"{NOT_ATTEMPTED} — {why.message}")
+    out.outcome, out.message = Outcome.SKIPPED, mask_text(f"{_(NOT_ATTEMPTED)} — {why.message}")
     if not job.earlier:
-        ledger.mark_candidate(job.ledger_id, "failed", None, message=out.message, run_id=run_id)
+        english = mask_text(f"{NOT_ATTEMPTED} — {why.message}")
+        ledger.mark_candidate(job.ledger_id, "failed", None, message=english, run_id=run_id)
     progress.set(job.row, "failed", None, "site unreachable")
 
 
@@ -178,9 +180,8 @@ class Walker:
                     if self.retry.again(attempt):
                         delay = self.retry.wait(attempt)
                         said = f"{out.message} — " if isinstance(exc, ExplainedError) else ""
-                        self.progress.set(
-                            job.row, "waiting", None, f"{said}retry {attempt + 1} in {delay:.0f}s"
-                        )
+                        again = _("retry {n} in {delay:.0f}s").format(n=attempt + 1, delay=delay)
+                        self.progress.set(job.row, "waiting", None, f"{said}{again}")
                         logger.info("{}: {} — retrying in {:.1f}s", job.candidate.name, exc, delay)
                         await asyncio.sleep(delay)
                         continue
@@ -207,7 +208,7 @@ class Walker:
                     job.ledger_id, "failed", None, message=out.message, run_id=self.run_id
                 )
             except StateError as exc:  # a ledger busy past its timeout: this candidate fails, the run goes on
-                out.message = f"{out.message} (not recorded in the ledger: {exc})"
+                out.message = _("{} (not recorded in the ledger: {})").format(out.message, exc)
         self.progress.set(job.row, "failed", None, out.outcome.value)
 
     # ------------------------------------------------------------------ one attempt
@@ -318,9 +319,9 @@ class Walker:
     async def _confirm(self, job: Job, resubmit: bool = False) -> bool:
         if self.confirm_auto:
             return True
-        verb = "resubmit (继续提交审核)" if resubmit else "plan"
-        task = HumanTask(job.candidate.name, "confirm", detail=f"{verb} {self.plan.get('plan_code', '')}")
-        task.check = "the preview shows the profile's values (read back and compared: no difference)"
+        verb = _("resubmit (继续提交审核) {}") if resubmit else _("plan {}")
+        task = HumanTask(job.candidate.name, "confirm", detail=verb.format(self.plan.get("plan_code", "")))
+        task.check = _("the preview shows the profile's values (read back and compared: no difference)")
         photo = job.prepared.get("photo")
         for name, file in (("preview", job.outcome.preview), ("photo", Path(photo) if photo else None)):
             if file is not None and file.is_file():
@@ -395,16 +396,23 @@ class Walker:
         differences = compare_preview(expected, shown)
         if differences:
             out.outcome, out.differences = Outcome.MISMATCH, [tuple(map(str, d)) for d in differences]  # type: ignore[misc]
-            out.message = (
-                f"{len(differences)} value(s) on the preview differ from the profile; nothing submitted"
-            )
-            ledger.mark_candidate(job.ledger_id, "mismatch", "preview", message=out.message, run_id=run_id)
+            words = N_(
+                "{} value(s) on the preview differ from the profile; nothing submitted"
+            )  # ledger: English
+            out.message = ngettext(
+                "{} value on the preview differs from the profile; nothing submitted",
+                "{} values on the preview differ from the profile; nothing submitted",
+                len(differences),
+            ).format(len(differences))
+            message = words.format(len(differences))
+            ledger.mark_candidate(job.ledger_id, "mismatch", "preview", message=message, run_id=run_id)
             self.progress.set(row, "failed", "preview", "mismatch")
             return
         self.progress.set(row, "waiting", "confirm")
         if not await self._confirm(job, resubmit=returned):
-            out.outcome, out.message = Outcome.SKIPPED, "not confirmed: nothing submitted (rerun to continue)"
-            ledger.mark_candidate(job.ledger_id, "waiting", "preview", message=out.message, run_id=run_id)
+            words = N_("not confirmed: nothing submitted (rerun to continue)")  # ledger: English
+            out.outcome, out.message = Outcome.SKIPPED, _(words)
+            ledger.mark_candidate(job.ledger_id, "waiting", "preview", message=words, run_id=run_id)
             self.progress.set(row, "failed", "confirm", "not confirmed")
             return
         check = await context.new_page()

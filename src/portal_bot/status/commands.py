@@ -17,46 +17,51 @@ from rich.table import Table
 
 from portal_bot.console import make_console, plain
 from portal_bot.errors import ConfigError
+from portal_bot.i18n import N_
 from portal_bot.settings import Settings
 
-_NOTIFY_HELP = (
+_NOTIFY_HELP = N_(
     "Where to send it (repeatable): webhook:URL, wecom:URL, dingtalk:URL or dingtalk:URL#SECRET, "
     "feishu:URL or feishu:URL#SECRET, smtp://user@host:port?to=a@b&starttls=1&password_env=VAR. "
     "A secret may be written #env:VAR. Formats: docs/status.md."
+)
+# status's own, whole (a catalog translates whole sentences, not a sum of them)
+_STATUS_NOTIFY_HELP = N_(
+    "Where to send it (repeatable): webhook:URL, wecom:URL, dingtalk:URL or dingtalk:URL#SECRET, "
+    "feishu:URL or feishu:URL#SECRET, smtp://user@host:port?to=a@b&starttls=1&password_env=VAR. "
+    "A secret may be written #env:VAR. Formats: docs/status.md. Sent when something changed."
 )
 
 
 def status(
     ctx: typer.Context,
     cohort_dir: Path = typer.Argument(
-        ..., help="The cohort folder (cohort.yaml and one YAML per candidate)."
+        ..., help=N_("The cohort folder (cohort.yaml and one YAML per candidate).")
     ),
     portal: str | None = typer.Option(
-        None, "--portal", help="Portal URL (default: PORTAL_BOT_PORTAL_URL, the real site)."
+        None, "--portal", help=N_("Portal URL (default: PORTAL_BOT_PORTAL_URL, the real site).")
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
-    notify: list[str] = typer.Option(
-        [], "--notify", "-n", metavar="SPEC", help=_NOTIFY_HELP + " Sent when something changed."
-    ),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print the result as JSON on stdout.")),
+    notify: list[str] = typer.Option([], "--notify", "-n", metavar="SPEC", help=_STATUS_NOTIFY_HELP),
     every: str | None = typer.Option(
         None,
         "--every",
         metavar="INTERVAL",
-        help="Run now and then every INTERVAL (6h, 30m; ±10% jitter) until Ctrl-C.",
+        help=N_("Run now and then every INTERVAL (6h, 30m; ±10% jitter) until Ctrl-C."),
     ),
     report: Path | None = typer.Option(
         None,
         "--report",
         metavar="DIR",
-        help="Where to write the HTML and .xlsx reports (default: STATE_DIR/reports).",
+        help=N_("Where to write the HTML and .xlsx reports (default: STATE_DIR/reports)."),
     ),
     concurrency: int = typer.Option(
-        4, "--concurrency", "-c", min=1, help="Candidates read at once (capped per host)."
+        4, "--concurrency", "-c", min=1, help=N_("Candidates read at once (capped per host).")
     ),
     interactive: bool = typer.Option(
         False,
         "--interactive",
-        help="Log in again where a login is missing or expired (QR in the terminal, or the password).",
+        help=N_("Log in again where a login is missing or expired (QR in the terminal, or the password)."),
     ),
 ) -> None:
     """Check every candidate's application on the portal; exit 0 nothing to do, 3 action needed, 1 errors."""
@@ -123,8 +128,10 @@ def _show(result: object, *, as_json: bool) -> None:
 
 def notify_test(
     notify: list[str] = typer.Option(..., "--notify", "-n", metavar="SPEC", help=_NOTIFY_HELP),
-    cohort: str | None = typer.Option(None, "--cohort", help="A cohort name to show in the test message."),
-    timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Seconds to wait for each notifier."),
+    cohort: str | None = typer.Option(
+        None, "--cohort", help=N_("A cohort name to show in the test message.")
+    ),
+    timeout: float = typer.Option(10.0, "--timeout", min=0.1, help=N_("Seconds to wait for each notifier.")),
 ) -> None:
     """Send a test message through each notifier and report which work (exit 1 when any fails)."""
     from portal_bot.status.messages import StatusMessage
