@@ -135,3 +135,11 @@ def with_gettext(env: jinja2.Environment) -> jinja2.Environment:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=True)  # type: ignore[attr-defined]
     return env
+
+
+def in_language(language: Language, message: str) -> str:
+    """``message`` in ``language`` whatever the current one: for texts whose language is fixed (the
+    group-robot notifications and ``--json``'s texts are Chinese for everyone)."""
+    return gettext.translation(
+        DOMAIN, LOCALE_DIR, languages=[_GETTEXT_LOCALE[language]], fallback=True
+    ).gettext(message)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import yaml
 
+from portal_bot.i18n import _
+
 #: Deeper than any profile (3 levels) or flow (about 6) could sensibly be, far below the recursion limit.
 MAX_DEPTH = 50
 
@@ -42,14 +44,17 @@ def check_shape(text: str, *, max_depth: int = MAX_DEPTH) -> None:
         for event in yaml.parse(text, Loader=_Loader):
             if isinstance(event, yaml.AliasEvent):
                 raise ShapeProblem(
-                    f"uses the YAML alias *{event.anchor}; aliases are not allowed here, "
-                    "write the value out in full",
+                    _(
+                        "uses the YAML alias *{}; aliases are not allowed here, write the value out in full"
+                    ).format(event.anchor),
                     _line(event),
                 )
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > max_depth:
-                    raise ShapeProblem(f"is nested more than {max_depth} levels deep", _line(event))
+                    raise ShapeProblem(
+                        _("is nested more than {} levels deep").format(max_depth), _line(event)
+                    )
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:

@@ -19,12 +19,38 @@ from typing import Any
 
 import yaml
 
+from portal_bot.i18n import N_, _
 from portal_bot.yamlguard import ShapeProblem, check_shape
 
 KeyPath = tuple[str | int, ...]
 
 #: LibYAML's safe loader when PyYAML was built with it (several times faster), else the pure one.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: PyYAML's and LibYAML's commonest syntax problems, said in the current language (any other is
+#: shown as the library says it).
+_PROBLEMS = (
+    N_("mapping values are not allowed here"),
+    N_("mapping values are not allowed in this context"),
+    N_("could not find expected ':'"),
+    N_("did not find expected key"),
+    N_("did not find expected '-' indicator"),
+    N_("did not find expected node content"),
+    N_("found character '\\t' that cannot start any token"),
+    N_("found a tab character that violates indentation"),
+    N_("found unexpected end of stream"),
+    N_("found unexpected ':'"),
+    N_("found undefined alias"),
+    N_("found duplicate anchor; first occurrence"),
+    N_("while scanning a quoted scalar"),
+    N_("while scanning a simple key"),
+    N_("while parsing a block mapping"),
+    N_("while parsing a block collection"),
+    N_("while parsing a flow sequence"),
+    N_("while parsing a flow mapping"),
+    N_("expected ',' or ']', but got '<stream end>'"),
+    N_("expected ',' or '}', but got '<stream end>'"),
+)
 
 
 class YamlProblem(Exception):
@@ -35,7 +61,7 @@ class YamlProblem(Exception):
         self.message, self.line, self.hint = message, line, hint
 
 
-def read_text(path: Path, unreadable: str = "cannot be read") -> str:
+def read_text(path: Path, unreadable: str = N_("cannot be read")) -> str:
     """A UTF-8 file's text (a BOM is fine).
 
     Raises:
@@ -44,17 +70,18 @@ def read_text(path: Path, unreadable: str = "cannot be read") -> str:
     try:
         return path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise YamlProblem("is not UTF-8 text", hint="save it as UTF-8") from exc
+        raise YamlProblem(_("is not UTF-8 text"), hint=_("save it as UTF-8")) from exc
     except OSError as exc:
-        raise YamlProblem(f"{unreadable}: {exc.strerror or exc}") from exc
+        raise YamlProblem(f"{_(unreadable)}: {exc.strerror or exc}") from exc
 
 
-def parse(text: str, invalid: str = "invalid YAML") -> tuple[list[Any], dict[KeyPath, int]]:
+def parse(text: str, invalid: str = N_("invalid YAML")) -> tuple[list[Any], dict[KeyPath, int]]:
     """Every non-empty document of ``text`` as plain data, and the lines of their keys.
 
     With several documents, the line map of the second is under ``(1, ...)`` and so on; with one,
     its paths start at its own keys. Callers decide how many documents a file may have.
-    ``invalid`` starts the message of a syntax error (the wording each kind of file has always used).
+    ``invalid`` starts the message of a syntax error (the wording each kind of file has always used;
+    an English msgid, translated here).
 
     Raises:
         YamlProblem: not valid YAML, an alias or nesting too deep (see :mod:`portal_bot.yamlguard`),
@@ -75,7 +102,7 @@ def parse(text: str, invalid: str = "invalid YAML") -> tuple[list[Any], dict[Key
 
 
 def _parse(
-    text: str, loader: type[yaml.SafeLoader], invalid: str = "invalid YAML"
+    text: str, loader: type[yaml.SafeLoader], invalid: str = N_("invalid YAML")
 ) -> tuple[list[Any], dict[KeyPath, int]]:
     try:
         nodes = [n for n in yaml.compose_all(text, Loader=loader) if n is not None]
@@ -90,10 +117,15 @@ def _parse(
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise YamlProblem(f"{invalid}: {exc.problem or exc.context or exc}", line) from exc
+        problem = str(exc.problem or exc.context or exc)
+        raise YamlProblem(f"{_(invalid)}: {_(problem)}", line, hint=_syntax_hint()) from exc
     except yaml.YAMLError as exc:
-        raise YamlProblem(f"{invalid}: {exc}") from exc
+        raise YamlProblem(f"{_(invalid)}: {exc}", hint=_syntax_hint()) from exc
     return data, lines
+
+
+def _syntax_hint() -> str:
+    return _("check the indentation, the colons and the quotes on this line and the one before")
 
 
 def _walk(node: yaml.Node, at: KeyPath, lines: dict[KeyPath, int], constructor: yaml.SafeLoader) -> None:
@@ -103,12 +135,12 @@ def _walk(node: yaml.Node, at: KeyPath, lines: dict[KeyPath, int], constructor: 
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
-                raise YamlProblem("a mapping key must be a plain value", line)
+                raise YamlProblem(_("a mapping key must be a plain value"), line)
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue  # a merge (<<: *defaults): its keys are the anchor's, already walked there
             key = constructor.construct_object(key_node, deep=True)
             if key in seen:
-                raise YamlProblem(f"duplicate key {key!r}", line, hint="keep one of them")
+                raise YamlProblem(_("duplicate key {!r}").format(key), line, hint=_("keep one of them"))
             seen.add(key)
             lines[(*at, key)] = line
             _walk(value_node, (*at, key), lines, constructor)

@@ -18,6 +18,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from portal_bot.i18n import N_, _, current_language
+
 
 class State(StrEnum):
     """One candidate's application state; the value is the stable identifier used in JSON."""
@@ -47,24 +49,44 @@ class State(StrEnum):
         return _LABELS[self][1]
 
     @property
+    def shown(self) -> str:
+        """The state as a person reads it in the current language.
+
+        A state the site shows is the site's own text in both languages (it is what people see on
+        the site), with its meaning in English; portal-bot's pseudo-states are translated. ``label``
+        stays the machine's word (``--json``'s ``state_label``, the notifications).
+        """
+        meaning = _(self.english)
+        if self.on_site and current_language() != "zh":
+            return f"{self.label} ({meaning})"
+        return meaning
+
+    @property
+    def on_site(self) -> bool:
+        """True for the states whose label is a text the portal itself shows."""
+        return self.label in KNOWN_TEXTS
+
+    @property
     def seen(self) -> bool:
         """True when the state was read from the site (not a login or error pseudo-state)."""
         return self not in (State.NEEDS_LOGIN, State.ERROR)
 
 
+#: The Chinese label (fixed: the machine's word) and the English meaning, a msgid whose Chinese in
+#: the catalog is the label (tests/unit/status/test_language.py checks they agree).
 _LABELS: dict[State, tuple[str, str]] = {
-    State.PENDING_REVIEW: ("待审核", "pending review"),
-    State.RETURNED: ("驳回修改", "returned for changes"),
-    State.REJECTED: ("审核不通过", "rejected"),
-    State.APPROVED: ("审核通过", "approved"),
-    State.TO_PAY: ("待缴费", "fee to pay"),
-    State.PAID: ("已缴费", "fee paid"),
-    State.TICKET_ISSUED: ("已生成准考证", "admission ticket issued"),
-    State.DRAFT: ("草稿/未提交", "draft, not submitted"),
-    State.NOT_SUBMITTED: ("未报名", "no application for this plan"),
-    State.NEEDS_LOGIN: ("需要重新登录", "needs login"),
-    State.UNKNOWN: ("未知状态", "unknown state"),
-    State.ERROR: ("读取出错", "error while reading"),
+    State.PENDING_REVIEW: ("待审核", N_("pending review")),
+    State.RETURNED: ("驳回修改", N_("returned for changes")),
+    State.REJECTED: ("审核不通过", N_("rejected")),
+    State.APPROVED: ("审核通过", N_("approved")),
+    State.TO_PAY: ("待缴费", N_("fee to pay")),
+    State.PAID: ("已缴费", N_("fee paid")),
+    State.TICKET_ISSUED: ("已生成准考证", N_("admission ticket issued")),
+    State.DRAFT: ("草稿/未提交", N_("draft, not submitted")),
+    State.NOT_SUBMITTED: ("未报名", N_("no application for this plan")),
+    State.NEEDS_LOGIN: ("需要重新登录", N_("needs login")),
+    State.UNKNOWN: ("未知状态", N_("unknown state")),
+    State.ERROR: ("读取出错", N_("error while reading")),
 }
 
 #: The portal's own state texts, after normalisation.
@@ -172,8 +194,19 @@ class Action(StrEnum):
 
     @property
     def advice(self) -> str:
-        """One sentence in Chinese and English: what to do."""
-        return _ACTIONS[self].advice
+        """One sentence in Chinese and English: what to do (``--json``'s ``advice``)."""
+        text = _ACTIONS[self]
+        return f"{text.advice_zh} / {text.advice}"
+
+    @property
+    def shown(self) -> str:
+        """The heading in the current language."""
+        return _(self.english)
+
+    @property
+    def shown_advice(self) -> str:
+        """What to do, in the current language."""
+        return _(_ACTIONS[self].advice)
 
     @property
     def needs_attention(self) -> bool:
@@ -187,52 +220,63 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class _ActionText:
+    """The Chinese heading and advice (fixed: the machine's and the notifications' words) and their
+    English msgids, whose Chinese in the catalog is the same text (a test checks they agree)."""
+
     label: str
     english: str
+    advice_zh: str
     advice: str
 
 
 _ACTIONS: dict[Action, _ActionText] = {
     Action.FIX_AND_RESUBMIT: _ActionText(
         "修改后重新提交",
-        "fix and resubmit",
-        "按驳回原因修改考生资料，再运行 portal-bot register（继续提交审核）"
-        " / fix the profile as the reason says, then run portal-bot register: it resubmits",
+        N_("fix and resubmit"),
+        "按驳回原因修改考生资料，再运行 portal-bot register（继续提交审核）",
+        N_("fix the profile as the reason says, then run portal-bot register: it resubmits"),
     ),
     Action.PAY: _ActionText(
         "缴费",
-        "pay",
-        "审核已通过，请按网站要求及时足量缴费 / approved: pay the fee on the site in time",
+        N_("pay"),
+        "审核已通过，请按网站要求及时足量缴费",
+        N_("approved: pay the fee on the site in time"),
     ),
     Action.LOG_IN_AGAIN: _ActionText(
         "重新登录",
-        "log in again",
-        "登录已过期，请考生重新登录后再查询 / the saved login expired: log in again, then rerun",
+        N_("log in again"),
+        "登录已过期，请考生重新登录后再查询",
+        N_("the saved login expired: log in again, then rerun"),
     ),
     Action.FINISH_REGISTRATION: _ActionText(
         "完成报名",
-        "finish registration",
-        "报名尚未提交，请运行 portal-bot register 完成 / not submitted yet: run portal-bot register",
+        N_("finish registration"),
+        "报名尚未提交，请运行 portal-bot register 完成",
+        N_("not submitted yet: run portal-bot register"),
     ),
     Action.READ_REJECTION: _ActionText(
         "查看不通过原因",
-        "read the rejection",
-        "审核不通过，请查看原因并联系评价机构 / rejected: read the reason, contact the organisation",
+        N_("read the rejection"),
+        "审核不通过，请查看原因并联系评价机构",
+        N_("rejected: read the reason, contact the organisation"),
     ),
     Action.CHECK_UNKNOWN: _ActionText(
         "人工核对状态",
-        "check the state by hand",
-        "网站显示了未知的状态，请登录网站核对 / the site shows a state portal-bot does not know: look",
+        N_("check the state by hand"),
+        "网站显示了未知的状态，请登录网站核对",
+        N_("the site shows a state portal-bot does not know: look"),
     ),
     Action.CHECK_ERROR: _ActionText(
         "查看错误",
-        "check the error",
-        "读取状态时出错，请查看错误后重试 / reading the state failed: see the error, then rerun",
+        N_("check the error"),
+        "读取状态时出错，请查看错误后重试",
+        N_("reading the state failed: see the error, then rerun"),
     ),
     Action.NOTHING: _ActionText(
         "无需操作",
-        "nothing to do",
-        "等待即可 / nothing to do for now",
+        N_("nothing to do"),
+        "等待即可",
+        N_("nothing to do for now"),
     ),
 }
 

@@ -46,6 +46,7 @@ from pypdf.generic import (
 from portal_bot.documents.files import IMAGE_KINDS, atomic_write, describe, read_input, sniff
 from portal_bot.documents.images import decode, fit_size, upright_size
 from portal_bot.errors import ConfigError, DocumentError
+from portal_bot.i18n import _
 
 # pypdf logs repairable damage ("EOF marker not found") through the logging module; with no
 # handler configured Python would print it to stderr beside our one-line error.
@@ -139,14 +140,16 @@ def bundle_pdf(
             pictures first.
     """
     if not inputs:
-        raise ConfigError("nothing to bundle: give at least one picture or PDF")
+        raise ConfigError(_("nothing to bundle: give at least one picture or PDF"))
     if out.suffix.lower() != ".pdf":
-        raise ConfigError("the output must end in .pdf", path=out)
+        raise ConfigError(_("the output must end in .pdf"), path=out)
     if not 10_000 <= max_bytes < SITE_LIMIT:
-        raise ConfigError(f"--max-bytes must be between 10,000 and {SITE_LIMIT - 1:,} (the site's limit)")
+        raise ConfigError(
+            _("--max-bytes must be between 10,000 and {:,} (the site's limit)").format(SITE_LIMIT - 1)
+        )
     sources = [_load(Path(p), pair_half=id_pair and i < 2) for i, p in enumerate(inputs)]
     if id_pair and (len(sources) < 2 or sources[0].image is None or sources[1].image is None):
-        raise ConfigError("--id-pair needs the ID card front and back pictures as the first two inputs")
+        raise ConfigError(_("--id-pair needs the ID card front and back pictures as the first two inputs"))
     expected = sum(s.pages for s in sources) - (1 if id_pair else 0)
     cache = _Cache()
     smallest: tuple[int, int, int] | None = None
@@ -161,11 +164,12 @@ def bundle_pdf(
         assert smallest is not None
         biggest = max(sources, key=lambda s: s.size)
         raise DocumentError(
-            f"cannot fit under {max_bytes:,} bytes: the smallest bundle was {smallest[0]:,} bytes "
-            f"at {smallest[1]} dpi, JPEG quality {smallest[2]}; the largest input is {biggest.path} "
-            f"({biggest.size:,} bytes)",
+            _(
+                "cannot fit under {:,} bytes: the smallest bundle was {:,} bytes at {} dpi, JPEG quality {};"
+                " the largest input is {} ({:,} bytes)"
+            ).format(max_bytes, smallest[0], smallest[1], smallest[2], biggest.path, biggest.size),
             path=out,
-            hint="split the materials, or scan them at a lower resolution",
+            hint=_("split the materials, or scan them at a lower resolution"),
         )
     _verify(data, expected, out)
     atomic_write(out, data)
@@ -209,7 +213,9 @@ def _load(path: Path, *, pair_half: bool) -> _Source:
     if kind == "PDF":
         return _Source(path, len(data), reader=_open_pdf(data, path))
     if kind not in IMAGE_KINDS:
-        raise DocumentError(f"is {describe(data[:16])}", path=path, hint="give pictures or PDFs")
+        raise DocumentError(
+            _("is {}").format(describe(data[:16])), path=path, hint=_("give pictures or PDFs")
+        )
     top_dpi = LEVELS[0][0]
     size = upright_size(data, kind, path)
     box = _area(size, pair_half=pair_half)
@@ -230,19 +236,19 @@ def _open_pdf(data: bytes, path: Path) -> PdfReader:
                     result = reader.decrypt("")
                 except (DependencyError, NotImplementedError) as exc:
                     raise DocumentError(
-                        f"is encrypted in a way portal-bot cannot open ({exc})",
+                        _("is encrypted in a way portal-bot cannot open ({})").format(exc),
                         path=path,
-                        hint="print it to a new PDF without protection",
+                        hint=_("print it to a new PDF without protection"),
                     ) from exc
                 if result == PasswordType.NOT_DECRYPTED:
                     raise DocumentError(
-                        "is protected by a password",
+                        _("is protected by a password"),
                         path=path,
-                        hint="ask for a copy without a password, or print it to a new PDF",
+                        hint=_("ask for a copy without a password, or print it to a new PDF"),
                     )
             count = len(reader.pages)
             for page in reader.pages:
-                _ = page.mediabox
+                _box = page.mediabox
                 contents = page.get_contents()
                 if contents is not None:
                     contents.get_data()
@@ -250,12 +256,14 @@ def _open_pdf(data: bytes, path: Path) -> PdfReader:
             raise
         except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds of errors on broken files
             raise DocumentError(
-                f"is a corrupt PDF that cannot be read ({type(exc).__name__}: {exc})".replace("\n", " "),
+                _("is a corrupt PDF that cannot be read ({})")
+                .format(f"{type(exc).__name__}: {exc}")
+                .replace("\n", " "),
                 path=path,
-                hint="export or scan it again",
+                hint=_("export or scan it again"),
             ) from exc
     if count == 0:
-        raise DocumentError("is a PDF with no pages", path=path, hint="export or scan it again")
+        raise DocumentError(_("is a PDF with no pages"), path=path, hint=_("export or scan it again"))
     return reader
 
 
@@ -363,9 +371,9 @@ def _build(
             except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds of errors on broken files
                 reason = f"{type(exc).__name__}: {exc}".replace("\n", " ")
                 raise DocumentError(
-                    f"is a corrupt PDF that cannot be copied ({reason})",
+                    _("is a corrupt PDF that cannot be copied ({})").format(reason),
                     path=source.path,
-                    hint="export or scan it again",
+                    hint=_("export or scan it again"),
                 ) from exc
     writer.add_metadata({"/Producer": "portal-bot"})
     buf = io.BytesIO()
@@ -495,7 +503,7 @@ def _verify(data: bytes, expected: int, out: Path) -> None:
             encrypted = reader.is_encrypted
             count = len(reader.pages)
             for page in reader.pages:
-                _ = page.mediabox
+                _box = page.mediabox
     except Exception as exc:  # noqa: BLE001 - any failure to read our own output is fatal
         raise DocumentError(f"the bundle could not be read back ({exc})", path=out) from exc
     if encrypted or count != expected:

@@ -18,7 +18,7 @@ import typer
 from portal_bot.console import make_console, markup
 from portal_bot.documents.files import IMAGE_KINDS, sniff
 from portal_bot.errors import ConfigError, PortalBotError
-from portal_bot.i18n import N_
+from portal_bot.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from portal_bot.documents.photo import PhotoFixResult
@@ -80,20 +80,26 @@ def check(
         for report in reports:
             if report.ok:
                 _say(
-                    "[green]OK[/]   {}  {}×{}, {:,} bytes",
+                    _("[green]OK[/]   {}  {}×{}, {:,} bytes"),
                     report.path,
                     report.width,
                     report.height,
                     report.bytes,
                 )
             else:
-                _say("[red]FAIL[/] {}: {}", report.path, "; ".join(report.problems))
+                _say(_("[red]FAIL[/] {}: {}"), report.path, "; ".join(report.problems))
             for warning in report.warnings:
-                _say("     [yellow]warning:[/] {}", warning)
+                _say(_("     [yellow]warning:[/] {}"), warning)
         passed = sum(r.ok for r in reports)
-        _say("{} of {} photos meet the site's rules", passed, len(reports))
+        _say(
+            ngettext(
+                "{} of {} photo meets the site's rules", "{} of {} photos meet the site's rules", len(reports)
+            ),
+            passed,
+            len(reports),
+        )
         if passed < len(reports):
-            _say("fix them with: portal-bot photo fix SRC --out DST.jpg")
+            _say(_("fix them with: portal-bot photo fix SRC --out DST.jpg"))
     if not reports or not all(r.ok for r in reports):
         raise typer.Exit(1)
 
@@ -111,21 +117,20 @@ def _fix_one(src: str, dst: str, keep_background: bool = False) -> tuple[str, st
 def _print_fixed(result: PhotoFixResult) -> None:
     report = result.report
     _say(
-        "[green]fixed[/] {} → {}  {}×{}, {:,} bytes",
+        _("[green]fixed[/] {} → {}  {}×{}, {:,} bytes"),
         result.src,
         result.dst,
         report.width,
         report.height,
         report.bytes,
     )
-    for action in result.actions:
-        if action.startswith(("replaced", "enlarged", "turned")):
-            _say(f"      [cyan]done:[/] {action}")
+    for action in result.done:
+        _say(_("      [cyan]done:[/] {}"), action)
     for warning in result.warnings:
         if warning not in result.review:
-            _say("      [yellow]warning:[/] {}", warning)
+            _say(_("      [yellow]warning:[/] {}"), warning)
     for reason in result.review:
-        _say("      [bold yellow]look at it:[/] {}", reason)
+        _say(_("      [bold yellow]look at it:[/] {}"), reason)
 
 
 @photo_app.command("fix")
@@ -156,15 +161,16 @@ def fix(
         return
     pictures = _pictures_in(src)
     if not pictures:
-        raise ConfigError("no pictures in this folder", path=src)
+        raise ConfigError(_("no pictures in this folder"), path=src)
     if out.exists() and not out.is_dir():
-        raise ConfigError("for a folder of photos, --out must be a folder", path=out)
+        raise ConfigError(_("for a folder of photos, --out must be a folder"), path=out)
     targets: dict[Path, Path] = {}
     for picture in pictures:
         dst = out / f"{picture.stem}.jpg"
         if dst in targets:
             raise ConfigError(
-                f"{targets[dst].name} and {picture.name} would both be written as {dst.name}", path=src
+                _("{} and {} would both be written as {}").format(targets[dst].name, picture.name, dst.name),
+                path=src,
             )
         targets[dst] = picture
     outcomes = _run_folder([(p, d) for d, p in targets.items()], jobs, keep_background)
@@ -182,8 +188,8 @@ def fix(
         for result in results:
             _print_fixed(result)
         for message in failures:
-            _say("[bold red]error:[/] {}", message, stderr=True)
-        _say("{} fixed, {} refused", len(results), len(failures))
+            _say(_("[bold red]error:[/] {}"), message, stderr=True)
+        _say(_("{} fixed, {} refused"), len(results), len(failures))
     if failures:
         raise typer.Exit(1)
 
@@ -196,7 +202,7 @@ def _run_folder(pairs: list[tuple[Path, Path]], jobs: int, keep_background: bool
     workers = max(1, min(workers, len(pairs)))
     console = make_console(stderr=True)
     progress = Progress(
-        TextColumn("fixing photos"),
+        TextColumn(_("fixing photos")),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
@@ -252,7 +258,11 @@ def bundle(
         typer.echo(result.model_dump_json(indent=2))
         return
     _say(
-        "[green]wrote[/] {}: {} pages, {:,} bytes ({} dpi, JPEG quality {}), sha256 {}…",
+        ngettext(
+            "[green]wrote[/] {}: {} page, {:,} bytes ({} dpi, JPEG quality {}), sha256 {}…",
+            "[green]wrote[/] {}: {} pages, {:,} bytes ({} dpi, JPEG quality {}), sha256 {}…",
+            result.pages,
+        ),
         result.path,
         result.pages,
         result.bytes,

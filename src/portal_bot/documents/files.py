@@ -13,6 +13,7 @@ from pathlib import Path
 
 from portal_bot.errors import DocumentError
 from portal_bot.fileio import atomic_write_bytes
+from portal_bot.i18n import _
 
 #: The kinds ``sniff`` reports; images are named as Pillow names their format.
 IMAGE_KINDS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF")
@@ -44,18 +45,18 @@ def sniff(head: bytes) -> str | None:
 def describe(head: bytes) -> str:
     """A few words on what an unrecognised file is, for error messages."""
     if not head:
-        return "an empty file"
+        return _("an empty file")
     if head[4:8] == b"ftyp":
-        return f"a video or image container ({head[8:12].decode('ascii', 'replace').strip()})"
+        return _("a video or image container ({})").format(head[8:12].decode("ascii", "replace").strip())
     if head.startswith(b"PK\x03\x04"):
-        return "a ZIP archive or Office document"
+        return _("a ZIP archive or Office document")
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
         text = ""
     if text and all(ch.isprintable() or ch in "\r\n\t" for ch in text[:-1]):
-        return "a text file, not an image or PDF"
-    return f"not an image or PDF (starts with {head[:8].hex(' ')})"
+        return _("a text file, not an image or PDF")
+    return _("not an image or PDF (starts with {})").format(head[:8].hex(" "))
 
 
 def read_input(path: Path) -> bytes:

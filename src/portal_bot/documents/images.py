@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from portal_bot.errors import DocumentError
+from portal_bot.i18n import N_, _
 
 #: Above this many pixels a file is not a photo or a scan but a mistake (or a decompression bomb).
 MAX_PIXELS = 150_000_000
@@ -35,14 +36,15 @@ _TRANSPOSE = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+#: Translated where shown.
 _ORIENTATION_WORDS = {
-    2: "mirrored",
-    3: "rotated 180°",
-    4: "flipped",
-    5: "transposed",
-    6: "rotated 90° clockwise",
-    7: "transversed",
-    8: "rotated 90° anticlockwise",
+    2: N_("mirrored"),
+    3: N_("rotated 180°"),
+    4: N_("flipped"),
+    5: N_("transposed"),
+    6: N_("rotated 90° clockwise"),
+    7: N_("transversed"),
+    8: N_("rotated 90° anticlockwise"),
 }
 _GREY_MODES = {"1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "I;16N", "F"}
 
@@ -58,6 +60,8 @@ class Decoded:
         grey: the file itself is single-channel (not merely a colour picture of something grey).
         actions: what was done, in words.
         warnings: what the caller should tell the user.
+        done: the actions that change how the picture looks (turned, colours converted, transparency
+            on white), a subset of ``actions`` a person should hear about.
     """
 
     image: Image.Image
@@ -69,6 +73,7 @@ class Decoded:
     progressive: bool = False
     actions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    done: list[str] = field(default_factory=list)
 
     @property
     def scale(self) -> float:
@@ -85,12 +90,12 @@ def _orientation(im: Image.Image, warn: list[str]) -> int:
             caught.append(warnings.WarningMessage("unreadable", UserWarning, __file__, 0))
             value = 1
     if any("EXIF" in str(w.message) or str(w.message) == "unreadable" for w in caught):
-        warn.append("EXIF data is damaged; orientation left as stored")
+        warn.append(_("EXIF data is damaged; orientation left as stored"))
         return 1
     if isinstance(value, tuple) and value:
         value = value[0]
     if not isinstance(value, int) or not 1 <= value <= 8:
-        warn.append(f"EXIF orientation {value!r} is invalid; orientation left as stored")
+        warn.append(_("EXIF orientation {!r} is invalid; orientation left as stored").format(value))
         return 1
     return value
 
@@ -103,10 +108,12 @@ def _open(data: bytes, kind: str, path: Path) -> tuple[Image.Image, bool]:
         except ImportError:
             # A dependency of portal-bot: missing only from a broken or hand-made install.
             raise DocumentError(
-                "is a HEIC/HEIF picture and pillow-heif (a portal-bot dependency) is missing",
+                _("is a HEIC/HEIF picture and pillow-heif (a portal-bot dependency) is missing"),
                 path=path,
-                hint="reinstall portal-bot (pip install --force-reinstall portal-bot), "
-                "or export the photo as JPEG on the phone",
+                hint=_(
+                    "reinstall portal-bot (pip install --force-reinstall portal-bot), "
+                    "or export the photo as JPEG on the phone"
+                ),
             ) from None
         pillow_heif.register_heif_opener()
     try:
@@ -117,9 +124,9 @@ def _open(data: bytes, kind: str, path: Path) -> tuple[Image.Image, bool]:
         damaged = [w for w in caught if "EXIF" in str(w.message)]
         return im, bool(damaged)
     except Image.DecompressionBombError:
-        raise DocumentError("is far too large to be a photo or a scan", path=path) from None
+        raise DocumentError(_("is far too large to be a photo or a scan"), path=path) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DocumentError(f"is not a readable {kind} picture ({exc})", path=path) from exc
+        raise DocumentError(_("is not a readable {} picture ({})").format(kind, exc), path=path) from exc
 
 
 def _to_srgb(im: Image.Image, actions: list[str], warn: list[str]) -> Image.Image:
@@ -130,13 +137,15 @@ def _to_srgb(im: Image.Image, actions: list[str], warn: list[str]) -> Image.Imag
                 src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
                 out = ImageCms.profileToProfile(im, src, ImageCms.createProfile("sRGB"), outputMode="RGB")
             except (ImageCms.PyCMSError, OSError, ValueError):
-                warn.append("the embedded CMYK colour profile is unusable; colours converted approximately")
+                warn.append(
+                    _("the embedded CMYK colour profile is unusable; colours converted approximately")
+                )
             else:
                 assert out is not None
-                actions.append("converted CMYK to sRGB through the embedded ICC profile")
+                actions.append(_("converted CMYK to sRGB through the embedded ICC profile"))
                 return out
         else:
-            actions.append("converted CMYK to RGB (no colour profile embedded)")
+            actions.append(_("converted CMYK to RGB (no colour profile embedded)"))
         return im.convert("RGB")
     if icc and im.mode in ("RGB", "L"):
         try:
@@ -146,10 +155,12 @@ def _to_srgb(im: Image.Image, actions: list[str], warn: list[str]) -> Image.Imag
                 return im
             out = ImageCms.profileToProfile(im, src, ImageCms.createProfile("sRGB"), outputMode="RGB")
         except (ImageCms.PyCMSError, OSError, ValueError):
-            warn.append("the embedded colour profile is unusable; colours left as stored")
+            warn.append(_("the embedded colour profile is unusable; colours left as stored"))
             return im
         assert out is not None
-        actions.append(f"converted colours from {name.strip() or 'the embedded profile'} to sRGB")
+        actions.append(
+            _("converted colours from {} to sRGB").format(name.strip() or _("the embedded profile"))
+        )
         return out
     return im
 
@@ -169,7 +180,7 @@ def _flatten(im: Image.Image, actions: list[str]) -> Image.Image:
     if alpha.getextrema()[0] == 255:
         return rgba.convert("RGB")
     white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-    actions.append("put the transparent background on white")
+    actions.append(_("put the transparent background on white"))
     return Image.alpha_composite(white, rgba).convert("RGB")
 
 
@@ -199,17 +210,18 @@ def decode(
     """
     actions: list[str] = []
     warn: list[str] = []
+    done: list[str] = []
     im, damaged = _open(data, kind, path)
     if damaged:
-        warn.append("EXIF data is damaged; orientation left as stored")
+        warn.append(_("EXIF data is damaged; orientation left as stored"))
     width, height = im.size
     if width * height > MAX_PIXELS:
         raise DocumentError(
-            f"is {width}×{height} pixels, far too large to be a photo or a scan",
+            _("is {}×{} pixels, far too large to be a photo or a scan").format(width, height),
             path=path,
         )
     if getattr(im, "n_frames", 1) > 1:
-        warn.append("has several frames; only the first is used")
+        warn.append(_("has several frames; only the first is used"))
     orientation = 1 if damaged else _orientation(im, warn)
     swapped = orientation in (5, 6, 7, 8)
     full_size = (height, width) if swapped else (width, height)
@@ -227,19 +239,26 @@ def decode(
             warnings.simplefilter("ignore")  # damaged metadata: reported by _orientation
             im.load()
     except (OSError, SyntaxError, ValueError) as exc:
-        reason = "truncated" if "truncated" in str(exc) else "corrupt"
+        said = (
+            _("is a truncated {} picture and cannot be decoded ({})")
+            if "truncated" in str(exc)
+            else _("is a corrupt {} picture and cannot be decoded ({})")
+        )
         raise DocumentError(
-            f"is a {reason} {kind} picture and cannot be decoded ({exc})",
+            said.format(kind, exc),
             path=path,
-            hint="send the original file again",
+            hint=_("send the original file again"),
         ) from exc
     except Image.DecompressionBombError:
-        raise DocumentError("is far too large to be a photo or a scan", path=path) from None
+        raise DocumentError(_("is far too large to be a photo or a scan"), path=path) from None
     if orientation != 1:
         im = im.transpose(_TRANSPOSE[orientation])
-        actions.append(f"turned upright (EXIF said {_ORIENTATION_WORDS[orientation]})")
+        actions.append(_("turned upright (EXIF said {})").format(_(_ORIENTATION_WORDS[orientation])))
+        done.append(actions[-1])
+    converted = len(actions)
     im = _to_srgb(im, actions, warn)
     im = _flatten(im, actions)
+    done.extend(actions[converted:])  # colours converted, transparency put on white: it looks different
     if grey and keep_grey:
         im = im.convert("L")
     elif im.mode != "RGB":
@@ -254,12 +273,13 @@ def decode(
         progressive=progressive,
         actions=actions,
         warnings=warn,
+        done=done,
     )
 
 
 def upright_size(data: bytes, kind: str, path: Path) -> tuple[int, int]:
     """(width, height) of the upright picture, read from the header without decoding the pixels."""
-    im, _ = _open(data, kind, path)
+    im, _damaged = _open(data, kind, path)
     width, height = im.size
     orientation = _orientation(im, [])
     return (height, width) if orientation in (5, 6, 7, 8) else (width, height)

@@ -28,14 +28,14 @@ from pathlib import Path
 import numpy as np
 from loguru import logger
 from PIL import Image
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from portal_bot.documents.background import Whitened, crown_row, person_mask, verify, whiten
 from portal_bot.documents.face import Face, find_face
 from portal_bot.documents.files import atomic_write, describe, read_input, sniff
 from portal_bot.documents.images import Decoded, decode, upright_size
 from portal_bot.errors import ConfigError, DocumentError
-from portal_bot.i18n import _
+from portal_bot.i18n import N_, _
 
 # --- the site's rules --------------------------------------------------------------------------
 MIN_WIDTH = 215  # width must be more than this
@@ -80,6 +80,8 @@ class PhotoReport(BaseModel):
     width: int | None = None
     height: int | None = None
     bytes: int | None = None
+    #: The warnings about the background and the face: a person should look at a fixed photo then.
+    _looks: list[str] = PrivateAttr(default_factory=list)
 
 
 class PhotoFixResult(BaseModel):
@@ -97,6 +99,9 @@ class PhotoFixResult(BaseModel):
     actions: list[str]
     warnings: list[str]
     review: list[str] = []  # why a person should look at the result (a subset of warnings)
+    #: What changed how the photo looks (turned, colours, enlarged, background): a subset of actions
+    #: in words, shown to people (the actions' texts follow the language, so nothing matches on them).
+    done: list[str] = []
     background_replaced: bool = False
 
 
@@ -117,17 +122,23 @@ def _check_data(data: bytes, *, path: Path, shown: str, face: Face | None | str 
     warnings: list[str] = []
     size = len(data)
     if size <= MIN_BYTES:
-        problems.append(f"{size:,} bytes: the site needs more than 30 KB (30,720 bytes to be safe)")
+        problems.append(
+            _("{:,} bytes: the site needs more than 30 KB (30,720 bytes to be safe)").format(size)
+        )
     elif size >= MAX_BYTES:
-        problems.append(f"{size:,} bytes: the site needs less than 1 MB (1,000,000 bytes to be safe)")
+        problems.append(
+            _("{:,} bytes: the site needs less than 1 MB (1,000,000 bytes to be safe)").format(size)
+        )
     if path.suffix.lower() not in EXTENSIONS:
-        problems.append(f"the name ends in '{path.suffix or '(nothing)'}'; the site accepts .jpg/.jpeg only")
+        problems.append(
+            _("the name ends in '{}'; the site accepts .jpg/.jpeg only").format(path.suffix or _("(nothing)"))
+        )
     kind = sniff(data[:1024])
     if kind is None or kind == "PDF":
-        problems.append(f"is {describe(data[:16])}" if kind is None else "is a PDF, not a photo")
+        problems.append(_is(describe(data[:16])) if kind is None else _("is a PDF, not a photo"))
         return PhotoReport(path=shown, ok=False, problems=problems, warnings=warnings, bytes=size)
     if kind != "JPEG":
-        problems.append(f"is really a {kind} picture, not a JPEG (the site accepts JPG/JPEG only)")
+        problems.append(_("is really a {} picture, not a JPEG (the site accepts JPG/JPEG only)").format(kind))
     try:
         decoded = decode(data, kind, path, min_long_side=ANALYSIS_SIDE)
     except DocumentError as exc:
@@ -135,21 +146,28 @@ def _check_data(data: bytes, *, path: Path, shown: str, face: Face | None | str 
         return PhotoReport(path=shown, ok=False, problems=problems, warnings=warnings, bytes=size)
     width, height = decoded.full_size
     if width <= MIN_WIDTH or height <= MIN_HEIGHT:
-        problems.append(f"{width}×{height} pixels: the site needs more than {MIN_WIDTH}×{MIN_HEIGHT}")
+        problems.append(
+            _("{}×{} pixels: the site needs more than {}×{}").format(width, height, MIN_WIDTH, MIN_HEIGHT)
+        )
     ratio = width / height
     if not MIN_RATIO <= ratio <= MAX_RATIO:
-        problems.append(f"width/height is {ratio:.3f}: the site needs {MIN_RATIO} to {MAX_RATIO}")
+        problems.append(
+            _("width/height is {:.3f}: the site needs {} to {}").format(ratio, MIN_RATIO, MAX_RATIO)
+        )
     if decoded.orientation != 1:
         problems.append(
-            f"is stored turned or mirrored (EXIF orientation {decoded.orientation}); the site may ignore that"
+            _("is stored turned or mirrored (EXIF orientation {}); the site may ignore that").format(
+                decoded.orientation
+            )
         )
     warnings.extend(decoded.warnings)
     if kind == "JPEG" and decoded.source_mode == "CMYK":
-        warnings.append("is a CMYK JPEG: browsers and the site may show its colours wrong")
+        warnings.append(_("is a CMYK JPEG: browsers and the site may show its colours wrong"))
     if decoded.progressive:
-        warnings.append("is a progressive JPEG: some upload checks want a baseline JPEG")
-    warnings.extend(_look(decoded, face))
-    return PhotoReport(
+        warnings.append(_("is a progressive JPEG: some upload checks want a baseline JPEG"))
+    grey, looks = _look(decoded, face)
+    warnings.extend([*grey, *looks])
+    report = PhotoReport(
         path=shown,
         ok=not problems,
         problems=problems,
@@ -158,20 +176,29 @@ def _check_data(data: bytes, *, path: Path, shown: str, face: Face | None | str 
         height=height,
         bytes=size,
     )
+    report._looks = looks
+    return report
 
 
-def _look(decoded: Decoded, known: Face | None | str = "detect") -> list[str]:
-    """Warnings about what the picture shows: colour, background, face.
+def _is(what: str) -> str:
+    """``is an empty file``: what :func:`describe` says the file is, in the current language."""
+    return _("is {}").format(what)
+
+
+def _look(decoded: Decoded, known: Face | None | str = "detect") -> tuple[list[str], list[str]]:
+    """Warnings about what the picture shows: colour, then background and face (a fixed photo's
+    person should look at those).
 
     ``known`` is the face box when the caller already knows it (full-resolution coordinates),
     None when it knows there is none, "detect" to search.
     """
     image = decoded.image
+    grey: list[str] = []
     notes: list[str] = []
     arr = np.asarray(image.convert("RGB").reduce(max(1, min(image.size) // 128)), dtype=np.int16)
     spread = np.abs(arr[..., 0] - arr[..., 1]).mean() + np.abs(arr[..., 1] - arr[..., 2]).mean()
     if decoded.grey or float(spread) < 3:
-        notes.append("is greyscale: the site expects a colour ID photo")
+        grey.append(_("is greyscale: the site expects a colour ID photo"))
     if isinstance(known, str):
         face = find_face(image)
     else:
@@ -179,24 +206,27 @@ def _look(decoded: Decoded, known: Face | None | str = "detect") -> list[str]:
     background = _background(image, face)
     if background is not None:
         notes.append(
-            f"the background is not near-white (about RGB {background}): the site asks for a white background"
+            _("the background is not near-white (about RGB {}): the site asks for a white background").format(
+                background
+            )
         )
     w, h = image.size
     if face is None:
-        notes.append("no face found: the site needs a frontal ID photo")
-        return notes
+        notes.append(_("no face found: the site needs a frontal ID photo"))
+        return grey, notes
     share = face.w / w
     # With the standard framing a Haar face box spans about half the width.
     if share < 0.35:
-        notes.append(f"the face is small ({share:.0%} of the width; about 50% is standard)")
+        notes.append(_("the face is small ({:.0%} of the width; about half is standard)").format(share))
     elif share > 0.8:
-        notes.append(f"the face is too close ({share:.0%} of the width; about 50% is standard)")
+        notes.append(_("the face is too close ({:.0%} of the width; about half is standard)").format(share))
     if abs(face.cx / w - 0.5) > 0.1:
-        notes.append(f"the face is off-centre (its centre is at {face.cx / w:.0%} of the width)")
-    if not 0.3 <= face.cy / h <= 0.6:
-        where = "high" if face.cy / h < 0.3 else "low"
-        notes.append(f"the face is too {where} ({face.cy / h:.0%} of the height)")
-    return notes
+        notes.append(_("the face is off-centre (its centre is at {:.0%} of the width)").format(face.cx / w))
+    if face.cy / h < 0.3:
+        notes.append(_("the face is too high ({:.0%} of the height)").format(face.cy / h))
+    elif face.cy / h > 0.6:
+        notes.append(_("the face is too low ({:.0%} of the height)").format(face.cy / h))
+    return grey, notes
 
 
 def _background(image: Image.Image, face: Face | None) -> str | None:
@@ -264,9 +294,9 @@ def plan_crop(size: tuple[int, int], face: Face | None) -> CropPlan | None:
         if ideal > largest * 1.05:
             notes.append(_("the face fills the picture: less room around the head than a standard ID photo"))
     if crop_h >= TWO_INCH[1]:
-        out_size, name = TWO_INCH, "2-inch 413×579"
+        out_size, name = TWO_INCH, N_("2-inch 413×579")
     else:
-        out_size, name = ONE_INCH, "1-inch 295×413"
+        out_size, name = ONE_INCH, N_("1-inch 295×413")
     crop_w = crop_h * out_size[0] / out_size[1]
     if crop_w > width:
         crop_w = float(width)
@@ -290,13 +320,13 @@ def fix_photo(src: Path, dst: Path, *, keep_background: bool = False) -> PhotoFi
         ConfigError: ``dst`` does not end in .jpg or .jpeg.
     """
     if dst.suffix.lower() not in EXTENSIONS:
-        raise ConfigError("the output must end in .jpg or .jpeg", path=dst)
+        raise ConfigError(_("the output must end in .jpg or .jpeg"), path=dst)
     data = read_input(src)
     kind = sniff(data[:1024])
     if kind is None:
-        raise DocumentError(f"is {describe(data[:16])}", path=src, hint="send a photo (JPG, PNG, WebP, HEIC)")
+        raise DocumentError(_is(describe(data[:16])), path=src, hint=_("send a photo (JPG, PNG, WebP, HEIC)"))
     if kind == "PDF":
-        raise DocumentError("is a PDF, not a photo", path=src, hint="export the photo itself as JPG")
+        raise DocumentError(_("is a PDF, not a photo"), path=src, hint=_("export the photo itself as JPG"))
     # One decode serves face detection and the crop whenever the crop is at least half the
     # largest possible one; JPEG DCT scaling makes that decode cheap for big phone photos.
     width, height = upright_size(data, kind, src)
@@ -309,10 +339,11 @@ def fix_photo(src: Path, dst: Path, *, keep_background: bool = False) -> PhotoFi
         w, h = first.full_size
         need_h = math.ceil(_MIN_CROP_H)
         raise DocumentError(
-            f"too small: {w}×{h} pixels; an ID photo needs at least {math.ceil(need_h * _RATIO)}×{need_h} "
-            f"(enlarged at most {MAX_ENLARGE}× to {ONE_INCH[0]}×{ONE_INCH[1]})",
+            _(
+                "too small: {}×{} pixels; an ID photo needs at least {}×{} (enlarged at most {}× to {}×{})"
+            ).format(w, h, math.ceil(need_h * _RATIO), need_h, MAX_ENLARGE, ONE_INCH[0], ONE_INCH[1]),
             path=src,
-            hint="use the original photo, not a thumbnail",
+            hint=_("use the original photo, not a thumbnail"),
         )
     needed_scale = min(1.0, plan.out_size[1] / (plan.box[3] - plan.box[1]))
     decoded = first
@@ -328,16 +359,22 @@ def fix_photo(src: Path, dst: Path, *, keep_background: bool = False) -> PhotoFi
     out.info = {}
     actions = list(decoded.actions)
     left, top, right, bottom = (round(v) for v in plan.box)
-    where = "around the face" if face else "from the centre"
-    actions.append(f"cropped {right - left}×{bottom - top} at ({left}, {top}) {where}")
+    cropped = (
+        _("cropped {}×{} at ({}, {}) around the face")
+        if face
+        else _("cropped {}×{} at ({}, {}) from the centre")
+    )
+    actions.append(cropped.format(right - left, bottom - top, left, top))
+    done = list(decoded.done)
     enlarge = plan.enlarge
     notes = list(decoded.warnings) + list(plan.notes)
     review: list[str] = list(plan.notes) if face is None else []  # only "no face found" then
     if enlarge > 1.01:
-        actions.append(f"enlarged {enlarge:.2f}× to {plan.size_name}")
+        actions.append(_("enlarged {:.2f}× to {}").format(enlarge, _(plan.size_name)))
+        done.append(actions[-1])
         notes.append(_("the source is small: enlarged {:.2f}×; a larger original is sharper").format(enlarge))
     else:
-        actions.append(f"resized to {plan.size_name}")
+        actions.append(_("resized to {}").format(_(plan.size_name)))
     placed = None
     if face is not None:
         k = plan.out_size[1] / (plan.box[3] - plan.box[1])
@@ -362,18 +399,23 @@ def fix_photo(src: Path, dst: Path, *, keep_background: bool = False) -> PhotoFi
             whitened = None
         else:
             out = whitened.image
-            actions.append(f"replaced the background (about RGB {wall}) with white")
+            actions.append(_("replaced the background (about RGB {}) with white").format(wall))
+            done.append(actions[-1])
     if not encoded:
         encoded, quality, subsampling = _encode(out, src)
-    actions.append(f"wrote a baseline JPEG, no EXIF, quality {quality} {subsampling}, {len(encoded):,} bytes")
+    actions.append(
+        _("wrote a baseline JPEG, no EXIF, quality {} {}, {:,} bytes").format(
+            quality, subsampling, len(encoded)
+        )
+    )
     if placed is not None:
         review.extend(_proportions(placed, plan.out_size[1], whitened))
     # The output is decoded again and checked against every rule; the face is where the crop put
     # it, so it is not searched for a second time.
     report = _check_data(encoded, path=dst, shown=str(dst), face=placed)
     if not report.ok:
-        raise DocumentError(f"the fixed photo still fails: {'; '.join(report.problems)}", path=src)
-    review.extend(w for w in report.warnings if "background" in w or "face" in w)
+        raise DocumentError(_("the fixed photo still fails: {}").format("; ".join(report.problems)), path=src)
+    review.extend(report._looks)
     atomic_write(dst, encoded)
     out_face = None
     if placed is not None:
@@ -391,6 +433,7 @@ def fix_photo(src: Path, dst: Path, *, keep_background: bool = False) -> PhotoFi
         actions=actions,
         warnings=warnings,
         review=list(dict.fromkeys(review)),
+        done=done,
         background_replaced=whitened is not None,
     )
 
@@ -411,7 +454,7 @@ def _whiten(
             or abs(again.cx - placed.cx) > 0.2 * placed.w
             or abs(again.cy - placed.cy) > 0.2 * placed.h
         ):
-            reasons.append("the face is not found where it was after the replacement")
+            reasons.append(_("the face is not found where it was after the replacement"))
     return (None, "; ".join(reasons)) if reasons else (whitened, "")
 
 
@@ -467,7 +510,7 @@ def preview(src: Path, dst: Path, side: int = 360) -> None:
     data = read_input(src)
     kind = sniff(data[:1024])
     if kind is None or kind == "PDF":
-        raise DocumentError(f"is {describe(data[:16])}", path=src)
+        raise DocumentError(_is(describe(data[:16])), path=src)
     image = decode(data, kind, src, min_long_side=side).image
     image.thumbnail((side, side), Image.Resampling.BILINEAR, reducing_gap=2.0)
     atomic_write(dst, _save(image.convert("RGB"), 80, 2))
@@ -494,7 +537,7 @@ def _encode(image: Image.Image, src: Path) -> tuple[bytes, int, str]:
             else:
                 high = mid - 1
         if best is None or len(best[0]) < TARGET_MIN_BYTES:
-            raise DocumentError("cannot be compressed under 1 MB at an acceptable quality", path=src)
+            raise DocumentError(_("cannot be compressed under 1 MB at an acceptable quality"), path=src)
         return best[0], best[1], "4:2:0"
     # Too small: keep full colour resolution and raise the quality. Never add noise.
     largest = data
@@ -504,8 +547,10 @@ def _encode(image: Image.Image, src: Path) -> tuple[bytes, int, str]:
         if TARGET_MIN_BYTES <= len(attempt) <= TARGET_MAX_BYTES:
             return attempt, quality, "4:4:4"
     raise DocumentError(
-        f"is too plain to reach the site's 30 KB minimum honestly: even JPEG quality 100 gives "
-        f"{len(largest):,} bytes, and portal-bot does not add fake detail",
+        _(
+            "is too plain to reach the site's 30 KB minimum honestly: even JPEG quality 100 gives {:,} bytes,"
+            " and portal-bot does not add fake detail"
+        ).format(len(largest)),
         path=src,
-        hint="use the original camera photo rather than a compressed or drawn copy",
+        hint=_("use the original camera photo rather than a compressed or drawn copy"),
     )

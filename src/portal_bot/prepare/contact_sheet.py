@@ -16,6 +16,7 @@ from pathlib import Path
 import jinja2
 
 from portal_bot.fileio import atomic_write_text
+from portal_bot.i18n import _, html_lang, ngettext, with_gettext
 from portal_bot.prepare.manifest import Manifest, relative_to
 
 _TEMPLATE = Path(__file__).with_name("contact_sheet.html.j2")
@@ -37,12 +38,8 @@ class Card:
     review: list[str]  # why a person should look at the result
 
 
-#: Actions worth showing on the sheet: those that change how the photo looks.
-_SHOWN_ACTIONS = ("replaced", "enlarged", "turned", "put the transparent", "converted")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def _pages(n: int) -> str:
+    return ngettext("{n} page", "{n} pages", n).format(n=n)
 
 
 def cards(manifest: Manifest, page_dir: Path) -> list[Card]:
@@ -51,7 +48,7 @@ def cards(manifest: Manifest, page_dir: Path) -> list[Card]:
     for entry in manifest.candidates:
         photo = entry.outputs.get("photo")
         link = original = None
-        size = "no photo"
+        size = _("no photo")
         changes: list[str] = []
         review: list[str] = []
         if photo is not None and entry.photo is not None:
@@ -59,12 +56,10 @@ def cards(manifest: Manifest, page_dir: Path) -> list[Card]:
             size = f"{photo.width}×{photo.height} px · {photo.bytes / 1024:.0f} KB"
             if photo.before:
                 original = relative_to(manifest.path.parent.absolute() / photo.before, page_dir)
-            changes = [a for a in photo.actions if a.startswith(_SHOWN_ACTIONS)]
+            changes = photo.changes  # what changed how it looks (prepare writes it in the run's language)
             review = photo.review
         pages = " · ".join(
-            f"{kind} {_plural(out.pages or 0, 'page')}"
-            for kind, out in entry.outputs.items()
-            if kind != "photo"
+            f"{_(kind)} {_pages(out.pages or 0)}" for kind, out in entry.outputs.items() if kind != "photo"
         )
         found.append(
             Card(
@@ -77,7 +72,7 @@ def cards(manifest: Manifest, page_dir: Path) -> list[Card]:
                 size=size,
                 pages=pages,
                 problems=entry.problems,
-                warnings=[w for w in entry.warnings if w.removeprefix("photo: ") not in review],
+                warnings=[w for w in entry.warnings if w.removeprefix(f"{_('photo')}: ") not in review],
                 changes=changes,
                 review=review,
             )
@@ -87,9 +82,10 @@ def cards(manifest: Manifest, page_dir: Path) -> list[Card]:
 
 def render(manifest: Manifest, page: Path) -> str:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    template = env.from_string(_TEMPLATE.read_text(encoding="utf-8"))
+    template = with_gettext(env).from_string(_TEMPLATE.read_text(encoding="utf-8"))
     shown = cards(manifest, page.parent.absolute())
     return template.render(
+        lang=html_lang(),
         cohort=manifest.cohort_dir.name,
         cards=shown,
         failed=sum(not c.ok for c in shown),

@@ -79,6 +79,7 @@ class Output(BaseModel):
     warnings: list[str] = Field(default_factory=list)  # what the document code said about it
     actions: list[str] = Field(default_factory=list)  # what was changed (the photo)
     review: list[str] = Field(default_factory=list)  # why a person should look at it (the photo)
+    changes: list[str] = Field(default_factory=list)  # what changed how the photo looks (a subset of actions)
     before: str | None = None  # a small copy of the photo as sent (the contact sheet's "before")
 
 

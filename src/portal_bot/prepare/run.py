@@ -134,10 +134,11 @@ def make_documents(job: Job) -> Outcome:
                 warnings=[mask_text(w) for w in fixed.warnings],
                 actions=[mask_text(a) for a in fixed.actions],
                 review=[mask_text(r) for r in fixed.review],
+                changes=[mask_text(d) for d in fixed.done],
                 before=relative_to(before, job.manifest_dir),
             )
         except PortalBotError as exc:
-            outcome.problems.append(f"photo: {_one_line(exc, job.cohort_dir)}")
+            outcome.problems.append(f"{_('photo')}: {_one_line(exc, job.cohort_dir)}")
     bundles: list[tuple[Kind, list[Path], bool]] = []
     if job.materials:
         bundles.append(("materials", job.materials, job.id_pair))
@@ -148,7 +149,7 @@ def make_documents(job: Job) -> Outcome:
         try:
             made = bundle_pdf(inputs, dst, max_bytes=job.max_bytes, id_pair=id_pair)
         except PortalBotError as exc:
-            outcome.problems.append(f"{kind}: {_one_line(exc, job.cohort_dir)}")
+            outcome.problems.append(f"{_(kind)}: {_one_line(exc, job.cohort_dir)}")
             continue
         outcome.outputs[kind] = Output(
             path=relative_to(dst, job.manifest_dir),
@@ -317,7 +318,9 @@ def prepare_cohort(
             try:
                 hashes[path] = sha256_file(path)
             except OSError as exc:
-                entry.problems.append(f"{relative_to(path, cohort_dir)}: cannot read: {exc.strerror or exc}")
+                entry.problems.append(
+                    f"{relative_to(path, cohort_dir)}: " + _("cannot read: {}").format(exc.strerror or exc)
+                )
         if entry.problems:
             entry.ok = False
             _clean(out_dir, set())

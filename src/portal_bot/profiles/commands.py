@@ -93,7 +93,8 @@ def validate(
                 if p.severity == "error"
                 else "[yellow]{}[/]".format(_("warning"))
             )
-            text = escape(f"{p.field}: {mask_text(p.message)}")
+            field = _("file") if p.field == "file" else p.field  # the others are the YAML's own keys
+            text = escape(f"{field}: {mask_text(p.message)}")
             console.print(f"{mark} {text}", highlight=False, soft_wrap=True)
     total = len(results)
     summary = ngettext(

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from portal_bot.errors import ProfileError
+from portal_bot.i18n import N_, _
 from portal_bot.profiles.models import (
     CANDIDATE_KEYS,
     PATH_KEYS,
@@ -131,17 +132,49 @@ def _known_keys(parent: KeyPath, top: tuple[str, ...]) -> tuple[str, ...]:
 def unknown_key_message(key: str, known: tuple[str, ...]) -> str:
     close = difflib.get_close_matches(key, known, n=1)
     if close:
-        return f"unknown key {key!r}; did you mean {close[0]!r}?"
-    return f"unknown key {key!r}; the keys are: {', '.join(known)}"
+        return _("unknown key {!r}; did you mean {!r}?").format(key, close[0])
+    return _("unknown key {!r}; the keys are: {}").format(key, ", ".join(known))
+
+
+#: pydantic's own checks, said in the current language (its English is shown for any other type).
+_PYDANTIC: dict[str, str] = {
+    "string_type": N_("should be text"),
+    "int_type": N_("should be a whole number"),
+    "int_parsing": N_("should be a whole number"),
+    "int_from_float": N_("should be a whole number"),
+    "bool_type": N_("should be 是 or 否 (true or false)"),
+    "bool_parsing": N_("should be 是 or 否 (true or false)"),
+    "list_type": N_("should be a list (one '- item' per line)"),
+    "dict_type": N_("should be a mapping of keys (key: value)"),
+    "model_type": N_("should be a mapping of keys (key: value)"),
+    "model_attributes_type": N_("should be a mapping of keys (key: value)"),
+    "date_type": N_("should be a date such as 2000-01-31"),
+    "date_parsing": N_("should be a date such as 2000-01-31"),
+    "date_from_datetime_parsing": N_("should be a date such as 2000-01-31"),
+    "literal_error": N_("should be one of: {expected}"),
+    "greater_than_equal": N_("should be at least {ge}"),
+    "less_than_equal": N_("should be at most {le}"),
+    "greater_than": N_("should be more than {gt}"),
+    "string_too_short": N_("must not be empty"),
+    "too_short": N_("should have at least {min_length} items"),
+}
 
 
 def _error_text(err: Any, top: tuple[str, ...] = CANDIDATE_KEYS) -> str:
     kind = err["type"]
     loc = tuple(err["loc"])
     if kind == "missing":
-        return f"missing; give {field_name(loc)} in the candidate file or in {COHORT_FILE} defaults"
+        return _("missing; give {field} in the candidate file or in {file} defaults").format(
+            field=field_name(loc), file=COHORT_FILE
+        )
     if kind == "extra_forbidden":
         return unknown_key_message(str(loc[-1]), _known_keys(loc[:-1], top))
+    if kind in _PYDANTIC:
+        context = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
+        try:
+            return _(_PYDANTIC[kind]).format(**context)
+        except (KeyError, IndexError):
+            pass  # a context this pydantic does not give: its own words below
     message = str(err["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
@@ -187,11 +220,11 @@ def shared_dirs_of(loaded: LoadedYaml) -> list[Path]:
         folder = _resolve(entry, loaded.path.parent.absolute())
         if not isinstance(folder, Path) or not folder.is_dir():
             raise ProfileError(
-                f"{entry!r} is not a folder",
+                _("{!r} is not a folder").format(entry),
                 path=loaded.path,
                 line=loaded.source(("shared_dirs", index)).line,
                 field=f"shared_dirs[{index}]",
-                hint="name folders that hold files several candidates use, relative to cohort.yaml",
+                hint=_("name folders that hold files several candidates use, relative to cohort.yaml"),
             )
         folders.append(folder)
     return folders
@@ -205,7 +238,7 @@ def read_cohort_file(path: Path) -> tuple[LoadedYaml, PlanSelector, dict[str, An
     """
     loaded = load_yaml(path)
     if not isinstance(loaded.data, dict):
-        raise ProfileError("must be a mapping with plan: and defaults:", path=path, line=1)
+        raise ProfileError(_("must be a mapping with plan: and defaults:"), path=path, line=1)
     try:
         parsed = _CohortFile.model_validate(loaded.data)
     except ValidationError as exc:
@@ -224,11 +257,11 @@ def read_cohort_file(path: Path) -> tuple[LoadedYaml, PlanSelector, dict[str, An
             )
         if key in PERSONAL_KEYS:
             raise ProfileError(
-                "belongs to one person, not to every candidate",
+                _("belongs to one person, not to every candidate"),
                 path=path,
                 line=line,
                 field=f"defaults.{key}",
-                hint="move it into the candidate files",
+                hint=_("move it into the candidate files"),
             )
     resolve_paths(defaults, lambda _key: path.parent.absolute())
     return loaded, parsed.plan, defaults
@@ -242,11 +275,15 @@ def load_cohort(cohort_dir: Path) -> Cohort:
     """
     cohort_dir = Path(cohort_dir).absolute()  # so every resolved path is absolute
     if not cohort_dir.is_dir():
-        raise ProfileError("is not a folder", path=cohort_dir, hint="give the folder that holds cohort.yaml")
+        raise ProfileError(
+            _("is not a folder"), path=cohort_dir, hint=_("give the folder that holds cohort.yaml")
+        )
     path = cohort_dir / COHORT_FILE
     if not path.is_file():
         raise ProfileError(
-            f"no {COHORT_FILE} here", path=cohort_dir, hint="see docs/profiles.md for its plan: and defaults:"
+            _("no {} here").format(COHORT_FILE),
+            path=cohort_dir,
+            hint=_("see docs/profiles.md for its plan: and defaults:"),
         )
     loaded, plan, defaults = read_cohort_file(path)
     files = sorted(
@@ -337,7 +374,7 @@ def partial_candidate(
     and the top-level fields it does not know; the rules that read those fields are skipped.
     """
     invalid = {str(err["loc"][0]) for err in error.errors() if err["loc"]}
-    for _ in range(4):  # a placeholder ID number can make sex / birth date disagree: widen, retry
+    for _attempt in range(4):  # a placeholder ID number can make sex / birth date disagree: widen, retry
         data = {k: v for k, v in merged.items() if k not in invalid}
         data.update({k: _PLACEHOLDERS[k] for k in invalid if k in _PLACEHOLDERS})
         try:
@@ -367,13 +404,13 @@ def load_candidate(
         own = load_yaml(path)
     except ProfileError as exc:
         source = Source(path, exc.line)
-        text = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+        text = exc.message + _(" ({})").format(exc.hint) if exc.hint else exc.message
         result.problems.append(make_problem(exc.field or "file", "error", text, source, base))
         return result, None
     if not isinstance(own.data, dict):
         result.problems.append(
             make_problem(
-                "file", "error", "must be a mapping of keys (name: …, id_number: …)", Source(path, 1), base
+                "file", "error", _("must be a mapping of keys (name: …, id_number: …)"), Source(path, 1), base
             )
         )
         return result, None

@@ -30,6 +30,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from portal_bot.i18n import _
 from portal_bot.profiles import idcard
 from portal_bot.profiles.checks import condition_numbers, normalize_credit_code, normalize_phone, parse_date
 from portal_bot.profiles.options import (
@@ -70,11 +71,13 @@ def _one_of(
             _warn(
                 info,
                 info.field_name or label,
-                f"{value} is written {aliases[value]} on the site; using {aliases[value]}",
+                _("{} is written {} on the site; using {}").format(value, aliases[value], aliases[value]),
             )
             return aliases[value]
         if value not in options:
-            raise problem(f"{value!r} is not a {label} option; choose one of: {'、'.join(options)}")
+            raise problem(
+                _("{!r} is not a {} option; choose one of: {}").format(value, label, "、".join(options))
+            )
         return value
 
     return check
@@ -87,7 +90,7 @@ def _yes_no(value: Any) -> Any:
             return True
         if text in NO_TEXTS:
             return False
-        raise problem(f"{value!r} is not 是 or 否")
+        raise problem(_("{!r} is not 是 or 否").format(value))
     return value
 
 
@@ -96,7 +99,9 @@ def _level(value: Any) -> Any:
         return None
     canonical = canonical_level(str(value))
     if canonical is None:
-        raise problem(f"{value!r} is not a level; choose one of: {'、'.join(LEVELS)} (or 五级 … 一级)")
+        raise problem(
+            _("{!r} is not a level; choose one of: {} (or 五级 … 一级)").format(value, "、".join(LEVELS))
+        )
     return canonical
 
 
@@ -134,7 +139,7 @@ def _eligibility(value: Any) -> Any:
     if isinstance(value, str):
         numbers = condition_numbers(value)
         if not numbers:
-            raise problem(f"{value!r} names no condition; write the numbers, e.g. [3]")
+            raise problem(_("{!r} names no condition; write the numbers, e.g. [3]").format(value))
         return numbers
     return _list_of(value)
 
@@ -142,9 +147,9 @@ def _eligibility(value: Any) -> Any:
 def _eligibility_items(value: list[int]) -> list[int]:
     bad = [n for n in value if n not in ELIGIBILITY_CONDITIONS]
     if bad:
-        raise problem(f"there is no condition ({bad[0]}); the conditions are (1), (2) and (3)")
+        raise problem(_("there is no condition ({}); the conditions are (1), (2) and (3)").format(bad[0]))
     if not value:
-        raise problem("name at least one condition, e.g. [3]")
+        raise problem(_("name at least one condition, e.g. [3]"))
     return sorted(set(value))
 
 
@@ -165,25 +170,25 @@ def _name(value: str) -> str:
     if _CJK_NAME_RE.fullmatch(value):
         value = "".join(value.split()).replace("•", "·")
     if not value:
-        raise problem("must not be empty")
+        raise problem(_("must not be empty"))
     return value
 
 
 def _plan_code(value: str | None) -> str | None:
     if value is not None and not _PLAN_CODE_RE.fullmatch(value):
-        raise problem(f"{value!r} is not a 计划编号; it looks like 2024-S-000911")
+        raise problem(_("{!r} is not a 计划编号; it looks like 2024-S-000911").format(value))
     return value
 
 
 def _non_empty(value: str) -> str:
     if not value:
-        raise problem("must not be empty")
+        raise problem(_("must not be empty"))
     return value
 
 
 def _subjects(value: list[str]) -> list[str]:
     if not value:
-        raise problem(f"choose at least one of: {'、'.join(SUBJECTS)}")
+        raise problem(_("choose at least one of: {}").format("、".join(SUBJECTS)))
     return list(dict.fromkeys(value))
 
 
@@ -218,8 +223,10 @@ class Account(BaseModel):
     def _no_password(cls, data: Any) -> Any:
         if isinstance(data, dict) and "password" in data:
             raise problem(
-                "never put a password in a file: name an environment variable that holds it "
-                "(password_env: VAR_NAME) or a keyring service (keyring: SERVICE)"
+                _(
+                    "never put a password in a file: name an environment variable that holds it "
+                    "(password_env: VAR_NAME) or a keyring service (keyring: SERVICE)"
+                )
             )
         return data
 
@@ -230,14 +237,14 @@ class Account(BaseModel):
         secrets = [k for k in ("password_env", "keyring") if getattr(self, k)]
         if self.method == "qr":
             if secrets:
-                raise problem(f"method qr logs in by scanning; remove {secrets[0]}")
+                raise problem(_("method qr logs in by scanning; remove {}").format(secrets[0]))
             return self
         if not self.username:
-            raise problem("a password login needs username (the 政务服务网 account)")
+            raise problem(_("a password login needs username (the 政务服务网 account)"))
         if len(secrets) != 1:
-            raise problem("give exactly one of password_env: VAR_NAME or keyring: SERVICE")
+            raise problem(_("give exactly one of password_env: VAR_NAME or keyring: SERVICE"))
         if self.password_env is not None and not _ENV_NAME_RE.fullmatch(self.password_env):
-            raise problem(f"{self.password_env!r} is not an environment variable name")
+            raise problem(_("{!r} is not an environment variable name").format(self.password_env))
         return self
 
 
@@ -312,7 +319,7 @@ class Candidate(BaseModel):
     @classmethod
     def _id_number(cls, value: Any, info: ValidationInfo) -> str:
         if isinstance(value, float):
-            raise problem("is a number with lost digits (write it in quotes: id_number: '3301…')")
+            raise problem(_("is a number with lost digits (write it in quotes: id_number: '3301…')"))
         id_type = info.data.get("id_type")
         if id_type in GB11643_ID_TYPES:
             try:
@@ -323,13 +330,15 @@ class Candidate(BaseModel):
                 _warn(
                     info,
                     "id_number",
-                    "a 15-digit legacy number, converted to its 18-digit form; write the 18-character "
-                    "number from the current ID card in the file",
+                    _(
+                        "a 15-digit legacy number, converted to its 18-digit form; write the 18-character "
+                        "number from the current ID card in the file"
+                    ),
                 )
             return parsed.number
         number = idcard.normalize(value)
         if not number:
-            raise problem("must not be empty")
+            raise problem(_("must not be empty"))
         return number
 
     @field_validator("sex", mode="after")
@@ -340,8 +349,10 @@ class Candidate(BaseModel):
             return value
         if value is not None and value != parsed.sex:
             raise problem(
-                f"the file says {value} but the ID number says {parsed.sex}; remove sex (it comes from "
-                "the ID number) or correct the ID number"
+                _(
+                    "the file says {} but the ID number says {}; remove sex (it comes from the ID number)"
+                    " or correct the ID number"
+                ).format(value, parsed.sex)
             )
         return parsed.sex
 
@@ -353,9 +364,10 @@ class Candidate(BaseModel):
             return value
         if value is not None and value != parsed.birth_date:
             raise problem(
-                f"the file says {value.isoformat()} but the ID number says "
-                f"{parsed.birth_date.isoformat()}; remove birth_date (it comes from the ID number) "
-                "or correct the ID number"
+                _(
+                    "the file says {} but the ID number says {}; remove birth_date (it comes from the ID"
+                    " number) or correct the ID number"
+                ).format(value.isoformat(), parsed.birth_date.isoformat())
             )
         return parsed.birth_date
 
@@ -377,7 +389,7 @@ class PlanSelector(BaseModel):
     @model_validator(mode="after")
     def _something(self) -> PlanSelector:
         if not any(v is not None for v in self.model_dump().values()):
-            raise problem("name the plan: at least organization or plan_code")
+            raise problem(_("name the plan: at least organization or plan_code"))
         return self
 
 

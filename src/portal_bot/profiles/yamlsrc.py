@@ -13,6 +13,7 @@ from typing import Any
 
 from portal_bot import yamllines
 from portal_bot.errors import ProfileError
+from portal_bot.i18n import N_, _
 
 KeyPath = yamllines.KeyPath
 
@@ -56,11 +57,11 @@ class LoadedYaml:
 def parse_yaml(text: str, path: Path) -> LoadedYaml:
     """Parse YAML text; ``path`` is only used in messages and in the result."""
     try:
-        docs, lines = yamllines.parse(text, invalid="not valid YAML")
+        docs, lines = yamllines.parse(text, invalid=N_("not valid YAML"))
     except yamllines.YamlProblem as exc:
         raise ProfileError(exc.message, path=path, line=exc.line, hint=exc.hint) from exc
     if len(docs) > 1:
-        raise ProfileError("holds several YAML documents (---); keep one", path=path, line=lines.get((1,)))
+        raise ProfileError(_("holds several YAML documents (---); keep one"), path=path, line=lines.get((1,)))
     return LoadedYaml(path=path, data=docs[0] if docs else None, lines=lines)
 
 

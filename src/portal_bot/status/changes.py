@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from portal_bot.cohortrun.states import Action, State, action_for
+from portal_bot.i18n import N_, _, in_language
 from portal_bot.privacy import mask_text
 
 EXIT_NOTHING_TO_DO = 0
@@ -133,21 +134,37 @@ class Change:
         """What to do now; a candidate that disappeared from the list must be checked by hand."""
         return self.after.action if self.after is not None else Action.CHECK_UNKNOWN
 
-    def describe(self) -> str:
-        """One masked line in Chinese: ``张三: 待审核 → 驳回修改（原因: 照片不合格）``."""
+    def describe(self, *, shown: bool = False) -> str:
+        """One masked line: ``张三: 待审核 → 驳回修改（原因: 照片不合格）``.
+
+        Chinese by default, whatever the current language: the group-robot notifications and
+        ``--json``'s ``text`` are the same for everyone. ``shown=True`` is the current language (the
+        terminal).
+        """
+
+        def say(text: str) -> str:
+            return _(text) if shown else in_language("zh", text)
+
+        def label(state: State) -> str:
+            return state.shown if shown else state.label
+
         name = mask_text(self.name)
         if self.kind is ChangeKind.DISAPPEARED:
             assert self.before is not None
-            return f"{name}: 不再出现在报名列表中（上次: {self.before.state.label}）"
+            return say(N_("{name}: no longer in the list of applications (last: {state})")).format(
+                name=name, state=label(self.before.state)
+            )
         assert self.after is not None
-        reason = f"（原因: {mask_text(_clean(self.after.reason))}）" if _clean(self.after.reason) else ""
-        note = f"（{mask_text(_clean(self.after.note))}）" if _clean(self.after.note) else ""
+        reason, note = _clean(self.after.reason), _clean(self.after.note)
+        reason = say(N_(" (reason: {reason})")).format(reason=mask_text(reason)) if reason else ""
+        note = say(N_(" ({note})")).format(note=mask_text(say(note))) if note else ""
+        state = label(self.after.state)
         if self.kind is ChangeKind.NEW:
-            return f"{name}: 首次记录，{self.after.state.label}{reason}{note}"
+            return say(N_("{name}: first seen, {state}")).format(name=name, state=state) + reason + note
         if self.kind is ChangeKind.REASON:
-            return f"{name}: {self.after.state.label}，原因有变化{reason}"
+            return say(N_("{name}: {state}, the reason changed")).format(name=name, state=state) + reason
         assert self.before is not None
-        return f"{name}: {self.before.state.label} → {self.after.state.label}{reason}{note}"
+        return f"{name}: {label(self.before.state)} → {label(self.after.state)}{reason}{note}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready and masked."""

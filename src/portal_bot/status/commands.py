@@ -15,9 +15,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from portal_bot.console import make_console, plain
+from portal_bot.console import make_console, markup, plain
 from portal_bot.errors import ConfigError
-from portal_bot.i18n import N_
+from portal_bot.i18n import N_, _
 from portal_bot.settings import Settings
 
 _NOTIFY_HELP = N_(
@@ -116,14 +116,16 @@ def _show(result: object, *, as_json: bool) -> None:
             out.print(steps, soft_wrap=True, highlight=False)
         out.print(changes_view(result.changes))
         for line in result.run_errors:
-            out.print(f"[red]error:[/] {escape(line)}", highlight=False)
+            out.print(markup(_("[red]error:[/] {}"), line), highlight=False)
     for d in result.deliveries:
         err.print(
-            f"notified {escape(d.notifier)}" if d.ok else f"[red]notify failed:[/] {escape(d.error or '')}",
+            markup(_("notified {}"), d.notifier)
+            if d.ok
+            else markup(_("[red]notify failed:[/] {}"), d.error or ""),
             highlight=False,
         )
     for path in result.reports:
-        err.print(plain(f"report: {path}"), highlight=False, soft_wrap=True)
+        err.print(plain(_("report: {}").format(path)), highlight=False, soft_wrap=True)
 
 
 def notify_test(
@@ -142,11 +144,10 @@ def notify_test(
     notifiers = build_notifiers(notify, timeout=timeout)
     results = send_all(notifiers, StatusMessage.for_test(cohort=cohort))
     table = Table(title="portal-bot notify-test")
-    table.add_column("notifier")
-    table.add_column("result")
-    table.add_column("detail")
+    for column in (_("notifier"), _("result"), _("detail")):
+        table.add_column(column)
     for r in results:
-        table.add_row(plain(r.notifier), "[green]sent[/]" if r.ok else "[red]FAIL[/]", plain(r.error))
+        table.add_row(plain(r.notifier), _("[green]sent[/]") if r.ok else _("[red]FAIL[/]"), plain(r.error))
     make_console().print(table)
     if not all(r.ok for r in results):
         raise typer.Exit(1)

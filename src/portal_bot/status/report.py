@@ -23,12 +23,13 @@ from typing import Any
 from portal_bot.cohortrun.states import Action, State
 from portal_bot.errors import StateError
 from portal_bot.fileio import atomic_write
+from portal_bot.i18n import N_, _, html_lang, ngettext
 from portal_bot.privacy import mask_text
 from portal_bot.spreadsheet import Sheet, write_workbook
 from portal_bot.status.changes import Observation, summary
 
 MAX_POINTS = 60
-DEFAULT_TITLE = "报名状态报告 · Application status report"
+DEFAULT_TITLE = N_("Application status report")
 
 #: One colour per state, in the order the chart stacks them (bottom first).
 STATE_COLOURS: dict[State, str] = {
@@ -123,16 +124,14 @@ def _when(at: datetime) -> str:
 def chart_svg(points: Sequence[TimelinePoint], *, width: int = 860, height: int = 320) -> str:
     """An inline SVG stacked-bar chart of the points; hover titles carry the numbers."""
     if not points:
-        return '<p class="empty">还没有记录 · no observations yet</p>'
+        return '<p class="empty">' + _e(_("no observations yet")) + "</p>"
     left, right, top, bottom = 40, 10, 10, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max(1, max(p.total for p in points))
     slot = plot_w / len(points)
     bar = max(1.0, slot * 0.75)
-    parts = [
-        f'<svg viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{_e("各状态人数随时间变化 / states over time")}" class="chart">'
-    ]
+    label = _e(_("states over time"))
+    parts = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{label}" class="chart">']
     for tick in sorted({0, peak // 2, peak}):
         y = top + plot_h - tick / peak * plot_h
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>')
@@ -146,7 +145,7 @@ def chart_svg(points: Sequence[TimelinePoint], *, width: int = 860, height: int 
                 continue
             h = count / peak * plot_h
             y -= h
-            tip = f"{point.label} {state.label} ({state.english}): {count}"
+            tip = f"{point.label} {state.shown}: {count}"
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
                 f'fill="{STATE_COLOURS[state]}"><title>{_e(tip)}</title></rect>'
@@ -182,7 +181,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 def render_html(
     history: Iterable[Observation],
     *,
-    title: str = DEFAULT_TITLE,
+    title: str | None = None,
     cohort: str | None = None,
     generated_at: datetime | None = None,
     commands: Mapping[str, str] | None = None,
@@ -190,52 +189,47 @@ def render_html(
     """The whole report page as a string (masked and escaped); ``commands`` maps a candidate's key to
     the command of its next step (:func:`~portal_bot.status.changes.next_command`)."""
     history = list(history)
+    title = title or _(DEFAULT_TITLE)
     commands = commands or {}
     generated_at = generated_at or datetime.now(UTC)
     current = current_states(history)
     last_seen = _last_seen(history)
     counts = summary(current)
     points = timeline(history)
+    generated, what_to_do = _("generated {}").format(_when(generated_at)), _("What to do")
     out = [
         "<!DOCTYPE html>",
-        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        f'<html lang="{html_lang()}"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
-        f'<p class="muted">{_e(cohort or "")} · 生成于 generated {_e(_when(generated_at))} · '
-        f"{len(current)} 名考生 candidates · {len(history)} 条记录 observations</p>",
-        '<h2>需要做什么 · What to do</h2><div class="cards">',
+        f'<p class="muted">{_e(cohort or "")} · {_e(generated)} · '
+        f"{_e(_count(len(current), len(history)))}</p>",
+        f'<h2>{_e(what_to_do)}</h2><div class="cards">',
     ]
     for action, n in counts.items():
         if n:
             cls = "card attention" if action.needs_attention else "card"
-            out.append(f'<div class="{cls}"><b>{n}</b>{_e(action.label)}<br>{_e(action.english)}</div>')
+            out.append(f'<div class="{cls}"><b>{n}</b>{_e(action.shown)}</div>')
     out.append("</div>")
-    out.append("<h2>状态变化 · States over time</h2>")
+    out.append("<h2>" + _e(_("States over time")) + "</h2>")
     out.append(chart_svg(points))
     out.append('<ul class="legend">')
     for state, colour in STATE_COLOURS.items():
-        out.append(f'<li><i style="background:{colour}"></i>{_e(state.label)} {_e(state.english)}</li>')
+        out.append(f'<li><i style="background:{colour}"></i>{_e(state.shown)}</li>')
     out.append("</ul>")
-    out.append("<h2>当前状态 · Current states</h2><table><thead><tr>")
-    for head in (
-        "姓名 Name",
-        "计划编号 Plan",
-        "状态 State",
-        "网站原文 Site text",
-        "原因 Reason",
-        "查询时间 Seen",
-        "备注 Note",
-        "下一步 Next step",
-    ):
-        out.append(f"<th>{_e(head)}</th>")
+    out.append("<h2>" + _e(_("Current states")) + "</h2><table><thead><tr>")
+    for head in _HTML_HEADER:
+        out.append(f"<th>{_e(_(head))}</th>")
     out.append("</tr></thead><tbody>")
     group: Action | None = None
     for obs in current:
         if obs.action is not group:
             group = obs.action
-            out.append(f'<tr class="group"><td colspan="8">{_e(group.label)} · {_e(group.advice)}</td></tr>')
+            out.append(
+                f'<tr class="group"><td colspan="8">{_e(group.shown)} · {_e(group.shown_advice)}</td></tr>'
+            )
         out.append(
             "<tr>"
             + "".join(
@@ -243,7 +237,7 @@ def render_html(
                 for cell in (
                     _e(obs.name),
                     _e(obs.plan_code or ""),
-                    _e(obs.state.label),
+                    _e(obs.state.shown),
                     _e(obs.state_text),
                     _e(obs.reason or ""),
                     _e(_when(obs.observed_at)),
@@ -257,11 +251,32 @@ def render_html(
     return "\n".join(out)
 
 
+_HTML_HEADER = (
+    N_("Name"),
+    N_("Plan"),
+    N_("State"),
+    N_("Site text"),
+    N_("Reason"),
+    N_("Seen"),
+    N_("Note"),
+    N_("Next step"),
+)
+
+
+def _count(candidates: int, observations: int) -> str:
+    return "{} · {}".format(
+        ngettext("{n} candidate", "{n} candidates", candidates).format(n=candidates),
+        ngettext("{n} observation", "{n} observations", observations).format(n=observations),
+    )
+
+
 def _note(obs: Observation, last_seen: dict[str, Observation]) -> str:
-    parts = [obs.note] if obs.note else []
+    parts = [_(obs.note)] if obs.note else []
     seen = last_seen.get(obs.key)
     if not obs.state.seen and seen is not None:
-        parts.append(f"上次确知 last known: {seen.state.label} ({_when(seen.observed_at)})")
+        parts.append(
+            _("last known: {state} ({when})").format(state=seen.state.shown, when=_when(seen.observed_at))
+        )
     return "; ".join(parts)
 
 
@@ -273,7 +288,7 @@ def _atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
     try:
         return atomic_write(Path(path), write)
     except OSError as exc:
-        raise StateError(f"cannot write the report: {exc.strerror or exc}", path=path) from exc
+        raise StateError(_("cannot write the report: {}").format(exc.strerror or exc), path=path) from exc
 
 
 def write_html(path: Path, history: Iterable[Observation], **options: Any) -> Path:
@@ -287,26 +302,18 @@ def _masked(row: Sequence[object]) -> list[object]:
     return [mask_text(v) if isinstance(v, str) else v for v in row]
 
 
-CURRENT_HEADER = (
-    "操作 Action",
-    "姓名 Name",
-    "计划编号 Plan",
-    "状态 State",
-    "网站原文 Site text",
-    "原因 Reason",
-    "查询时间 Seen",
-    "备注 Note",
-)
+#: The workbook's column titles (translated where written; the sheets' names never are).
+CURRENT_HEADER = (N_("Action"), *_HTML_HEADER[:-1])
 HISTORY_HEADER = (
-    "查询时间 Seen",
-    "考生 Key",
-    "姓名 Name",
-    "计划编号 Plan",
-    "状态 State",
-    "状态代码 State id",
-    "网站原文 Site text",
-    "原因 Reason",
-    "备注 Note",
+    N_("Seen"),
+    N_("Key"),
+    N_("Name"),
+    N_("Plan"),
+    N_("State"),
+    N_("State id"),
+    N_("Site text"),
+    N_("Reason"),
+    N_("Note"),
 )
 
 
@@ -319,10 +326,10 @@ def write_xlsx(path: Path, history: Iterable[Observation], *, generated_at: date
     current_rows = (
         _masked(
             (
-                o.action.label,
+                o.action.shown,
                 o.name,
                 o.plan_code,
-                o.state.label,
+                o.state.shown,
                 o.state_text,
                 o.reason,
                 o.observed_at,
@@ -338,21 +345,22 @@ def write_xlsx(path: Path, history: Iterable[Observation], *, generated_at: date
                 o.key,
                 o.name,
                 o.plan_code,
-                o.state.label,
+                o.state.shown,
                 o.state.value,
                 o.state_text,
                 o.reason,
-                o.note,
+                _(o.note) if o.note else o.note,
             )
         )
         for o in history
     )
     sheets = [
-        Sheet("当前状态 Current", CURRENT_HEADER, current_rows),
-        Sheet("历史记录 History", HISTORY_HEADER, history_rows),
+        # the sheets' names stay the same in every language: scripts find the data by them
+        Sheet("当前状态 Current", tuple(_(h) for h in CURRENT_HEADER), current_rows),
+        Sheet("历史记录 History", tuple(_(h) for h in HISTORY_HEADER), history_rows),
         Sheet(
             "统计 Counts",
-            ("时间 Time", *(s.label for s in STATE_COLOURS)),
+            (_("Time"), *(s.shown for s in STATE_COLOURS)),
             ((p.at, *(p.counts[s] for s in STATE_COLOURS)) for p in points),
         ),
     ]
@@ -360,4 +368,4 @@ def write_xlsx(path: Path, history: Iterable[Observation], *, generated_at: date
     try:
         return write_workbook(path, sheets, created=created)
     except OSError as exc:
-        raise StateError(f"cannot write the report: {exc.strerror or exc}", path=path) from exc
+        raise StateError(_("cannot write the report: {}").format(exc.strerror or exc), path=path) from exc

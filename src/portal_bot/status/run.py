@@ -42,6 +42,7 @@ from portal_bot.errors import (
     ProfileError,
     SessionExpiredError,
 )
+from portal_bot.i18n import N_, _
 from portal_bot.ledger import Ledger
 from portal_bot.portal._sync import run_sync
 from portal_bot.privacy import mask_text
@@ -125,16 +126,16 @@ def _people(cohort: Cohort, ledger: Ledger, key: str) -> tuple[list[Person], lis
     people: list[Person] = []
     errors: list[str] = []
     for path in cohort.candidate_files:
-        result, _ = load_candidate(path, cohort)
+        result, _warnings = load_candidate(path, cohort)
         cand = result.candidate
         if cand is None:
-            first = result.errors[0].message if result.errors else "cannot be read"
+            first = result.errors[0].message if result.errors else _("cannot be read")
             errors.append(mask_text(f"{path.name}: {first}"))
             continue
         ledger_id = ledger.ensure_candidate(key, cand.id_number, cand.name)
         people.append(Person(path.stem, cand.name, cand.id_number, ledger_id, cand))
     if not cohort.candidate_files:
-        errors.append(f"{cohort.dir.name}: no candidate files beside cohort.yaml")
+        errors.append(f"{cohort.dir.name}: " + _("no candidate files beside cohort.yaml"))
     return people, errors
 
 
@@ -201,7 +202,7 @@ class _Reader:
             if self.relay is not None and p.candidate is not None:
                 return await self._log_in_and_read(p, path)
             return self._obs(
-                p, State.NEEDS_LOGIN, note="no saved login yet (register logs in once and keeps it)"
+                p, State.NEEDS_LOGIN, note=N_("no saved login yet (register logs in once and keeps it)")
             )
         last_error = ""
         for attempt in range(1, STATUS_RETRY.attempts + 1):
@@ -211,7 +212,7 @@ class _Reader:
                 self.reached = True
                 if self.relay is not None and p.candidate is not None:
                     return await self._log_in_and_read(p, path)
-                return self._obs(p, State.NEEDS_LOGIN, note="the saved login expired")
+                return self._obs(p, State.NEEDS_LOGIN, note=N_("the saved login expired"))
             except PortalBotError as exc:
                 self.reached = self.reached or not isinstance(exc, PortalUnreachableError)
                 last_error = str(exc)
@@ -319,13 +320,23 @@ async def portal_reached(
         await search_plans(await context.new_page(), portal_url, keyword=plan_code, max_pages=1)
     except PortalUnreachableError as exc:
         raise PortalUnreachableError(
-            f"site unreachable or not the portal: no candidate could be read ({exc.message})",
-            hint="check --portal and the network; nothing was recorded or notified",
+            _("{unreachable}: no candidate could be read ({detail})").format(
+                unreachable=_unreachable(), detail=exc.message
+            ),
+            hint=_nothing_done(),
         ) from exc
     except PortalBotError as exc:  # the portal answered (busy, slow): the candidates' notes say more
         logger.info("portal check: {}", exc)
     finally:
         await context.close()
+
+
+def _unreachable() -> str:
+    return _("site unreachable or not the portal")
+
+
+def _nothing_done() -> str:
+    return _("check --portal and the network; nothing was recorded or notified")
 
 
 async def _plan_code(browser: AsyncBrowser, cohort: Cohort, portal_url: str, limiter: HostLimiter) -> str:
@@ -430,10 +441,9 @@ def run_status(
             raise
         except PortalUnreachableError as exc:  # nothing recorded, nothing notified: one run error
             outcome = "site unreachable"
-            if not exc.message.startswith("site unreachable"):
+            if not exc.message.startswith(_unreachable()):
                 raise PortalUnreachableError(
-                    f"site unreachable or not the portal ({exc.message})",
-                    hint="check --portal and the network; nothing was recorded or notified",
+                    f"{_unreachable()} ({exc.message})", hint=_nothing_done()
                 ) from exc
             raise
         finally:

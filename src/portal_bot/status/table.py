@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from portal_bot.i18n import N_, _, ngettext
 from portal_bot.privacy import mask_text
 from portal_bot.status.changes import Change, Observation, group_by_action
 
@@ -22,23 +23,26 @@ def _m(value: str | None) -> str:
     return escape(mask_text(value or ""))
 
 
+_COLUMNS = (N_("name"), N_("state"), N_("reason / note"), N_("seen"))
+
+
 def status_table(current: Iterable[Observation], *, title: str = "portal-bot status") -> Table:
     """One table, a section per action (most urgent first), a row per candidate."""
     table = Table(title=title, show_lines=False)
-    for column in ("姓名 name", "状态 state", "原因 / 备注 reason / note", "查询时间 seen"):
-        table.add_column(column)
+    for column in _COLUMNS:
+        table.add_column(_(column))
     for action, members in group_by_action(current).items():
         style = "bold red" if action.needs_attention else "bold green"
         table.add_section()
         table.add_row(
-            f"[{style}]{escape(action.label)} {escape(action.english)} ({len(members)})[/]",
+            f"[{style}]{escape(action.shown)} ({len(members)})[/]",
             "",
-            escape(action.advice),
+            escape(action.shown_advice),
             "",
         )
         for obs in members:
-            detail = "; ".join(x for x in (obs.reason, obs.note) if x)
-            state = obs.state.label
+            detail = "; ".join(x for x in (obs.reason, _(obs.note) if obs.note else None) if x)
+            state = obs.state.shown
             if obs.state_text and obs.state_text != obs.state.label:
                 state += f" ({obs.state_text})"
             table.add_row(_m(obs.name), _m(state), _m(detail), obs.observed_at.strftime("%m-%d %H:%M"))
@@ -57,7 +61,7 @@ def next_steps_view(current: Iterable[Observation], commands: Mapping[str, str])
                 names.setdefault(commands[obs.key], []).append(obs.name)
     if not names:
         return None
-    lines = [Text("下一步 · next steps:", style="bold")]
+    lines = [Text(_("next steps:"), style="bold")]
     for command, who in names.items():
         line = Text("  ")
         line.append(mask_text(command), style="bold")
@@ -69,7 +73,8 @@ def next_steps_view(current: Iterable[Observation], commands: Mapping[str, str])
 def changes_view(changes: Sequence[Change]) -> RenderableType:
     """The list of changes since the last run, one masked line each."""
     if not changes:
-        return Text("没有变化 · no changes since the last run")
-    lines = [Text(f"变化 · changes since the last run ({len(changes)}):", style="bold")]
-    lines += [Text(f"  - {c.describe()}") for c in changes]
+        return Text(_("no changes since the last run"))
+    heading = ngettext("{n} change since the last run:", "{n} changes since the last run:", len(changes))
+    lines = [Text(heading.format(n=len(changes)), style="bold")]
+    lines += [Text(f"  - {c.describe(shown=True)}") for c in changes]
     return Group(*lines)

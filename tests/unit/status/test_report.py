@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 
 from portal_bot.cohortrun.states import Action, State
 from portal_bot.errors import StateError
+from portal_bot.i18n import Language, _, set_language
 from portal_bot.status import report
 from portal_bot.status.changes import Observation
 from portal_bot.status.report import current_states, render_html, timeline, write_html, write_xlsx
@@ -87,14 +88,32 @@ def test_html_loads_nothing_external(history: list[Observation]) -> None:
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
 
 
-def test_html_has_a_stacked_chart_a_legend_and_the_current_table(history: list[Observation]) -> None:
+# The report is in one language now (issue 16): the Chinese words are checked in Chinese, the
+# English ones in English; a state the site shows keeps the site's word in both.
+WORDS = {
+    "zh": ("03-02 驳回修改: 1", ("修改后重新提交", "查看错误", "无需操作"), "上次确知：待审核（"),
+    "en": (
+        "03-02 驳回修改 (returned for changes): 1",
+        ("fix and resubmit", "check the error", "nothing to do"),
+        "last known: 待审核 (pending review) (",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_html_has_a_stacked_chart_a_legend_and_the_current_table(
+    history: list[Observation], language: Language
+) -> None:
+    set_language(language)
+    tip, groups, last_known = WORDS[language]
     page = render_html(history)
     chart = page[page.index("<svg") : page.index("</svg>")]
     assert chart.count("<rect") == 2 + 3 + 3  # one segment per non-empty state per day
-    assert "03-02 驳回修改 (returned for changes): 1" in chart
+    assert tip in chart
     table = page[page.index("<table") :]
-    assert table.index("修改后重新提交") < table.index("查看错误") < table.index("无需操作")
-    assert "上次确知 last known: 待审核" in table and "page timed out" in table
+    assert table.index(groups[0]) < table.index(groups[1]) < table.index(groups[2])
+    assert last_known in table and "page timed out" in table
+    assert f'<html lang="{"zh-CN" if language == "zh" else "en"}">' in page
 
 
 def test_html_for_an_empty_history() -> None:
@@ -127,27 +146,32 @@ def test_write_to_an_unusable_place_is_a_state_error(history: list[Observation],
         write_html(blocker / "report.html", history)
 
 
+@pytest.mark.parametrize("language", ["zh", "en"])
 def test_xlsx_reads_back_with_current_history_and_counts(
-    history: list[Observation], obs: Obs, t0: datetime, tmp_path: Path
+    history: list[Observation], obs: Obs, t0: datetime, tmp_path: Path, language: Language
 ) -> None:
+    set_language(language)
     history = [*history, obs("formula", State.TO_PAY, name='=HYPERLINK("x")', at=t0 + timedelta(days=2))]
     path = write_xlsx(tmp_path / "status.xlsx", history)
     wb = load_workbook(path)
-    assert wb.sheetnames == ["当前状态 Current", "历史记录 History", "统计 Counts"]
+    assert wb.sheetnames == ["当前状态 Current", "历史记录 History", "统计 Counts"]  # in every language
 
     current = wb["当前状态 Current"]
     rows = list(current.iter_rows(values_only=True))
-    assert rows[0] == report.CURRENT_HEADER
-    assert [r[0] for r in rows[1:]] == ["修改后重新提交", "缴费", "查看错误", "无需操作"]
+    assert rows[0] == tuple(_(h) for h in report.CURRENT_HEADER)
+    assert rows[0][0] == ("操作" if language == "zh" else "Action")
+    actions = [Action.FIX_AND_RESUBMIT, Action.PAY, Action.CHECK_ERROR, Action.NOTHING]
+    assert [r[0] for r in rows[1:]] == [a.label if language == "zh" else a.english for a in actions]
     zhang = rows[1]
-    assert zhang[1] == "张三" and zhang[3] == "驳回修改" and "138****5678" in zhang[5]
+    returned = "驳回修改" if language == "zh" else "驳回修改 (returned for changes)"
+    assert zhang[1] == "张三" and zhang[3] == returned and "138****5678" in zhang[5]
     assert isinstance(zhang[6], datetime)
     formula = current.cell(row=3, column=2)
     assert formula.value == '=HYPERLINK("x")' and formula.data_type == "s"
 
     hist = list(wb["历史记录 History"].iter_rows(values_only=True))
     assert len(hist) == 1 + len(history)
-    assert hist[0] == report.HISTORY_HEADER
+    assert hist[0] == tuple(_(h) for h in report.HISTORY_HEADER)
     assert [r[5] for r in hist[1:4]] == ["pending_review", "pending_review", "draft"]
     counts = list(wb["统计 Counts"].iter_rows(values_only=True))
     assert len(counts) == 1 + 3

@@ -119,7 +119,7 @@ def test_nothing_to_do_is_exit_0_and_the_table_groups_by_action(
         mock_portal.qa.set_state(m.app_id, "待审核")
     result = status(folder, mock_portal)
     assert result.exit_code == 0, result.output
-    assert "无需操作" in result.output and "王测试一" in result.output
+    assert "nothing to do" in result.output and "王测试一" in result.output  # English (one language now)
     assert "report:" in result.output
 
 

@@ -1,0 +1,53 @@
+"""The status vocabulary in both languages: the catalog's Chinese is the fixed Chinese label the
+notifications and ``--json`` use, so the terminal and the report never call a state two names."""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+
+from portal_bot.cohortrun.states import _ACTIONS, Action, State
+from portal_bot.i18n import set_language
+from portal_bot.status.changes import Observation, diff
+
+Obs = Callable[..., Observation]
+
+
+def test_the_catalogs_chinese_is_the_fixed_label() -> None:
+    set_language("zh")
+    for state in State:
+        assert state.shown == state.label, state
+    for action in Action:
+        assert action.shown == action.label, action
+        assert action.shown_advice == _ACTIONS[action].advice_zh, action
+        assert action.advice == f"{_ACTIONS[action].advice_zh} / {_ACTIONS[action].advice}"
+
+
+def test_english_keeps_the_sites_own_words_and_translates_the_rest() -> None:
+    assert State.RETURNED.shown == "驳回修改 (returned for changes)"
+    assert State.NEEDS_LOGIN.shown == "needs login"  # portal-bot's own word, not the site's
+    assert Action.PAY.shown == "pay" and "审核" not in Action.PAY.shown_advice
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_describe_is_chinese_for_the_notifications_in_both_languages(
+    obs: Obs, t0: datetime, language: str
+) -> None:
+    set_language("zh" if language == "zh" else "en")
+    before = {"a": obs("a", State.PENDING_REVIEW, name="张三"), "gone": obs("gone", State.PAID, name="李四")}
+    after = {
+        "a": obs("a", State.RETURNED, name="张三", at=t0 + timedelta(days=1), reason="照片不合格"),
+        "new": obs("new", State.NEEDS_LOGIN, name="王五", note="the saved login expired"),
+    }
+    texts = sorted(c.describe() for c in diff(before, after))
+    assert texts == [
+        "张三: 待审核 → 驳回修改（原因: 照片不合格）",
+        "李四: 不再出现在报名列表中（上次: 已缴费）",
+        "王五: 首次记录，需要重新登录（保存的登录已过期）",
+    ]
+    shown = sorted(c.describe(shown=True) for c in diff(before, after))
+    if language == "zh":
+        assert shown == texts
+    else:
+        assert "王五: first seen, needs login (the saved login expired)" in shown
+        assert "李四: no longer in the list of applications (last: 已缴费 (fee paid))" in shown
