@@ -149,6 +149,9 @@ class FlowRunner:
         self._server_error: str | None = None  # a 5xx page that arrived, not yet reported
         self._server_error_seen = asyncio.Event()
         self._watching_responses = False  # subscribed in run(): the subscription needs the page's loop
+        # ``extract: {css:}`` texts read since the last step that acted or waited: extracts in a row
+        # (register.yaml's "which wizard step is this?" four) read one page state once
+        self._shown: dict[str, str] = {}
         page.on("dialog", self._on_dialog)
 
     async def _on_dialog(self, dialog: Any) -> None:
@@ -221,6 +224,7 @@ class FlowRunner:
             FlowError: the flow cannot run as written (undefined variable, missing label, …).
         """
         ctx = ctx if ctx is not None else Context()
+        self._shown.clear()  # the page may have changed since the last flow (a list read, a person)
         if not self._watching_responses:
             self.page.on("response", self._on_response)
             self._watching_responses = True
@@ -252,6 +256,8 @@ class FlowRunner:
             if step.when is not None and not step.when.holds(ctx):
                 self._emit(flow, index, step, "skipped", 0.0)
                 continue
+            if step.kind != "extract":  # acts on the page or waits for it to change
+                self._shown.clear()
             watch = self.watcher if not registry.get(step.kind).maps_own_errors else None
             if watch is not None:
                 await watch.before(flow, step)
@@ -263,6 +269,7 @@ class FlowRunner:
                 self._emit(flow, index, step, "finished", time.perf_counter() - started)
                 raise
             except PortalBotError as exc:
+                self._shown.clear()  # a retry reads the page afresh
                 self._emit(flow, index, step, "failed", time.perf_counter() - started, str(exc))
                 if watch is not None:
                     await watch.after(flow, step, exc)
@@ -349,6 +356,7 @@ class FlowRunner:
     ) -> None:
         """A person does the step whose target is absent, if one may; else it is a site mismatch."""
         error = mismatch.site_mismatch(absent, step, flow)
+        self._shown.clear()  # a person may change the page
         if self.takeover is None:
             raise error from None
         hand = HandOver.of(self.page, error, absent, step, ctx, flow=flow.name, index=index, value=value)
@@ -564,13 +572,10 @@ class FlowRunner:
         args = _args(step, Extract)
         target = args.target
         if target.css is not None:
-            try:  # usually shown already: read it in one round trip
-                text = await self.page.eval_on_selector(target.css, _TEXT_IF_SHOWN_JS)
-            except PlaywrightError:  # not on the page (yet), or the page is being replaced
-                text = None
-            if text is None:  # wait as before (a locator's evaluate would cost a handle: 4 trips)
-                await self.page.locator(target.css).first.wait_for(timeout=timeout * 1000)
-                text = await self.page.eval_on_selector(target.css, _TEXT_OF_JS)
+            text = self._shown.get(target.css)
+            if text is None:
+                text = await self._read_css(target.css, timeout)
+                self._shown[target.css] = text
         else:
             (res,) = await locate.resolve(self.page, [locate.Request(target.field or "", "value")], timeout)
             text = str(res.get("value", ""))
@@ -582,6 +587,16 @@ class FlowRunner:
                 raise FlowError(mask_text(f"extract {args.var}: '{text}' does not match {pattern}"))
             text = m.group(1) if m.groups() else m.group(0)
         ctx.vars[args.var] = text
+
+    async def _read_css(self, css: str, timeout: float) -> str:
+        try:  # usually shown already: read it in one round trip
+            text: str | None = await self.page.eval_on_selector(css, _TEXT_IF_SHOWN_JS)
+        except PlaywrightError:  # not on the page (yet), or the page is being replaced
+            text = None
+        if text is None:  # wait as before (a locator's evaluate would cost a handle: 4 trips)
+            await self.page.locator(css).first.wait_for(timeout=timeout * 1000)
+            text = await self.page.eval_on_selector(css, _TEXT_OF_JS)
+        return str(text)
 
     @registry.handler("fill_form")
     async def _do_fill_form(
@@ -642,10 +657,15 @@ class FlowRunner:
                 line=step.where.line,
             )
         until = args.until
+        seen = False  # the handler waited for it already: the runner's own wait would only repeat it
 
         async def wait_until_done(seconds: float) -> None:
+            nonlocal seen
+            if seen:
+                return
             try:
                 await self._expect(until, ctx, seconds)
+                seen = True
             except (PlaywrightTimeoutError, PortalTimeoutError) as exc:
                 raise HumanStepTimeoutError(
                     f"{args.kind} not completed within {seconds:g}s (waiting for {until.describe()})",
