@@ -64,6 +64,15 @@ COL = {
 _POLL_NOW = "() => { if (window.portalPollNow) { window.portalPollNow(); } }"
 
 
+async def _poll_now(page: Any) -> None:
+    """Ask the page to check now; its own 1 s poll may already be navigating (as portal-bot, which
+    also lets that go: the wait that follows sees the result either way)."""
+    try:
+        await page.evaluate(_POLL_NOW)
+    except Exception:  # noqa: BLE001 - "Execution context was destroyed": the page moved on already
+        pass
+
+
 def _value(options: tuple[tuple[str, str], ...], text: str) -> str:
     return next(v for v, t in options if t == text or t.endswith("/" + text))
 
@@ -143,7 +152,7 @@ async def _one(browser: Any, qa: QAClient, url: str, c: Any, prepared: Any, inde
         await page.goto(f"{url}/sso/login?method=qr")
         token = await page.get_attribute("img.qr-img", "data-token")
         await asyncio.to_thread(qa.scan_login, username, token)
-        await page.evaluate(_POLL_NOW)
+        await _poll_now(page)
     await page.wait_for_url("**/user/basic-info**")  # the page's poll redirects (QR)
     phase("login")
     await page.fill("#infoForm tr:has(td.tit:has-text('手机号码')) input", c.phone)
@@ -171,7 +180,7 @@ async def _one(browser: Any, qa: QAClient, url: str, c: Any, prepared: Any, inde
     await page.wait_for_selector(".sign-box")
     phase("step2")
     await asyncio.to_thread(qa.sign, account=username, plan_no=PLAN_CODE)
-    await page.evaluate(_POLL_NOW)
+    await _poll_now(page)
     await page.wait_for_selector(".sign-state.signed")  # the page's poll
     phase("sign")
     async with page.expect_navigation():

@@ -16,7 +16,11 @@ at once), alternating; both must report the same states.
 Prints the medians, the ratios, the per-phase breakdown of both sides per candidate, and the load
 average before and after (the machine is shared: say the load with the figures).
 
-    python bench/bench_vs_handwritten.py [--rounds 3] [--status-candidates 200] [--skip-status]
+    python bench/bench_vs_handwritten.py [--rounds 3] [--candidates 5] [--status-candidates 200]
+                                         [--skip-register] [--skip-status]
+
+``tests/bench/test_bench_smoke.py`` runs it with one round of one candidate and two status reads,
+so a broken benchmark fails the test suite (nothing there is timed).
 """
 
 from __future__ import annotations
@@ -139,10 +143,12 @@ def _summary(labels: tuple[str, str], times: dict[str, list[float]], load_before
     )
 
 
-def bench_register(rounds: int) -> None:
+def bench_register(rounds: int, candidates: int = 5) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-vs-hw-") as tmp:
         cohort = Path(tmp) / "cohort"
         shutil.copytree(SAMPLE, cohort, ignore=shutil.ignore_patterns("prepared"))
+        for extra in sorted(cohort.glob("[0-9]*.yaml"))[candidates:]:  # --candidates: the first N
+            extra.unlink()
         _run([sys.executable, "-m", "portal_bot", "prepare", str(cohort)], _env(Path(tmp) / "prep-state"))
         times: dict[str, list[float]] = {"portal-bot": [], "hand-written": []}
         phases: dict[str, list[Any]] = {"portal-bot": [], "hand-written": []}
@@ -168,10 +174,9 @@ def bench_register(rounds: int) -> None:
                         cmd = [sys.executable, str(HANDWRITTEN), "register", str(cohort), portal.url, TOKEN]
                     elapsed, out = _run(cmd, _env(state))
                     apps = _applications(portal)
-                if len(apps) != 5 or any(a["state"] != "待审核" for a in apps.values()):
-                    raise SystemExit(
-                        f"{who}: expected 5 applications in 待审核, got {[a['state'] for a in apps.values()]}"
-                    )
+                if len(apps) != candidates or any(a["state"] != "待审核" for a in apps.values()):
+                    got = [a["state"] for a in apps.values()]
+                    raise SystemExit(f"{who}: expected {candidates} applications in 待审核, got {got}")
                 if reference is None:
                     reference = apps
                 elif diffs := _differences(reference, apps):
@@ -184,7 +189,8 @@ def bench_register(rounds: int) -> None:
                         [json.loads(line) for line in out.splitlines() if line.startswith("{")]
                     )
                 print(f"round {n + 1} {who:>12}: {elapsed:6.1f} s   (load {_load()})", flush=True)
-        print(f"\nregistration, 5 sample candidates, concurrency 1, {rounds} rounds; same applications")
+        print(f"\nregistration, {candidates} sample candidates, concurrency 1, {rounds} rounds", end="")
+        print("; same applications")
         _summary(("portal-bot register", "hand-written script"), times, load_before)
         print("\nper candidate, last round (seconds):")
         print(
@@ -273,6 +279,7 @@ def _run_status(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--candidates", type=int, default=5, help="the first N sample candidates")
     parser.add_argument("--status-rounds", type=int, default=None, help="default: --rounds")
     parser.add_argument("--status-candidates", type=int, default=200)
     parser.add_argument("--skip-register", action="store_true")
@@ -280,7 +287,7 @@ def main() -> int:
     args = parser.parse_args()
     print(f"load average (1/5/15 min) at start: {_load()} on {os.cpu_count()} CPUs", flush=True)
     if not args.skip_register:
-        bench_register(args.rounds)
+        bench_register(args.rounds, args.candidates)
     if not args.skip_status:
         bench_status(args.status_rounds or args.rounds, args.status_candidates)
     return 0

@@ -9,6 +9,11 @@ count the sent messages by ``Type.method`` (the type is the guid's prefix: ``fra
 Messages the driver never answers are not round trips and are counted apart: ``__waitInfo__`` (a
 wait's log lines) and every ``…NoReply`` method (``localUtils.addStackToTracingNoReply``: one per
 API call while tracing records, carrying the caller's stack).
+
+The settle look-out's polls are counted apart too (``polled``): while a click or an expect is still
+waiting after 0.5 s, ``flows/settle.py`` asks the page every 0.2 s whether the target is there
+(an evaluate of locate.js's ``targetPresent``), so their number follows the machine's load, not the
+code (3 at load 15, 17 at load 60 for one registration). They are listed, and not in the total.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from pathlib import Path
 
 SEND_PREFIX = "pw:channel SEND> "
 WAIT_INFO = "__waitInfo__"
+#: How the look-out's evaluate reads on the wire (``page_function("targetPresent")``).
+LOOK_OUT = "return targetPresent(arg);"
 
 
 @dataclass
@@ -33,6 +40,7 @@ class RoundTrips:
 
     by_method: Counter[str] = field(default_factory=Counter)
     no_reply: Counter[str] = field(default_factory=Counter)
+    polled: Counter[str] = field(default_factory=Counter)
 
     @property
     def total(self) -> int:
@@ -43,6 +51,10 @@ class RoundTrips:
         lines = [f"{n:>5}  {method}" for method, n in self.by_method.most_common(top)]
         lines.append(f"{self.total:>5}  total round trips")
         lines += [f"{n:>5}  {method} (no reply: not counted)" for method, n in self.no_reply.most_common()]
+        lines += [
+            f"{n:>5}  {method} (settle look-out, grows with the load: not counted)"
+            for method, n in self.polled.most_common()
+        ]
         return "\n".join(lines)
 
 
@@ -57,6 +69,8 @@ def parse(lines: Iterable[str]) -> RoundTrips:
         kind = str(message.get("guid", "?")).split("@", 1)[0] or "?"
         if method == WAIT_INFO or method.endswith("NoReply"):
             counted.no_reply[f"{kind}.{method}"] += 1
+        elif LOOK_OUT in str((message.get("params") or {}).get("expression", "")):
+            counted.polled[f"{kind}.{method}"] += 1
         else:
             counted.by_method[f"{kind}.{method}"] += 1
     return counted

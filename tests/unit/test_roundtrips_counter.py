@@ -38,3 +38,18 @@ def test_messages_the_driver_never_answers_are_not_round_trips() -> None:
     assert dict(trips.no_reply) == {"frame.__waitInfo__": 1, "localUtils.addStackToTracingNoReply": 2}
     table = trips.table()
     assert "1  total round trips" in table and "no reply: not counted" in table
+
+
+def test_the_settle_look_outs_polls_are_listed_apart_from_the_total() -> None:
+    from portal_bot.flows.settle import TARGET_JS
+
+    look = "pw:channel SEND> " + json.dumps(
+        {"id": 2, "guid": "frame@1a", "method": "evaluateExpression", "params": {"expression": TARGET_JS}}
+    )
+    other = "pw:channel SEND> " + json.dumps(
+        {"id": 3, "guid": "frame@1a", "method": "evaluateExpression", "params": {"expression": "() => 1"}}
+    )
+    trips = parse([look, look, other])
+    assert trips.total == 1
+    assert dict(trips.polled) == {"frame.evaluateExpression": 2}
+    assert "settle look-out" in trips.table()

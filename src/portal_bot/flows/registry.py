@@ -7,7 +7,8 @@ A step kind has three parts, one per layer of the engine (Maestro's ``YamlFluent
   pydantic model of ``- kind: {...}``, which also says how the step reads in progress events;
 * its **compiled step** in :mod:`portal_bot.flows.steps`, registered with :func:`compiler`: a frozen
   dataclass and the function that builds it from the model (templates parsed, files loaded);
-* its **handler** in :mod:`portal_bot.flows.runner`, registered with :func:`handler`: what the runner
+* its **handler** in :mod:`portal_bot.flows.page_steps` or :mod:`portal_bot.flows.control_steps`
+  (imported by :mod:`portal_bot.flows.runner`), registered with :func:`handler`: what the runner
   does with it on a page.
 
 Everything else is derived from this registry: the discriminated union of steps and the "did you
@@ -88,7 +89,7 @@ def compiler(name: str, compiled: type) -> Callable[[_F], _F]:
 
 
 def handler(name: str, *, maps_own_errors: bool = False, navigates: bool = False) -> Callable[[_F], _F]:
-    """Decorator for the runner's handler of a kind (a ``FlowRunner`` method)."""
+    """Decorator for the runner's handler of a kind (``handler(runner, flow, step, ctx, timeout, index)``)."""
 
     def register(fn: _F) -> _F:
         kind = _kind(name)

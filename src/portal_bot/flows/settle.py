@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn
 
 from loguru import logger
@@ -134,23 +134,55 @@ async def offers(page: AsyncPage) -> dict[str, Any]:
     return found
 
 
-async def _watch_target(page: AsyncPage, text: str, how: str) -> NoReturn:
+async def settled(
+    page: AsyncPage,
+    reading: str,
+    arg: Any = None,
+    *,
+    at_most: float | None = None,
+    restart: Callable[[dict[str, Any]], bool] | None = None,
+) -> dict[str, Any]:
+    """Poll ``reading`` (a page function answering ``ready``/``fp``, see locate.js
+    ``settledness``) every :data:`_POLL` seconds until the page has settled; return that reading.
+
+    The one readiness wait of the project: the step look-out (:func:`unless_absent`) and the
+    recorder (:func:`portal_bot.recording.recorder.wait_settled`) both use it.
+
+    Args:
+        page: a page; watched from here if no runner watches it yet.
+        reading: the page function evaluated each time.
+        arg: its argument.
+        at_most: give up after this many seconds and return the last reading (``{}`` if none);
+            None waits for as long as it takes (the caller cancels).
+        restart: a reading for which this is true starts the quiet period over (the step's target
+            is present: Playwright's own waiting decides).
+    """
+    watch(page)
     settling = Settling(page)
-    if not settling.active:
+    deadline = None if at_most is None else time.monotonic() + at_most
+    answer: dict[str, Any] = {}
+    while deadline is None or time.monotonic() < deadline:
+        try:
+            answer = await asyncio.wait_for(page.evaluate(reading, arg), at_most)
+        except Exception as exc:  # stuck, or a navigation replaced the document: look again
+            logger.debug("waiting for the page to settle: {}", exc)
+            answer = {}
+        if answer:
+            if restart is not None and restart(answer):
+                settling = Settling(page)
+            elif settling.see(answer):
+                return answer
+        await asyncio.sleep(_POLL)
+    return answer
+
+
+async def _watch_target(page: AsyncPage, text: str, how: str) -> NoReturn:
+    if page not in _WATCHED:
         await asyncio.Event().wait()  # not a runner's page: the step's timeout decides
     await asyncio.sleep(LOOK_AFTER)
-    while True:
-        try:
-            answer = await page.evaluate(TARGET_JS, [text, how])
-        except Exception as exc:  # a navigation replaced the document: look again
-            logger.debug("looking for {} again: {}", text, exc)
-            answer = None
-        if answer is not None and not answer["expired"]:
-            if answer["present"]:
-                settling = Settling(page)  # there: Playwright's own waiting decides
-            elif settling.see(answer):
-                raise Absent(text, how, await offers(page))
-        await asyncio.sleep(_POLL)
+    # an expired page is never "settled without the target": locate reports the session instead
+    await settled(page, TARGET_JS, [text, how], restart=lambda a: bool(a["present"] or a["expired"]))
+    raise Absent(text, how, await offers(page))
 
 
 async def unless_absent(action: Awaitable[None], page: AsyncPage, text: str, how: str) -> None:

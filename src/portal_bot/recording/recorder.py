@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -241,22 +240,9 @@ def render_index(recording: Recording) -> str:
 
 
 async def wait_settled(page: AsyncPage, at_most: float = SETTLE_AT_MOST) -> dict[str, Any]:
-    """Wait until ``page`` is complete, quiet and unchanged (:mod:`portal_bot.flows.settle`), at most
-    ``at_most`` seconds; returns its last :data:`STATE_JS` reading."""
-    settle.watch(page)  # a flow runner's page is watched already; a survey's is watched from here
-    settling = settle.Settling(page)
-    deadline = time.monotonic() + at_most
-    state: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        try:
-            state = await asyncio.wait_for(page.evaluate(STATE_JS), at_most)
-        except Exception as exc:  # stuck, or a navigation replaced the document: look again
-            logger.debug("waiting for the page to settle: {}", exc)
-            state = {}
-        if state and settling.see(state):
-            break
-        await asyncio.sleep(0.15)
-    return state
+    """Wait until ``page`` is complete, quiet and unchanged (:func:`portal_bot.flows.settle.settled`),
+    at most ``at_most`` seconds; returns its last :data:`STATE_JS` reading."""
+    return await settle.settled(page, STATE_JS, at_most=at_most)
 
 
 def _same(a: dict[str, Any] | None, b: dict[str, Any]) -> bool:

@@ -49,6 +49,7 @@ from portal_bot.register.report import write_report
 from portal_bot.register.takeover import AskDone, Takeovers
 from portal_bot.register.walk import NOT_ATTEMPTED, Ask, Job, Walker, from_ledger, not_attempted
 from portal_bot.settings import Settings
+from portal_bot.spreadsheet import preload as preload_xlsx
 
 ConfirmMode = Literal["prompt", "auto"]
 FLOW_NAMES = ("login", "open-plan", "register", "submit")
@@ -348,6 +349,7 @@ class Registration:
                 todo = self._todo(runnable, cohort, ledger)
                 if todo:
                     choice = choose_browser(self.settings)  # outside the event loop: see cohortrun.launch
+                    preload_xlsx()  # the report's writer loads while the browser works
                     run_sync(lambda: self._walk_all(choice, cohort, todo, ledger, run_id, run_dir))
                     self.console.print()
                 state = "ok" if all(j.outcome.ok for j in jobs) else "incomplete"

@@ -49,6 +49,7 @@ from portal_bot.privacy import mask_text
 from portal_bot.profiles.loader import Cohort, load_candidate, load_cohort
 from portal_bot.profiles.models import Candidate
 from portal_bot.settings import Settings
+from portal_bot.spreadsheet import preload as preload_xlsx
 from portal_bot.status.changes import (
     Change,
     Observation,
@@ -380,6 +381,7 @@ def run_status(
     cohort = load_cohort(cohort_dir)
     name = cohort.dir.name
     choice = choose_browser(settings)  # outside the event loop: see cohortrun.launch
+    preload_xlsx()  # the report's writer loads while the browser reads
     relay = Relay(console) if interactive else None
     settings.ensure_state_dir()
     lock = cohort_lock(settings.state_dir, cohort_id(cohort.dir), purpose="status run")
