@@ -59,7 +59,6 @@ def register(app: typer.Typer) -> None:
         """Serve the mock portal until Ctrl+C."""
         from portal_bot.mock_portal.clock import Clock
         from portal_bot.mock_portal.drift import DRIFT
-        from portal_bot.mock_portal.server import serve_forever
 
         clock = Clock()
         if now:
@@ -69,6 +68,9 @@ def register(app: typer.Typer) -> None:
                 raise ConfigError(
                     f"not an ISO date-time: {now!r}", field="--now", hint="e.g. 2026-03-15T09:00"
                 ) from exc
+        # after the options are checked: the app (FastAPI's models) takes seconds to import
+        from portal_bot.mock_portal.server import serve_forever
+
         try:
             portal, server, sock = serve_forever(
                 host=host,
