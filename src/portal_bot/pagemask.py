@@ -26,23 +26,34 @@ _MASK_JS = r"""
   const ID = /(?<![0-9A-Za-z])(\d{4})\d{10}(\d{3}[\dXx])(?![0-9A-Za-z])/g;
   const ID15 = /(?<![0-9A-Za-z])(\d{4})\d{7}(\d{4})(?![0-9A-Za-z])/g;
   const PHONE = /(?<![0-9])(?:\+?86[- ]?)?(1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?![0-9])/g;
+  const BORN_AT = /(出生(?:日期|年月)?\s*[:：]?\s*)(\d{4}\s*[-/.年]?\s*\d{1,2}\s*[-/.月]?\s*\d{1,2}日?)/g;
   const mask = (s) => {
     let v = s.replace(ID, (m, a, b) => a + "**********" + b)
              .replace(PHONE, (m, a, b) => a + "****" + b)
              .replace(ID15, (m, a, b) => a + "*******" + b);
     for (const [raw, shown] of names) v = v.split(raw).join(shown);
-    return v;
+    return v.replace(BORN_AT, (m, label, day) => label + day.replace(/\d/g, "*"));
   };
+  // A date the page labels as a birth date (出生日期 in its row) is masked whoever it is: a survey
+  // knows no cohort, and the date is part of the ID number. The cohort's own dates come in `names`.
+  const DATE = /^\s*\d{4}\s*[-/.年]?\s*\d{1,2}\s*[-/.月]?\s*\d{1,2}\s*日?\s*$/;
+  const BIRTH = /出生|生日|birth/i;
+  const born = (el, v) => {
+    if (!el || !DATE.test(v)) return false;
+    const row = el.closest("tr, li, dl, label, p") || el.parentElement;
+    return BIRTH.test((row ? row.textContent : "") + " " + (el.getAttribute("placeholder") || ""));
+  };
+  const maskAt = (el, s) => born(el, s) ? s.replace(/\d/g, "*") : mask(s);
   const saved = window.__portalBotMasked || [];  // a second call (the pictures) adds to the first
   const PICTURES = "img, canvas, video, picture, svg image, object, embed, input[type=image]";
   const walk = (doc) => {
     const it = doc.createTreeWalker(doc.body || doc.documentElement, NodeFilter.SHOW_TEXT);
     for (let n = it.nextNode(); n; n = it.nextNode()) {
-      const v = mask(n.nodeValue);
+      const v = maskAt(n.parentElement, n.nodeValue);
       if (v !== n.nodeValue) { saved.push([n, "text", n.nodeValue]); n.nodeValue = v; }
     }
     for (const el of doc.querySelectorAll("input, textarea")) {
-      const v = mask(el.value || "");
+      const v = maskAt(el, el.value || "");
       if (v !== el.value) { saved.push([el, "value", el.value]); el.value = v; }
     }
     const title = mask(doc.title || "");

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from portal_bot.cli import app
@@ -89,6 +90,29 @@ def test_the_table_says_the_same(recordings: dict[str, Path], project: Path) -> 
     assert result.exit_code == 0, result.output
     assert "0 missing, 1 not recorded" in result.stdout
     assert "继续提交审核" in result.stdout and "resolved" in result.stdout
+
+
+def test_the_table_keeps_targets_actions_and_statuses_whole_at_80_columns(
+    recordings: dict[str, Path], project: Path
+) -> None:
+    _, data, _ = _check("--against", str(recordings["drift"]))
+    result = runner.invoke(
+        app, ["flows", "check", "--against", str(recordings["drift"])], env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80, result.stdout
+    steps = data["steps"]
+    assert isinstance(steps, list)
+    cells = [c.strip() for line in lines for c in line.split("│")]
+    # one whole cell per step for its action and for its status: nothing cut to "extra…", "not reco…"
+    for word in {s["action"] for s in steps} | {s["status"] for s in steps}:
+        assert cells.count(word) == sum(word in (s["action"], s["status"]) for s in steps), word
+    for step in steps:
+        if step["status"] == "missing":  # what it looked for and what the page offers instead, whole
+            assert step["target"] in cells, step["target"]
+            best = f"→ {step['suggestions'][0]['text']}"  # its reason may wrap to the next line
+            assert any(c == best or c.startswith(f"{best} (") for c in cells), step
 
 
 def test_drifted_texts_are_exactly_the_missing_steps(recordings: dict[str, Path], project: Path) -> None:

@@ -2,8 +2,9 @@
 
 A whole registration against the mock portal with a password login (so a password is typed in a
 page) records its pages. Then every file of DIR (pages' HTML, screenshots' bytes, recording.json,
-index.html) is searched for every raw ID number, phone number, name and address of the cohort, the
-password and the session's cookie values, in every spelling a browser would send them in.
+index.html) is searched for every raw ID number, phone number, name, address, birth date (as
+2004-03-15 and 20040315), employer and post of the cohort, the password and the session's cookie
+values, in every spelling a browser would send them in.
 
 The pixels are not read here (no OCR): the PNG bytes are only searched for text chunks. That the
 screenshot is taken of the masked page is proven in tests/browser/test_snapshot.py, which reads the
@@ -103,6 +104,13 @@ def test_a_recorded_registration_saves_every_page_and_no_personal_data(
         needles[f"phone of {person['name']}"] = _spellings(phone) | _spellings(re.sub(r"\D", "", phone))
         needles[f"name {person['name']}"] = _spellings(str(person["name"]))
         needles[f"address of {person['name']}"] = _spellings(str(person["address"]))
+        born = str(person["id_number"])[6:14]  # 出生日期 on 个人基本信息 and the form: in the ID
+        needles[f"birth date of {person['name']}"] = _spellings(born) | _spellings(
+            f"{born[:4]}-{born[4:6]}-{born[6:]}"
+        )
+        for free in ("employer", "post"):  # the cohort's free texts, when it has some worth masking
+            if len(str(person.get(free) or "")) >= 4:
+                needles[f"{free} of {person['name']}"] = _spellings(str(person[free]))
     assert not _leaks(out, needles)
     assert len(list(out.rglob("*"))) > 2 * len(pages)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from portal_bot.mock_portal.server import RunningPortal
-from tests.e2e.conftest import TOKEN
+from tests.e2e.conftest import ALSO_RENAMED, TOKEN
 from tests.roundtrips import run_counted
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -26,9 +26,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 #: part D: 17 more look-out evaluates), so the budget had to be loose; they are now listed apart
 #: (tests/roundtrips.py) and the budget is the code's own count, 112 at load 59 (with 27 look-out
 #: polls beside it), + ~10 %.
+#: The renaming variant (every id, class and name renamed) must cost the same: the flows address
+#: what a person sees, so no locate falls back or retries there. 2026-11-29, same machine at load
+#: ~30, one after the other: 131 on variant 0, 122 renamed (seed 7); every call but the settle
+#: look-out's targetPresent polls (13 and 4) the same in number and kind.
 BUDGET = 124
 
 
+@ALSO_RENAMED
 def test_one_registration_stays_within_the_round_trip_budget(
     fresh_portal: RunningPortal, cohort: Path
 ) -> None:

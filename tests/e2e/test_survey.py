@@ -98,7 +98,8 @@ def test_survey_saves_every_page_a_person_reaches_and_ends_on_enter(
         _until("the plans page saved", lambda: "/pj/plans" in _saved_paths(out), proc)
         page.locator("a[href^='/pj/plan/']").first.click()
         _until("a plan's page saved", lambda: any(p.startswith("/pj/plan/") for p in _saved_paths(out)), proc)
-        page.locator("a.login-person").click()
+        # by its text, as a person finds it: a class is renamed on the renaming variant
+        page.get_by_role("link", name="个人用户登录").click()
         _until("the login page saved", lambda: "/sso/login" in _saved_paths(out), proc)
         assert proc.stdin is not None
         proc.stdin.write("\n")

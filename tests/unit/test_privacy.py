@@ -1,8 +1,10 @@
+from datetime import date
+
 import pytest
 from loguru import logger
 
 from portal_bot.console import configure_logging
-from portal_bot.privacy import mask_id, mask_phone, mask_text
+from portal_bot.privacy import date_spellings, mask_id, mask_name, mask_names, mask_phone, mask_text
 
 
 def test_mask_id_keeps_prefix_and_last_four() -> None:
@@ -38,3 +40,21 @@ def test_every_log_line_is_masked(capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err
     assert "33010219900101123X" not in err
     assert "3301**********123X" in err
+
+
+def test_a_birth_date_written_after_its_label_is_masked() -> None:
+    assert (
+        mask_text("出生日期：2004-03-15，报名日期：2024-05-01")
+        == "出生日期：****-**-**，报名日期：2024-05-01"
+    )
+    assert mask_text("出生年月 2004年3月15日") == "出生年月 ****年*月**日"
+
+
+def test_a_date_as_a_name_loses_every_digit_and_is_found_in_every_spelling() -> None:
+    spellings = date_spellings(date(2004, 3, 5))
+    assert {"2004-03-05", "20040305", "2004/03/05", "2004年03月05日", "2004-3-5", "2004年3月5日"} <= set(
+        spellings
+    )
+    assert mask_name("2004-03-05") == "****-**-**" and mask_name("2004年3月5日") == "****年*月*日"
+    assert mask_names("生于20040305。", spellings) == "生于********。"
+    assert mask_name("王小明") == "王**" and mask_name("E1234567") == "E*******"  # names as before

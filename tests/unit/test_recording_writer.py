@@ -12,11 +12,14 @@ import pytest
 
 from portal_bot.errors import ConfigError
 from portal_bot.privacy import mask_name, mask_names
+from portal_bot.profiles import validate_cohort
 from portal_bot.recording import recorder as recorder_module
 from portal_bot.recording.model import load_recording
 from portal_bot.recording.recorder import Recorder, origin, slug, step_name
-from portal_bot.recording.snapshot import Snapshot, clean_offers, clean_path, clean_text
+from portal_bot.recording.snapshot import Snapshot, clean_offers, clean_path, clean_text, personal_texts
 from tests.asyncutil import run_async
+
+SAMPLE = Path(__file__).resolve().parents[2] / "profiles" / "sample-cohort"
 
 PNG = b"\x89PNG\r\n\x1a\n-not-really"
 
@@ -32,6 +35,30 @@ def test_texts_lose_id_phone_and_names() -> None:
         clean_text("王小明 330106200403150318 13805710001", ["王小明"])
         == "王** 3301**********0318 138****0001"
     )
+
+
+def test_a_candidates_birth_date_employer_and_post_are_masked_wherever_they_are_written() -> None:
+    people = {r.name: r.candidate for r in validate_cohort(SAMPLE)}
+    zhao, wang = people["赵静"], people["王小明"]
+    assert zhao is not None and wang is not None and zhao.birth_date is not None
+    texts = personal_texts(zhao)
+    assert {zhao.employer, zhao.post, zhao.name, zhao.address} <= set(texts)
+    born = zhao.birth_date
+    page = (
+        f"工作单位 {zhao.employer}，岗位 {zhao.post}；出生于 {born:%Y-%m-%d}（{born:%Y%m%d}，{born.year}年"
+        f"{born.month}月{born.day}日）"
+    )
+    cleaned = clean_text(page, texts)
+    for raw in (
+        zhao.employer,
+        zhao.post,
+        f"{born:%Y-%m-%d}",
+        f"{born:%Y%m%d}",
+        f"{born.month}月{born.day}日",
+    ):
+        assert raw and raw not in cleaned, raw
+    assert "****-**-**" in cleaned and "********" in cleaned
+    assert "无" not in personal_texts(wang) and all(len(t) > 1 for t in personal_texts(wang))  # a student
 
 
 def test_paths_keep_no_query_fragment_or_session_id() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -22,34 +24,66 @@ def _page(r: StepResult) -> str:
     return f"#{r.page.n} {r.page.path}"
 
 
-def table(report: AgainstReport, base: Path) -> Table:
-    """One row per checked step: where, what, on which recorded page, status, suggestions."""
-    t = Table(
-        title=_("flows against {}").format(report.root),
-        caption=ngettext(
+def _folder(report: AgainstReport, base: Path) -> str:
+    """The folder every step's file is in (``flows/``), said once in the caption, not on each row."""
+    folders = {display(r.target.where.path, base).rpartition("/")[0] for r in report.steps}
+    if not folders or "" in folders:
+        return ""
+    common = min(folders, key=len)
+    ok = all(f == common or f.startswith(common + "/") for f in folders)
+    return common + "/" if ok else ""
+
+
+class _Fitted:
+    """The steps table laid out for the width it is printed at (see :func:`table`)."""
+
+    def __init__(self, report: AgainstReport, base: Path) -> None:
+        self.report, self.base = report, base
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        natural = self.build(narrow=False)
+        fits = Measurement.get(console, options, natural).maximum <= options.max_width
+        yield natural if fits else self.build(narrow=True)
+
+    def build(self, *, narrow: bool) -> Table:
+        """The table; ``narrow``: action and status at their width, the rest shared 4:4:2."""
+        report, folder = self.report, _folder(self.report, self.base)
+        caption = ngettext(
             "{n} step: {missing} missing, {unrecorded} not recorded",
             "{n} steps: {missing} missing, {unrecorded} not recorded",
             len(report.steps),
-        ).format(n=len(report.steps), missing=report.missing, unrecorded=report.unrecorded),
-    )
-    for name in (_("step"), _("action")):
-        t.add_column(name, no_wrap=True)
-    t.add_column(_("target"), overflow="fold")
-    for name in (_("page"), _("status")):
-        t.add_column(name, no_wrap=True)
-    t.add_column(_("suggestions"), overflow="fold")
-    for r in report.steps:
-        where = f"{display(r.target.where.path, base)}:{r.target.where.line}"
-        hints = "\n".join(f"{text} ({why})" for text, _score, why in r.suggestions)
-        t.add_row(
-            Text(where),
-            Text(r.target.action),
-            Text(r.target.text),
-            Text(_page(r)),
-            Text(_(_STATUS[r.status]), style=_STYLE[r.status]),
-            Text(hints),
+        ).format(n=len(report.steps), missing=report.missing, unrecorded=report.unrecorded)
+        t = Table(
+            expand=narrow,  # the ratios apply to an expanded table only
+            title=_("flows against {}").format(report.root),
+            caption=caption + (_("; steps in {}").format(folder) if folder else ""),
         )
-    return t
+        t.add_column(_("step"), overflow="fold", ratio=4 if narrow else None)
+        t.add_column(_("action"), no_wrap=True)
+        t.add_column(_("target (→ suggestion)"), overflow="fold", ratio=4 if narrow else None)
+        t.add_column(_("page"), overflow="fold", ratio=2 if narrow else None)
+        t.add_column(_("status"), no_wrap=True)
+        for r in report.steps:
+            where = f"{display(r.target.where.path, self.base).removeprefix(folder)}:{r.target.where.line}"
+            target = Text(r.target.text)
+            for text, _score, why in r.suggestions:
+                target.append(f"\n→ {text} ({why})", style="cyan")
+            status = Text(_(_STATUS[r.status]), style=_STYLE[r.status])
+            t.add_row(Text(where), Text(r.target.action), target, Text(_page(r)), status)
+        return t
+
+
+def table(report: AgainstReport, base: Path) -> _Fitted:
+    """One row per checked step: where, what (with the suggestions under it), on which recorded
+    page, status.
+
+    Readable at 80 columns: the action and the status never wrap; the suggestions go under the
+    target rather than in a column of their own (a sixth column left the target no room); the
+    step's file is written from the flows' folder (named once, in the caption); when the table is
+    wider than the terminal, the step and the target share what is left 4:4 with the page's path 2,
+    which wraps first.
+    """
+    return _Fitted(report, base)
 
 
 def patch_summary(patch: Path, edits: list[Edit], none: list[StepResult], base: Path, where: Path) -> str:

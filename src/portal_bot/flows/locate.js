@@ -344,7 +344,9 @@ function watchHands(binding) {
   window.__pbHands = true;
   const send = (record) => {
     if (window.__pbHandsOff) return;  // the takeover is over: the listeners stay, silent
-    try { window[binding](record); } catch (e) { /* the page is being left */ }
+    // kept until Python has it: the takeover's end waits for them (see takeover.Capture.stop)
+    try { (window.__pbHandsSent = window.__pbHandsSent || []).push(window[binding](record)); }
+    catch (e) { /* the page is being left */ }
   };
   const CTRL = 'input, select, textarea, label, option';
   const CLICK = 'button, a, input[type=button], input[type=submit], [role=button], [role=link], [onclick], .btn';

@@ -37,7 +37,14 @@ from portal_bot.privacy import mask_text
 
 _BINDING = "__pbHand"
 _WATCH_JS = page_function("watchHands")
-_STOP_JS = "() => { window.__pbHandsOff = true; }"
+#: Waits for the records still on their way to Python (a binding call returns once Python ran it):
+#: on a busy machine the person's last change arrived after the takeover ended, and was lost.
+_STOP_JS = """async () => {
+  window.__pbHandsOff = true;
+  const sent = window.__pbHandsSent || [];
+  window.__pbHandsSent = [];
+  await Promise.allSettled(sent);
+}"""
 
 #: What the step does, by the kind of target it missed (settle.Absent.kind).
 _VERB = {
@@ -207,15 +214,15 @@ class Capture:
 
     async def stop(self) -> list[dict[str, str]]:
         """Stop listening; the records, oldest first (never a value)."""
-        self._now.active = False
         self.page.remove_listener("domcontentloaded", self._watch)
-        listeners = _BOUND.get(self.page)
-        if listeners is not None and self._now in listeners:
-            listeners.remove(self._now)
-        try:
+        try:  # first: the page's records still in flight reach self._now.records
             await self.page.evaluate(_STOP_JS)
         except Exception as exc:  # the page is gone: nothing left to stop
             logger.debug("hand watch not stopped: {}", exc)
+        self._now.active = False
+        listeners = _BOUND.get(self.page)
+        if listeners is not None and self._now in listeners:
+            listeners.remove(self._now)
         return self._now.records
 
 

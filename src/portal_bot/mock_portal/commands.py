@@ -71,7 +71,6 @@ def register(app: typer.Typer) -> None:
         """Serve the mock portal until Ctrl+C."""
         from portal_bot.mock_portal.clock import Clock
         from portal_bot.mock_portal.drift import DRIFT
-        from portal_bot.mock_portal.server import serve_forever
 
         clock = Clock()
         if now:
@@ -83,6 +82,9 @@ def register(app: typer.Typer) -> None:
                     field="--now",
                     hint=_("e.g. 2026-03-15T09:00"),
                 ) from exc
+        # after the options are checked: the app (FastAPI's models) takes seconds to import
+        from portal_bot.mock_portal.server import serve_forever
+
         try:
             portal, server, sock = serve_forever(
                 host=host,

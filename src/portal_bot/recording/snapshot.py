@@ -33,7 +33,7 @@ from typing import Any
 from portal_bot.browser import AsyncPage
 from portal_bot.flows.settle import OFFERS_JS
 from portal_bot.pagemask import mask_page, masked
-from portal_bot.privacy import mask_names, mask_text
+from portal_bot.privacy import date_spellings, mask_names, mask_text
 from portal_bot.profiles.models import Candidate
 from portal_bot.recording import wizard
 
@@ -83,8 +83,17 @@ class Snapshot:
 
 def personal_texts(candidate: Candidate) -> list[str]:
     """What of a candidate a recording masks beyond the ID and phone patterns: the name, the
-    address, and the ID number as written (a passport number has no pattern to find it by)."""
-    return [t for t in (candidate.name, candidate.address, candidate.id_number) if t and len(t.strip()) > 1]
+    address, the ID number as written (a passport number has no pattern to find it by), the birth
+    date in every spelling (it is part of the ID number), the employer and the post.
+
+    An employer or post shorter than four characters is left out: 会计 or 学生 names nobody, and
+    masking it would mask the page's own words (labels a flows check reads) wherever they occur.
+    """
+    texts = [candidate.name, candidate.address, candidate.id_number]
+    texts += [t for t in (candidate.employer, candidate.post) if t and len(t.strip()) >= 4]
+    if candidate.birth_date is not None:
+        texts += date_spellings(candidate.birth_date)
+    return [t for t in texts if t and len(t.strip()) > 1]
 
 
 def clean_path(path: str) -> str:
