@@ -248,3 +248,54 @@ def test_flows_refuse_aliases_and_deep_nesting(tmp_path: Path, body: str, text: 
     with pytest.raises(FlowError, match=re.escape(text)) as info:
         load_flow(write(tmp_path, body))
     assert info.value.line is not None
+
+
+#: A flow whose steps are misspelt or badly formed (the schema's problems).
+_FAULTY = "name: f\nsteps:\n  - clik: a\n  - click: {text: a, css: b}\n"
+#: A well-formed flow the compiler refuses: a missing run_flow target, a bad pattern, a bad variable.
+_UNCOMPILABLE = (
+    "name: g\nsteps:\n  - run_flow: nope.yaml\n  - extract: {var: v, field: x, pattern: '('}\n"
+    "  - goto: '${bad}'\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "zh",
+            [
+                "未知的步骤 'clik'（您是想写 click 吗？）",
+                "text、css 只能给出其中一个",
+            ],
+        ),
+        (
+            "en",
+            [
+                "unknown step 'clik' (did you mean click?)",
+                "give exactly one of text, css",
+            ],
+        ),
+    ],
+)
+def test_flow_file_errors_in_the_chosen_language(tmp_path: Path, lang: str, expected: list[str]) -> None:
+    from portal_bot.i18n import set_language
+
+    set_language(lang)  # type: ignore[arg-type]
+    try:
+        problems = [str(p) for p in check_flow(write(tmp_path, _FAULTY))]
+        assert all(any(e in p for p in problems) for e in expected), problems
+        later = " ".join(str(p) for p in check_flow(write(tmp_path, _UNCOMPILABLE, "g.yaml")))
+        with pytest.raises(FlowError) as empty:
+            load_flow(write(tmp_path, "", "empty.yaml"))
+    finally:
+        set_language("en")
+    if lang == "zh":
+        assert "run_flow：本流程旁边没有流程文件 nope.yaml" in later
+        assert "模式有误：" in later and "变量有误：${bad}" in later
+        assert "文件是空的" in str(empty.value)
+        assert not re.search(r"\b(unknown|give|beside|pattern|variable)\b", " ".join(problems) + later)
+    else:
+        assert "run_flow: no flow file nope.yaml beside this flow" in later
+        assert "bad pattern:" in later and "bad variable ${bad}" in later
+        assert "the file is empty" in str(empty.value)

@@ -34,6 +34,7 @@ from pydantic import (
 from portal_bot import yamllines
 from portal_bot.errors import FlowError
 from portal_bot.flows import registry
+from portal_bot.i18n import N_, _
 
 YamlPath = yamllines.KeyPath
 
@@ -51,23 +52,25 @@ def load_yaml(path: Path) -> tuple[Any, dict[YamlPath, int]]:
         FlowError: the file cannot be read or is not valid YAML (duplicate keys included).
     """
     try:
-        docs, lines = yamllines.parse(yamllines.read_text(path, unreadable="cannot read flow file"))
+        docs, lines = yamllines.parse(yamllines.read_text(path, unreadable=N_("cannot read flow file")))
     except yamllines.YamlProblem as exc:
         raise FlowError(exc.message, path=path, line=exc.line) from exc
     if not docs:
-        raise FlowError("the file is empty", path=path, line=1)
+        raise FlowError(_("the file is empty"), path=path, line=1)
     if len(docs) == 1:
         return docs[0], lines
     header, steps = docs[0] if len(docs) == 2 else None, docs[-1]
     if not isinstance(header, dict) or not isinstance(steps, list):
         raise FlowError(
-            "expected one document, or a header and a list of steps separated by ---",
+            _("expected one document, or a header and a list of steps separated by ---"),
             path=path,
             line=lines.get((len(docs) - 1,)),
         )
     if "steps" in header:
         raise FlowError(
-            "steps given twice: in the header and as a second document", path=path, line=lines[(0, "steps")]
+            _("steps given twice: in the header and as a second document"),
+            path=path,
+            line=lines[(0, "steps")],
         )
     header["steps"] = steps
     merged: dict[YamlPath, int] = {}
@@ -128,7 +131,7 @@ class VarCondition(_Model):
     def _one_test(self) -> VarCondition:
         tests = [t for t in (self.equals, self.not_equals, self.in_, self.is_null) if t is not None]
         if len(tests) != 1:
-            raise ValueError("give exactly one of equals, not_equals, in, is_null")
+            raise ValueError(_("give exactly one of equals, not_equals, in, is_null"))
         return self
 
 
@@ -165,7 +168,8 @@ Condition = Annotated[
     Discriminator(
         _condition_kind,
         custom_error_type="bad_condition",
-        custom_error_message="a condition is an expression string or a mapping with var, all, any or not",
+        # translated where it is shown (_describe)
+        custom_error_message=N_("a condition is an expression string or a mapping with var, all, any or not"),
     ),
 ]
 """A ``when:``: an expression string (``${candidate.promotion} != null``) or a mapping form."""
@@ -214,7 +218,7 @@ class ClickArgs(StepArgs):
     @model_validator(mode="after")
     def _one_target(self) -> ClickArgs:
         if (self.text is None) == (self.css is None):
-            raise ValueError("give exactly one of text, css")
+            raise ValueError(_("give exactly one of text, css"))
         return self
 
     def describe(self, kind: str) -> str:
@@ -228,7 +232,7 @@ class _FieldTarget(StepArgs):
     @model_validator(mode="after")
     def _one_target(self) -> _FieldTarget:
         if (self.field is None) == (self.css is None):
-            raise ValueError("give exactly one of field, css")
+            raise ValueError(_("give exactly one of field, css"))
         return self
 
     def describe(self, kind: str) -> str:
@@ -257,9 +261,9 @@ class CheckArgs(StepArgs):
     @model_validator(mode="after")
     def _some_target(self) -> CheckArgs:
         if self.option is not None and self.options is not None:
-            raise ValueError("give option or options, not both")
+            raise ValueError(_("give option or options, not both"))
         if self.field is None and self.option is None and self.options is None:
-            raise ValueError("give a field, an option or options")
+            raise ValueError(_("give a field, an option or options"))
         return self
 
     def describe(self, kind: str) -> str:
@@ -292,11 +296,11 @@ class ExpectArgs(StepArgs):
     @model_validator(mode="after")
     def _one_expectation(self) -> ExpectArgs:
         if sum(x is not None for x in (self.visible, self.hidden, self.css, self.url, self.field)) != 1:
-            raise ValueError("give exactly one of visible, hidden, css, url, field")
+            raise ValueError(_("give exactly one of visible, hidden, css, url, field"))
         if (self.equals is not None or self.contains is not None) and self.field is None:
-            raise ValueError("equals/contains go with field")
+            raise ValueError(_("equals/contains go with field"))
         if self.explain is not None and self.equals is None and self.contains is None:
-            raise ValueError("explain goes with a field check (equals/contains)")
+            raise ValueError(_("explain goes with a field check (equals/contains)"))
         return self
 
     def describe(self, kind: str) -> str:
@@ -313,7 +317,7 @@ class ExtractArgs(StepArgs):
     @model_validator(mode="after")
     def _one_source(self) -> ExtractArgs:
         if (self.field is None) == (self.css is None):
-            raise ValueError("give exactly one of field, css")
+            raise ValueError(_("give exactly one of field, css"))
         return self
 
     def describe(self, kind: str) -> str:
@@ -371,7 +375,7 @@ class FillFormArgs(StepArgs):
     @model_validator(mode="after")
     def _one_source(self) -> FillFormArgs:
         if (self.map is None) == (self.fields is None):
-            raise ValueError("give exactly one of map, fields")
+            raise ValueError(_("give exactly one of map, fields"))
         return self
 
     def describe(self, kind: str) -> str:
@@ -495,20 +499,27 @@ def _describe(err: Any, data: Any, at: YamlPath) -> str:
         cur = cur[part]
     names = [p for p in at if isinstance(p, str) and p != "steps"]
     if kind == "extra_forbidden":
-        return f"unknown key '{err['loc'][-1]}' in {'.'.join(names[-3:-1]) or 'the header'}"
+        return _("unknown key '{key}' in {where}").format(
+            key=err["loc"][-1], where=".".join(names[-3:-1]) or _("the header")
+        )
     where = ".".join(names[-2:]) or "flow"
     if kind == "unknown_step":
         if isinstance(cur, dict) and len(cur) == 1:
             name = str(next(iter(cur)))
             close = difflib.get_close_matches(name, registry.names(), n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-            return f"unknown step '{name}'{hint}"
+            if close:
+                return _("unknown step '{name}' (did you mean {close}?)").format(name=name, close=close[0])
+            return _("unknown step '{}'").format(name)
         if isinstance(cur, dict):
-            return "a step is a mapping with one key, the step kind; got keys " + ", ".join(map(str, cur))
-        return f"a step is a mapping such as `- click: 下一步`, got {cur!r}"
+            return _("a step is a mapping with one key, the step kind; got keys {}").format(
+                ", ".join(map(str, cur))
+            )
+        return _("a step is a mapping such as `- click: 下一步`, got {!r}").format(cur)
     if kind == "missing":
-        return f"{where}: missing key '{err['loc'][-1]}'"
-    msg = str(err["msg"]).removeprefix("Value error, ")
+        return _("{where}: missing key '{key}'").format(where=where, key=err["loc"][-1])
+    # our validators' ValueErrors are already in the current language; a custom error message
+    # (N_ above) is translated here; pydantic's own English passes through unchanged
+    msg = _(str(err["msg"]).removeprefix("Value error, "))
     return f"{where}: {msg}"
 
 
@@ -518,13 +529,16 @@ def _validate(model: type[_Model], data: Any, lines: dict[YamlPath, int], path: 
     except ValidationError as exc:
         problems: list[FlowError] = []
         seen: set[tuple[int | None, str]] = set()
+        unknown_step_lines: set[int | None] = set()
         for err in exc.errors():
             at, line = line_of(data, lines, tuple(err["loc"]))
             # a union (conditions, short forms) reports each alternative; one line per place is enough
             message = _describe(err, data, at)
-            if (line, message) in seen or any(s[0] == line and "unknown step" in s[1] for s in seen):
+            if (line, message) in seen or line in unknown_step_lines:
                 continue
             seen.add((line, message))
+            if err["type"] == "unknown_step":
+                unknown_step_lines.add(line)
             problems.append(FlowError(message, path=path, line=line))
         return problems
     return []
@@ -534,7 +548,7 @@ def parse_flow(path: Path) -> tuple[FlowFile | None, dict[YamlPath, int], list[F
     """Load and validate a flow file: the model (None when invalid), the line map and all problems."""
     data, lines = load_yaml(path)
     if not isinstance(data, dict):
-        return None, lines, [FlowError("a flow is a mapping with name and steps", path=path, line=1)]
+        return None, lines, [FlowError(_("a flow is a mapping with name and steps"), path=path, line=1)]
     problems = _validate(FlowFile, data, lines, path)
     if problems:
         return None, lines, problems

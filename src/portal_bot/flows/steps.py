@@ -28,6 +28,7 @@ from portal_bot.flows.values import (
     as_text,
     compile_condition,
 )
+from portal_bot.i18n import _
 
 __all__ = [
     "NAMESPACES",
@@ -393,17 +394,21 @@ class _Compiler:
         where = self.where((*at, "flow"))
         env = {k: self.template(v, (*at, "env", k)) for k, v in a.env.items()}
         if target in self.stack:
-            self.problems.add(where.error(f"run_flow {a.flow} calls itself (directly or through others)"))
+            self.problems.add(
+                where.error(_("run_flow {} calls itself (directly or through others)").format(a.flow))
+            )
             return RunFlow(a.flow, None, env)
         if not target.is_file():
-            self.problems.add(where.error(f"run_flow: no flow file {a.flow} beside this flow"))
+            self.problems.add(where.error(_("run_flow: no flow file {} beside this flow").format(a.flow)))
             return RunFlow(a.flow, None, env)
         sub = _load(target, self.problems, self.stack)
         if sub is not None:
             for key in env:
                 if key not in sub.env:
                     self.problems.add(
-                        self.where((*at, "env", key)).error(f"run_flow: {a.flow} declares no env {key}")
+                        self.where((*at, "env", key)).error(
+                            _("run_flow: {flow} declares no env {key}").format(flow=a.flow, key=key)
+                        )
                     )
         return RunFlow(a.flow, sub, env)
 
@@ -414,7 +419,7 @@ class _Compiler:
         target = self.path.parent / a.map
         if not target.is_file():
             self.problems.add(
-                self.where((*at, "map")).error(f"fill_form: no field map {a.map} beside this flow")
+                self.where((*at, "map")).error(_("fill_form: no field map {} beside this flow").format(a.map))
             )
             return []
         try:
@@ -494,7 +499,7 @@ def _extract(c: _Compiler, a: schema.ExtractArgs, at: schema.YamlPath) -> Extrac
         try:
             re.compile(a.pattern)
         except re.error as exc:
-            c.problems.add(c.where((*at, "pattern")).error(f"bad pattern: {exc}"))
+            c.problems.add(c.where((*at, "pattern")).error(_("bad pattern: {}").format(exc)))
     return Extract(a.var, Target(a.field, None, a.css), a.pattern)
 
 

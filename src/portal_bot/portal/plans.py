@@ -25,7 +25,7 @@ from portal_bot.errors import (
     PortalTimeoutError,
     ProfileError,
 )
-from portal_bot.i18n import N_, _
+from portal_bot.i18n import N_, _, ngettext
 from portal_bot.portal._tables import Grid, clean, find_grid, read_grids
 from portal_bot.profiles.models import PlanSelector
 
@@ -117,7 +117,7 @@ def parse_plan_grid(grid: Grid, *, city: str | None = None, district: str | None
     col_level = grid.column("等级")
     col_time = grid.column("报名时间")
     if None in (col_plan, col_occ, col_level, col_time):
-        raise PortalServerError(f"the plan list has unexpected columns: {', '.join(grid.headers)}")
+        raise PortalServerError(_("the plan list has unexpected columns: {}").format(", ".join(grid.headers)))
     assert col_plan is not None and col_occ is not None and col_level is not None and col_time is not None
     rows: list[PlanRow] = []
     for cells in grid.rows:
@@ -210,15 +210,16 @@ async def search_plans(
     rows: list[PlanRow] = []
     try:
         response = await page.goto(url)
-        for _ in range(max_pages):
+        for _page_number in range(max_pages):
             if response is not None and response.status >= 500:
                 raise PortalServerError(
-                    f"the plan search answered HTTP {response.status}", hint="retry later"
+                    _("the plan search answered HTTP {}").format(response.status), hint=_("retry later")
                 )
             grid = find_grid(await read_grids(page), "评价计划", "报名时间")
             if grid is None:
                 raise NotThePortalError(
-                    f"{base_url} shows no plan search list: is it the portal?", hint="check --portal"
+                    _("{} shows no plan search list: is it the portal?").format(base_url),
+                    hint=_("check --portal"),
                 )
             rows.extend(parse_plan_grid(grid, city=city, district=district))
             info = _PAGE_RE.search(await page.locator("body").inner_text())
@@ -233,7 +234,7 @@ async def search_plans(
         else:
             logger.warning("plan search: stopped after {} pages", max_pages)
     except PlaywrightTimeoutError as exc:
-        raise PortalTimeoutError("the plan search did not load in time", hint="retry later") from exc
+        raise PortalTimeoutError(_("the plan search did not load in time"), hint=_("retry later")) from exc
     except PlaywrightError as exc:
         gone = unreachable(base_url, exc)
         if gone is None:
@@ -365,18 +366,21 @@ def only_plan(selector: PlanSelector, rows: Sequence[PlanRow]) -> PlanRow:
     found = match_plans(selector, rows)
     if not found:
         raise ProfileError(
-            f"no plan on the portal matches {_describe(selector)}",
+            _("no plan on the portal matches {}").format(_describe(selector)),
             field="plan",
-            hint="compare cohort.yaml plan: with `portal-bot plans search`",
+            hint=_("compare cohort.yaml plan: with `portal-bot plans search`"),
         )
     if len(found) > 1:
         listed = "; ".join(f"{r.plan_code} {r.name} (考试 {r.exam_date.isoformat()})" for r in found[:6])
-        more = f" and {len(found) - 6} more" if len(found) > 6 else ""
+        more = _(" and {} more").format(len(found) - 6) if len(found) > 6 else ""
         key = _distinguishing_key(selector, found)
         raise ProfileError(
-            f"{len(found)} plans match {_describe(selector)}: {listed}{more}",
+            ngettext(
+                "{n} plan matches {selector}: {listed}", "{n} plans match {selector}: {listed}", len(found)
+            ).format(n=len(found), selector=_describe(selector), listed=listed)
+            + more,
             field="plan",
-            hint=f"add {key}: to cohort.yaml plan: to pick one (plan_code: always does)",
+            hint=_("add {}: to cohort.yaml plan: to pick one (plan_code: always does)").format(key),
         )
     return found[0]
 
@@ -392,14 +396,18 @@ def resolve_plan(selector: PlanSelector, rows: Sequence[PlanRow], now: datetime)
     window = row.window(now)
     if window == "closed":
         raise ProfileError(
-            f"plan {row.plan_code} {row.name} closed for applications on {_fmt(row.end)}",
+            _("plan {code} {name} closed for applications on {when}").format(
+                code=row.plan_code, name=row.name, when=_fmt(row.end)
+            ),
             field="plan",
-            hint="choose another plan (`portal-bot plans search`)",
+            hint=_("choose another plan (`portal-bot plans search`)"),
         )
     if window == "not_open":
         raise ProfileError(
-            f"plan {row.plan_code} {row.name} opens for applications on {_fmt(row.start)}",
+            _("plan {code} {name} opens for applications on {when}").format(
+                code=row.plan_code, name=row.name, when=_fmt(row.start)
+            ),
             field="plan",
-            hint="run register again after it opens",
+            hint=_("run register again after it opens"),
         )
     return row

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
 
 from portal_bot.errors import ProfileError
+from portal_bot.i18n import set_language
 from portal_bot.portal.plans import PORTAL_TZ, PlanRow, only_plan, resolve_plan, split_occupation
 from portal_bot.profiles.models import PlanSelector
 
@@ -98,3 +101,45 @@ def test_region_filters_apply_only_where_the_row_knows_the_region() -> None:
         organization=ORG, city="杭州市", exam_date=date.fromisoformat(rows[0].exam_date.isoformat())
     )
     assert only_plan(sel, rows).plan_code == "2024-S-000911"
+
+
+@pytest.fixture
+def chinese() -> Iterator[None]:
+    set_language("zh")
+    yield
+    set_language("en")
+
+
+def _refusal(selector: PlanSelector, rows: list[PlanRow]) -> str:
+    with pytest.raises(ProfileError) as err:
+        resolve_plan(selector, rows, NOW)
+    assert err.value.field == "plan"
+    return f"{err.value} {err.value.hint}"
+
+
+def test_refusals_in_chinese(chinese: None) -> None:
+    text = _refusal(PlanSelector(organization="不存在的机构"), ROWS)
+    assert "网站上没有符合 organization: 不存在的机构 的评价计划" in text
+    assert "`portal-bot plans search`" in text
+    text = _refusal(PlanSelector(organization=ORG, level="中级工"), ROWS)
+    assert "3 个评价计划符合" in text and "2024-S-000940" in text
+    assert "加上 exam_date: 以选定其中一个" in text
+    many = [row(f"2024-S-00010{i}", exam=40 + i) for i in range(8)]
+    assert "，另有 2 个" in _refusal(PlanSelector(organization=ORG), many)
+    assert "已于 2026-04-08 09:00 结束报名" in _refusal(PlanSelector(plan_code="2024-S-000940"), ROWS)
+    assert "将于 2026-04-15 09:00 开始报名" in _refusal(PlanSelector(plan_code="2024-S-000955"), ROWS)
+    for text in (
+        _refusal(PlanSelector(organization="不存在的机构"), ROWS),
+        _refusal(PlanSelector(organization=ORG), many),
+    ):
+        assert not re.search(r"\b(matche?s?|more|add|compare|on the portal)\b", text), text
+
+
+def test_refusals_in_english_keep_their_words() -> None:
+    many = [row(f"2024-S-00010{i}", exam=40 + i) for i in range(8)]
+    text = _refusal(PlanSelector(organization=ORG), many)
+    assert "8 plans match organization: " in text and " and 2 more" in text
+    assert "add exam_date: to cohort.yaml plan: to pick one (plan_code: always does)" in text
+    assert "compare cohort.yaml plan: with `portal-bot plans search`" in _refusal(
+        PlanSelector(organization="不存在的机构"), ROWS
+    )
