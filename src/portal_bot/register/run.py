@@ -359,7 +359,7 @@ class Registration:
                 try:
                     ledger.finish_run(run_id, state)
                 except StateError as exc:  # the report below is written whatever the ledger says
-                    self.console.print(plain(f"the ledger could not record the run's end: {exc}"))
+                    self.console.print(plain(_("the ledger could not record the run's end: {}").format(exc)))
         outcomes = [j.outcome for j in jobs]
         save_outcomes(run_dir, run_id, str(self.cohort_dir), self.options.portal_url, started, outcomes)
         info = RunInfo(

@@ -257,7 +257,9 @@ class _Reader:
                 await context.close()
             return await self._read_once(p, path)
         except PortalBotError as exc:
-            return self._obs(p, State.NEEDS_LOGIN, note=mask_text(f"logging in again failed: {exc}"))
+            return self._obs(
+                p, State.NEEDS_LOGIN, note=mask_text(_("logging in again failed: {}").format(exc))
+            )
 
     async def _read_once(self, p: Person, path: Path) -> Observation:
         from portal_bot.browser import new_context

@@ -3,6 +3,7 @@ notifications and ``--json`` use, so the terminal and the report never call a st
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +52,31 @@ def test_describe_is_chinese_for_the_notifications_in_both_languages(
     else:
         assert "王五: first seen, needs login (the saved login expired)" in shown
         assert "李四: no longer in the list of applications (last: 已缴费 (fee paid))" in shown
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("zh", "重新登录失败：no password here"), ("en", "logging in again failed: no password here")],
+)
+def test_a_failed_relogin_says_so_in_the_runs_language(
+    lang: str, expected: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from portal_bot.cohortrun import accounts
+    from portal_bot.errors import ConfigError
+    from portal_bot.status.run import Person, _Reader
+
+    def no_password(*_args: object, **_kw: object) -> str:
+        raise ConfigError("no password here")
+
+    monkeypatch.setattr(accounts, "password_for", no_password)
+    reader = _Reader(None, None, None, "http://127.0.0.1:1", "2024-S-000911", None, relay=object())  # type: ignore[arg-type]
+    person = Person("001", "张三", "330102200001011234", 1, candidate=object())  # type: ignore[arg-type]
+    set_language(lang)  # type: ignore[arg-type]
+    try:
+        seen = asyncio.run(reader._log_in_and_read(person, tmp_path / "session.json"))
+    finally:
+        set_language("en")
+    assert seen.state is State.NEEDS_LOGIN
+    assert seen.note == expected
