@@ -211,3 +211,42 @@ def test_a_missing_expected_text_suggests_what_appeared_after_the_click_first(tm
         pages=tuple(p.model_copy(update={"offers": {"texts": texts[2]}}) for p in pages),
     )
     assert place(same, found, look)[1].suggestions == (("X", 90, "similar"),)
+
+
+def test_the_table_says_why_in_the_chosen_language_and_json_keeps_english(tmp_path: Path) -> None:
+    """Issue 16: the reasons are translated where the table shows them; --json and the patch keep
+    the English ``why`` (machine output)."""
+    from rich.console import Console
+
+    from portal_bot.flows.against_view import table
+    from portal_bot.i18n import set_language
+
+    path = _flow(tmp_path, "name: t\nsteps:\n  - click: 马上报名\n  - fill: {field: 手机号码, value: x}\n")
+    found = targets(load_flow(path))
+    reasons = (
+        ("立即报名", 50, "similar text (button, 50%)"),
+        ("联系电话", 0, "elimination: the only required text field here no step of the flow uses"),
+        ("照片已保存", 36, "appeared after click 上传照片"),
+    )
+    steps = [StepResult(t, "missing", None, reasons) for t in found]
+    report = AgainstReport(tmp_path, steps)
+
+    def shown(lang: str) -> str:
+        set_language(lang)  # type: ignore[arg-type]
+        try:
+            console = Console(record=True, width=200)
+            console.print(table(report, tmp_path))
+            return console.export_text()
+        finally:
+            set_language("en")
+
+    zh = shown("zh")
+    assert "立即报名 (文字相近（按钮，50%）)" in zh
+    assert "联系电话 (排除法：此处流程中没有步骤使用的必填文本输入框只有这一个)" in zh
+    assert "照片已保存 (在 click 上传照片 之后出现)" in zh
+    assert "similar" not in zh and "elimination" not in zh and "appeared" not in zh
+    en = shown("en")
+    assert "立即报名 (similar text (button, 50%))" in en and "(appeared after click 上传照片)" in en
+    assert [s["why"] for s in report.as_json(tmp_path)["steps"][0]["suggestions"]] == [
+        w for _t, _s, w in reasons
+    ]

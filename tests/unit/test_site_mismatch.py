@@ -137,3 +137,32 @@ def test_the_error_names_the_flow_line_the_page_and_the_suggestions() -> None:
     assert "'联系电话' (elimination" in text
     assert "the site differs from the flows" in text
     assert err.suggestions[0][0] == "联系电话"
+
+
+def test_the_error_is_in_the_chosen_language_and_the_suggestions_keep_english_reasons() -> None:
+    """Issue 16: register shows the message in the run's language; the suggestions (the patch's and
+    --json's) keep their English reasons."""
+    from portal_bot.i18n import set_language
+
+    flow = load_flow(FLOWS / "basic-info.yaml")
+    step = next(s for s in flow.steps if s.description.startswith("fill 手机号码"))
+    set_language("zh")
+    try:
+        err = site_mismatch(Absent("手机号码", "text", BASIC_INFO), step, flow)
+    finally:
+        set_language("en")
+    text = str(err)
+    page = "/user/basic-info (浙江省职业能力一体化工作平台)"
+    assert f"网站与流程不符：fill 手机号码：{page} 上没有文本输入框 '手机号码'" in text
+    assert "；页面上有 '联系电话' (排除法：" in text
+    assert "请参阅 docs/flows.md" in text
+    for english in (
+        "site mismatch",
+        "elimination",
+        "similar text",
+        "labelled",
+        "the page has",
+        "from the flows",
+    ):
+        assert english not in text, english
+    assert err.suggestions[0][0] == "联系电话" and err.suggestions[0][2].startswith("elimination: the only")

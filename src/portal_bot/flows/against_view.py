@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from portal_bot.flows.against import AgainstReport, StepResult, display
+from portal_bot.flows.mismatch import say_why
 from portal_bot.flows.patch import Edit
 from portal_bot.i18n import N_, _, ngettext
 
@@ -67,7 +68,7 @@ class _Fitted:
             where = f"{display(r.target.where.path, self.base).removeprefix(folder)}:{r.target.where.line}"
             target = Text(r.target.text)
             for text, _score, why in r.suggestions:
-                target.append(f"\n→ {text} ({why})", style="cyan")
+                target.append(f"\n→ {text} ({say_why(why)})", style="cyan")
             status = Text(_(_STATUS[r.status]), style=_STYLE[r.status])
             t.add_row(Text(where), Text(r.target.action), target, Text(_page(r)), status)
         return t

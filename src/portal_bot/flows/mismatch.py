@@ -43,15 +43,59 @@ from portal_bot.flows.steps import (
     RuntimeStep,
     Tick,
 )
+from portal_bot.i18n import N_, _
 from portal_bot.privacy import mask_text
 
 MAX_SUGGESTIONS = 3
 CUTOFF = 40
 
-#: The hint every site mismatch ends with (docs/flows.md has the section).
-HINT = "the site differs from the flows: see docs/flows.md, 'When the real site differs'"
+#: The hint every site mismatch ends with (docs/flows.md has the section); translated where raised.
+HINT = N_("the site differs from the flows: see docs/flows.md, 'When the real site differs'")
 
-Suggestion = tuple[str, int, str]  # text, score 0-100, why
+#: text, score 0-100, why. ``why`` is English whatever the language (the patch's comments and
+#: ``flows check --against --json`` carry it); :func:`say_why` is the same reason in the language
+#: people read, for the terminal and the register message.
+Suggestion = tuple[str, int, str]
+
+#: The sorts of control a reason names (``kind`` + " field" for a form control), said where shown.
+_NOUNS = {
+    "button": N_("button"),
+    "link": N_("link"),
+    "button or link": N_("button or link"),
+    "text": N_("text"),
+    "field": N_("field"),
+    "text field": N_("text field"),
+    "select field": N_("select field"),
+    "xselect field": N_("select field"),
+    "choose field": N_("radio field"),
+    "radio field": N_("radio field"),
+    "check field": N_("checkbox field"),
+    "checkbox field": N_("checkbox field"),
+    "upload field": N_("file field"),
+    "file field": N_("file field"),
+}
+_ELIMINATION = re.compile(r"elimination: the only (required )?(.+) here no step of the flow uses")
+_SIMILAR = re.compile(r"similar text \((.+), (\d+)%\)")
+_APPEARED = re.compile(r"appeared after (.+)")
+
+
+def _noun(what: str) -> str:
+    return _(_NOUNS[what]) if what in _NOUNS else what
+
+
+def say_why(why: str) -> str:
+    """A suggestion's reason (English, as :func:`suggest` and :func:`appeared` write it) in the
+    language people read; a reason of another shape is shown as it is."""
+    if m := _ELIMINATION.fullmatch(why):
+        noun = _noun(m.group(2))
+        if m.group(1):
+            return _("elimination: the only required {} here no step of the flow uses").format(noun)
+        return _("elimination: the only {} here no step of the flow uses").format(noun)
+    if m := _SIMILAR.fullmatch(why):
+        return _("similar text ({what}, {score}%)").format(what=_noun(m.group(1)), score=m.group(2))
+    if m := _APPEARED.fullmatch(why):
+        return _("appeared after {}").format(m.group(1))
+    return why
 
 
 def claims(flow: Flow) -> set[str]:
@@ -119,7 +163,7 @@ def suggest(absent: Absent, claimed: set[str]) -> list[Suggestion]:
     out: list[Suggestion] = []
     seen: set[str] = set()
     if absent.kind != "visible":
-        free = {label_key(t): t for t, _ in pool if label_key(t) not in claimed and label_key(t) != want}
+        free = {label_key(t): t for t, _kind in pool if label_key(t) not in claimed and label_key(t) != want}
         required = {k: t for k, t in free.items() if _required(t)}
         for among, what in ((free, noun), (required, "required " + noun)):
             if len(among) == 1:
@@ -196,14 +240,25 @@ def site_mismatch(
     suggestions = tuple((mask_text(t), s, why) for t, s, why in found)
     o = absent.offers
     page = o.get("path", "?") + (f" ({mask_text(o['title'])})" if o.get("title") else "")
-    what = {"visible": "the text", "any": "a button or link", "button": "a button", "link": "a link"}
-    looked = what.get(absent.kind, f"a {'text' if absent.kind == 'date' else absent.kind} field labelled")
-    message = f"site mismatch: {step.description}: {looked} '{absent.want}' is not on {page}"
-    if suggestions:
-        message += "; the page has " + ", ".join(f"'{t}' ({why})" for t, _, why in suggestions)
+    what = {
+        "visible": N_("the text"),
+        "any": N_("a button or link"),
+        "button": N_("a button"),
+        "link": N_("a link"),
+    }
+    if absent.kind in what:
+        looked = _(what[absent.kind])
     else:
-        message += "; nothing on the page is close to it"
+        looked = _("a {} labelled").format(_noun(f"{'text' if absent.kind == 'date' else absent.kind} field"))
+    message = _("site mismatch: {step}: {looked} '{want}' is not on {page}").format(
+        step=step.description, looked=looked, want=absent.want, page=page
+    )
+    if suggestions:
+        offers = ", ".join(f"'{t}' ({say_why(why)})" for t, _score, why in suggestions)
+        message += _("; the page has {}").format(offers)
+    else:
+        message += _("; nothing on the page is close to it")
     field = absent.want if absent.kind not in ("any", "button", "link", "visible") else None
     return SiteMismatchError(
-        message, path=where.path, line=where.line, field=field, hint=HINT, suggestions=suggestions
+        message, path=where.path, line=where.line, field=field, hint=_(HINT), suggestions=suggestions
     )
