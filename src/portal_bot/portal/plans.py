@@ -372,7 +372,8 @@ def only_plan(selector: PlanSelector, rows: Sequence[PlanRow]) -> PlanRow:
         )
     if len(found) > 1:
         listed = "; ".join(f"{r.plan_code} {r.name} (考试 {r.exam_date.isoformat()})" for r in found[:6])
-        more = _(" and {} more").format(len(found) - 6) if len(found) > 6 else ""
+        extra = len(found) - 6
+        more = ngettext(" and {n} more", " and {n} more", extra).format(n=extra) if extra > 0 else ""
         key = _distinguishing_key(selector, found)
         raise ProfileError(
             ngettext(

@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 
 Category = Literal["院校学生", "社会人员"]
 
+# The defaults' YAML; its comments are {placeholders} filled in the chosen language (_COMMENTS).
 _STUDENT_DEFAULTS = """\
-# Every candidate gets these unless their own file says otherwise (院校学生, as the guide fills them).
+# {student_defaults}
 defaults:
   id_type: 身份证
   category: 院校学生
@@ -36,26 +37,49 @@ defaults:
   post: 无                # 从事岗位
   dispatched: false       # 是否人力资源派遣员工: 否
   technical_school_student: false   # 是否省内技工学校在籍生
-  promotion: null         # 是否晋级申报: 否 (direct level-4 candidates)
+  promotion: null         # 是否晋级申报: 否 ({direct})
   subjects: [理论考试, 实操考试]
   application_method: 常规申报
   eligibility: [3]        # 符合申报条件 (3): 相关专业毕业证书（含在读应届毕业生）
-  account: {method: qr}   # each student logs in by scanning with the 浙里办 app
+  account: {{method: qr}}   # {student_scan}
 """
 
 _WORKER_DEFAULTS = """\
-# Every candidate gets these unless their own file says otherwise (社会人员). Per candidate, give
-# employer (or null for 无工作单位), credit_code, years_in_occupation, post and eligibility.
+# {worker_defaults}
 defaults:
   id_type: 身份证
   category: 社会人员
   dispatched: false       # 是否人力资源派遣员工
   technical_school_student: false   # 是否省内技工学校在籍生
-  promotion: null         # 是否晋级申报: 否 — give the original certificate's details when 是
+  promotion: null         # 是否晋级申报: 否 — {original}
   subjects: [理论考试, 实操考试]
   application_method: 常规申报
-  account: {method: qr}   # log in by scanning with the 浙里办 app
+  account: {{method: qr}}   # {worker_scan}
 """
+
+#: The comments of cohort.yaml, English msgids; a "\n" starts another comment line.
+_COMMENTS = {
+    "student_defaults": N_(
+        "Every candidate gets these unless their own file says otherwise (院校学生, as the guide fills them)."
+    ),
+    "direct": N_("direct level-4 candidates"),
+    "student_scan": N_("each student logs in by scanning with the 浙里办 app"),
+    "worker_defaults": N_(
+        "Every candidate gets these unless their own file says otherwise (社会人员). Per candidate, give\n"
+        "employer (or null for 无工作单位), credit_code, years_in_occupation, post and eligibility."
+    ),
+    "original": N_("give the original certificate's details when 是"),
+    "worker_scan": N_("log in by scanning with the 浙里办 app"),
+    "next": N_(
+        "Written by `portal-bot init`; next: put one YAML file per candidate here, or run\n"
+        "  portal-bot profiles import ROSTER.xlsx --cohort cohort.yaml --out THIS_FOLDER"
+    ),
+}
+
+
+def _comments() -> dict[str, str]:
+    """:data:`_COMMENTS` in the current language, each line after the first behind its own "# "."""
+    return {key: _(text).replace("\n", "\n# ") for key, text in _COMMENTS.items()}
 
 
 def _scalar(value: object) -> str:
@@ -72,19 +96,19 @@ def _comment(text: str) -> str:
 def cohort_yaml(plan: PlanRow, category: Category) -> str:
     """The text of ``cohort.yaml`` for ``plan``: its selector, then commented defaults."""
     occupation = f"{plan.occupation}（{plan.work_type}）" if plan.work_type else plan.occupation
+    comments = _comments()
     head = (
         f"# {_comment(plan.name)}\n"
         f"# {_comment(plan.organization)} · {_comment(occupation)} · {_comment(plan.level)}\n"
         f"# 报名 {plan.start:%Y-%m-%d %H:%M} – {plan.end:%Y-%m-%d %H:%M} · 认定考试 {plan.exam_date}\n"
-        "# Written by `portal-bot init`; next: put one YAML file per candidate here, or run\n"
-        "#   portal-bot profiles import ROSTER.xlsx --cohort cohort.yaml --out THIS_FOLDER\n"
+        f"# {comments['next']}\n"
         "plan:\n"
         f"  plan_code: {_scalar(plan.plan_code)}\n"
         f"  organization: {_scalar(plan.organization)}\n"
         f"  level: {_scalar(plan.level)}\n"
         "\n"
     )
-    return head + (_STUDENT_DEFAULTS if category == "院校学生" else _WORKER_DEFAULTS)
+    return head + (_STUDENT_DEFAULTS if category == "院校学生" else _WORKER_DEFAULTS).format(**comments)
 
 
 def write_cohort(cohort_dir: Path, plan: PlanRow, category: Category, *, force: bool = False) -> Path:
