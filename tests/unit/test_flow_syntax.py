@@ -251,7 +251,10 @@ def test_flows_refuse_aliases_and_deep_nesting(tmp_path: Path, body: str, text: 
 
 
 #: A flow whose steps are misspelt or badly formed (the schema's problems).
-_FAULTY = "name: f\nsteps:\n  - clik: a\n  - click: {text: a, css: b}\n"
+_FAULTY = (
+    "name: f\nsteps:\n  - clik: a\n  - click: {text: a, css: b}\n"
+    "  - retry: {attempts: many, steps: [{click: a}]}\n"
+)
 #: A well-formed flow the compiler refuses: a missing run_flow target, a bad pattern, a bad variable.
 _UNCOMPILABLE = (
     "name: g\nsteps:\n  - run_flow: nope.yaml\n  - extract: {var: v, field: x, pattern: '('}\n"
@@ -267,6 +270,7 @@ _UNCOMPILABLE = (
             [
                 "未知的步骤 'clik'（您是想写 click 吗？）",
                 "text、css 只能给出其中一个",
+                "attempts: 应是整数",
             ],
         ),
         (
@@ -274,6 +278,7 @@ _UNCOMPILABLE = (
             [
                 "unknown step 'clik' (did you mean click?)",
                 "give exactly one of text, css",
+                "attempts: should be a whole number",
             ],
         ),
     ],

@@ -35,6 +35,7 @@ from portal_bot import yamllines
 from portal_bot.errors import FlowError
 from portal_bot.flows import registry
 from portal_bot.i18n import N_, _
+from portal_bot.profiles.loader import pydantic_message  # the same words for flows and profiles
 
 YamlPath = yamllines.KeyPath
 
@@ -519,7 +520,7 @@ def _describe(err: Any, data: Any, at: YamlPath) -> str:
         return _("{where}: missing key '{key}'").format(where=where, key=err["loc"][-1])
     # our validators' ValueErrors are already in the current language; a custom error message
     # (N_ above) is translated here; pydantic's own English passes through unchanged
-    msg = _(str(err["msg"]).removeprefix("Value error, "))
+    msg = pydantic_message(err) or _(str(err["msg"]).removeprefix("Value error, "))
     return f"{where}: {msg}"
 
 

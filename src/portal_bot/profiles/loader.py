@@ -160,6 +160,18 @@ _PYDANTIC: dict[str, str] = {
 }
 
 
+def pydantic_message(err: Any) -> str | None:
+    """One of pydantic's own checks (``err`` of ``ValidationError.errors()``) in our words and the
+    current language; None for a type not listed (or a context this pydantic does not give)."""
+    if err["type"] not in _PYDANTIC:
+        return None
+    context = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
+    try:
+        return _(_PYDANTIC[err["type"]]).format(**context)
+    except (KeyError, IndexError):
+        return None
+
+
 def _error_text(err: Any, top: tuple[str, ...] = CANDIDATE_KEYS) -> str:
     kind = err["type"]
     loc = tuple(err["loc"])
@@ -169,12 +181,8 @@ def _error_text(err: Any, top: tuple[str, ...] = CANDIDATE_KEYS) -> str:
         )
     if kind == "extra_forbidden":
         return unknown_key_message(str(loc[-1]), _known_keys(loc[:-1], top))
-    if kind in _PYDANTIC:
-        context = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
-        try:
-            return _(_PYDANTIC[kind]).format(**context)
-        except (KeyError, IndexError):
-            pass  # a context this pydantic does not give: its own words below
+    if said := pydantic_message(err):
+        return said
     message = str(err["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
