@@ -61,10 +61,9 @@ def test_describe_is_chinese_for_the_notifications_in_both_languages(
 def test_a_failed_relogin_says_so_in_the_runs_language(
     lang: str, expected: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import asyncio
-
     from portal_bot.cohortrun import accounts
     from portal_bot.errors import ConfigError
+    from portal_bot.portal._sync import run_sync
     from portal_bot.status.run import Person, _Reader
 
     def no_password(*_args: object, **_kw: object) -> str:
@@ -75,7 +74,8 @@ def test_a_failed_relogin_says_so_in_the_runs_language(
     person = Person("001", "张三", "330102200001011234", 1, candidate=object())  # type: ignore[arg-type]
     set_language(lang)  # type: ignore[arg-type]
     try:
-        seen = asyncio.run(reader._log_in_and_read(person, tmp_path / "session.json"))
+        # run_sync, not asyncio.run: a browser test earlier in the session leaves a running loop
+        seen = run_sync(lambda: reader._log_in_and_read(person, tmp_path / "session.json"))
     finally:
         set_language("en")
     assert seen.state is State.NEEDS_LOGIN
