@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
 import queue
 import re
 import shutil
@@ -284,6 +283,19 @@ def test_a_person_fills_the_renamed_field_its_value_is_never_kept_and_the_previe
     assert any(r["outcome"] == "by hand" and "联系电话" in r["message"] for r in _ledger_steps())
 
 
+class Keyboard:
+    """The terminal's input as ``input()`` reads it: says when the program starts reading (its
+    question is on screen by then), and gives it what the person types."""
+
+    def __init__(self) -> None:
+        self.reading = threading.Event()
+        self.lines: queue.Queue[str] = queue.Queue()
+
+    def readline(self) -> str:
+        self.reading.set()
+        return self.lines.get(timeout=600)
+
+
 @pytest.mark.parametrize("drifted", [{"马上报名": "立即报名"}], indirect=True)
 def test_in_the_terminal_the_person_presses_enter_after_doing_the_step(
     drifted: RunningPortal,
@@ -298,24 +310,18 @@ def test_in_the_terminal_the_person_presses_enter_after_doing_the_step(
     The CLI's own question (``_done_in_terminal``, behind the live table's pause) reads the
     terminal; the test is the person: it clicks in the window, then presses Enter on stdin.
     """
-    reader, writer = os.pipe()
-    terminal = os.fdopen(reader, "r", encoding="utf-8")
-    monkeypatch.setattr(sys, "stdin", terminal)
+    keyboard = Keyboard()
+    monkeypatch.setattr(sys, "stdin", keyboard)
     run = Run(cohort, drifted, flows, "陈雨桐", ask_done=Progress().asking(_done_in_terminal))
     hand = hands.get(timeout=500)
-    asked = ""
-    deadline = time.monotonic() + 60
-    while "Press Enter when it is done" not in asked and time.monotonic() < deadline:
-        asked += capsys.readouterr().out  # the question is on screen before anyone answers
-        assert run.thread.is_alive(), f"{run.error!r}\n{run.out.getvalue()}"
-        time.sleep(0.1)
+    assert keyboard.reading.wait(120), run.out.getvalue()  # the question is on screen, waiting
+    asked = capsys.readouterr().out
+    assert "Press Enter when it is done" in asked, asked
     assert "陈雨桐: the site differs from the flows at" in asked, asked
     assert "register.yaml:17: click 马上报名" in asked, asked
     _in_page(hand, lambda page: page.get_by_text("立即报名", exact=True).click())
-    os.write(writer, b"\n")  # Enter
+    keyboard.lines.put("\n")  # Enter
     result = run.finish()
-    os.close(writer)
-    terminal.close()
 
     (outcome,) = result.outcomes
     assert outcome.outcome.value == "submitted", outcome.message
