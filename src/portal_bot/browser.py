@@ -192,12 +192,30 @@ _UNREACHABLE = frozenset(
 )
 
 
+#: Node's socket errors, as ``context.request`` (Playwright's HTTP client, no browser) reports them,
+#: named by the Chromium code that means the same.
+_NODE_ERRORS = {
+    "ECONNREFUSED": "ERR_CONNECTION_REFUSED",
+    "ENOTFOUND": "ERR_NAME_NOT_RESOLVED",
+    "EAI_AGAIN": "ERR_NAME_RESOLUTION_FAILED",
+    "ECONNRESET": "ERR_CONNECTION_RESET",
+    "EHOSTUNREACH": "ERR_ADDRESS_UNREACHABLE",
+    "ENETUNREACH": "ERR_INTERNET_DISCONNECTED",
+    "ETIMEDOUT": "ERR_CONNECTION_TIMED_OUT",
+}
+_NODE_ERROR_RE = re.compile(r"\b(" + "|".join(_NODE_ERRORS) + r")\b")
+
+
 def network_failure(exc: BaseException) -> str | None:
     """Chromium's ``ERR_…`` code when ``exc`` says the site could not be reached at all, else None.
 
     Playwright reports these as a plain ``Error`` whose message holds ``net::ERR_NAME_NOT_RESOLVED``
-    and the like; a page that answered (even with 500) is never one of them.
+    and the like (``connect ECONNREFUSED …`` from ``context.request``); a page that answered (even
+    with 500) is never one of them.
     """
+    node = _NODE_ERROR_RE.search(str(exc))
+    if node is not None:
+        return _NODE_ERRORS[node.group(1)]
     found = _NET_ERROR_RE.search(str(exc))
     if found is None or found.group(1) not in _UNREACHABLE:
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import secrets
+from collections import deque
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -65,6 +66,11 @@ class Portal:
         self.variant = variant
         self.qa_token = qa_token or secrets.token_urlsafe(16)
         self.faults = Faults()
+        self.lists_by_script = False
+        """True: 我的技能评价报名's list is drawn by a script (nothing of it in the HTML itself)."""
+        self.page_log: deque[tuple[float, str, str]] = deque(maxlen=10_000)
+        """(time.monotonic(), method, path) of every request but the QA API's, static files
+        included: tests see the client's pace and what it fetched from the portal's side."""
         self.sign_ttl_seconds = sign_ttl_seconds
         self.login_qr_ttl_seconds = login_qr_ttl_seconds
         self.session_idle_seconds: int | None = None
@@ -86,6 +92,7 @@ class Portal:
 
     def reset(self) -> None:
         self.session_idle_seconds = None
+        self.lists_by_script = False
         self.store.reset()
         self.clock.reset()
         self.faults.clear()
@@ -178,7 +185,7 @@ def create_app(portal: Portal) -> FastAPI:
             return JSONResponse({"detail": "number out of range"}, status_code=422)
         return HTMLResponse(ILLEGAL, status_code=404)
 
-    app.add_middleware(FaultMiddleware, faults=portal.faults)
+    app.add_middleware(FaultMiddleware, faults=portal.faults, log=portal.page_log)
     app.add_middleware(QABodyLimit)
     if portal.drift:
         app.add_middleware(DriftMiddleware, mapping=portal.drift)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
+import time
+from collections import deque
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -53,17 +55,22 @@ class Faults:
 class FaultMiddleware:
     """Pure ASGI middleware (no response buffering) applying :class:`Faults` to page requests."""
 
-    def __init__(self, app: ASGIApp, faults: Faults) -> None:
+    def __init__(
+        self, app: ASGIApp, faults: Faults, log: deque[tuple[float, str, str]] | None = None
+    ) -> None:
         self.app = app
         self.faults = faults
+        self.log = log  # every request's arrival but the QA API's (static files too), when given
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
+        if self.log is not None and scope["type"] == "http" and not path.startswith("/__qa/"):
+            self.log.append((time.monotonic(), scope.get("method", ""), path))
         if scope["type"] != "http" or path.startswith(("/__qa/", "/static/")):
             await self.app(scope, receive, send)
             return
-        delay = self.faults.latency_ms
         request = Request(scope)
+        delay = self.faults.latency_ms
         if request.method == "POST" and "multipart/" in request.headers.get("content-type", ""):
             delay += self.faults.upload_latency_ms
         if delay:

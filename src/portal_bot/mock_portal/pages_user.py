@@ -121,7 +121,13 @@ async def applications(request: Request, notice: str = "") -> Response:
     portal = portal_of(request)
     rows = [(a, portal.plan(a.plan_id)) for a in portal.store.applications(account.id)]
     shown = {"submitted": "提交成功，请耐心等待审核。"}.get(notice, "")
-    return render(request, "applications.html", rows=[(a, p) for a, p in rows if p], notice=shown)
+    return render(
+        request,
+        "applications.html",
+        rows=[(a, p) for a, p in rows if p],
+        notice=shown,
+        by_script=portal.lists_by_script,
+    )
 
 
 def preview_context(portal: Portal, app: Application, plan: Plan) -> dict[str, Any]:

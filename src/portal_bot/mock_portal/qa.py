@@ -120,6 +120,8 @@ class Config(_Model):
     variant: int | None = Field(default=None, ge=0)
     session_idle_seconds: int | None = Field(default=None, ge=0)
     """0 turns the idle timeout off again."""
+    lists_by_script: bool | None = None
+    """True: 我的技能评价报名 draws its list with a script (as a single-page site would)."""
 
 
 def _account_json(a: Account) -> dict[str, Any]:
@@ -408,7 +410,10 @@ def config(request: Request, body: Config) -> dict[str, Any]:
         portal.variant = body.variant
     if body.session_idle_seconds is not None:
         portal.session_idle_seconds = body.session_idle_seconds or None
+    if body.lists_by_script is not None:
+        portal.lists_by_script = body.lists_by_script
     return {
+        "lists_by_script": portal.lists_by_script,
         "sign_ttl_seconds": portal.sign_ttl_seconds,
         "login_qr_ttl_seconds": portal.login_qr_ttl_seconds,
         "variant": portal.variant,

@@ -14,10 +14,22 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from portal_bot.browser import AsyncPage, PlaywrightError, PlaywrightTimeoutError, unreachable
-from portal_bot.errors import NotThePortalError, PortalServerError, PortalTimeoutError, SessionExpiredError
+from portal_bot.browser import (
+    AsyncBrowserContext,
+    AsyncPage,
+    PlaywrightError,
+    PlaywrightTimeoutError,
+    unreachable,
+)
+from portal_bot.errors import (
+    NotThePortalError,
+    PortalServerError,
+    PortalTimeoutError,
+    SessionExpiredError,
+)
 from portal_bot.flows.locate import EXPIRED_JS
 from portal_bot.portal._tables import READ_TABLES_JS, find_grid, grids_of
+from portal_bot.portal.sandbox import Sandbox
 
 APPLICATIONS_PATH = "/user/applications"
 _CODE_RE = re.compile(r"[(（]\s*编号\s*[:：]\s*([^)）]+?)\s*[)）]")
@@ -55,25 +67,78 @@ async def read_applications(page: AsyncPage, base_url: str) -> list[ApplicationR
     try:
         response = await page.goto(url)
         seen: dict[str, Any] = await page.evaluate(_READ_ALL_JS)  # one round trip for the page
-        body, grids = str(seen["body"]), grids_of(seen["grids"])
-        gone = "/sso/login" in page.url or bool(seen["expired"])
     except PlaywrightTimeoutError as exc:
-        raise PortalTimeoutError(
-            "我的技能评价报名 did not load in time", hint="the next run retries"
-        ) from exc
+        raise _timeout() from exc
     except PlaywrightError as exc:
         nobody = unreachable(base_url, exc)
         if nobody is None:
             raise
         raise nobody from exc
     status = response.status if response is not None else 200
-    if gone:
+    rows = _conclude(seen, page.url, status, base_url, drawn_by_scripts=False)
+    assert rows is not None
+    return rows
+
+
+async def read_applications_fetched(
+    context: AsyncBrowserContext, sandbox: Sandbox, base_url: str, *, timeout_ms: float
+) -> list[ApplicationRow] | None:
+    """:func:`read_applications` without a browser page: the list is fetched with the context's
+    cookies (``context.request``: no renderer process) and read in a reader page of ``sandbox``.
+
+    The same rules as :func:`read_applications`, with one exception: a page without the list
+    returns None instead of raising, because the site may draw its list with scripts, which never
+    run here; read that page with :func:`read_applications` (the same response, rendered).
+
+    Raises:
+        The errors of :func:`read_applications`, except NotThePortalError: None says "no list here".
+    """
+    url = base_url.rstrip("/") + APPLICATIONS_PATH
+    try:
+        response = await context.request.get(url, headers=_DOCUMENT_HEADERS, timeout=timeout_ms)
+        document = await response.text()
+    except PlaywrightTimeoutError as exc:
+        raise _timeout() from exc
+    except PlaywrightError as exc:
+        nobody = unreachable(base_url, exc)
+        if nobody is None:
+            raise
+        raise nobody from exc
+    try:
+        async with sandbox.page() as reader:
+            await sandbox.load(reader, document, response.url)
+            seen: dict[str, Any] = await reader.evaluate(_READ_ALL_JS)
+    except PlaywrightError:  # the page would not show there (e.g. it navigates away by itself)
+        return None
+    return _conclude(seen, response.url, response.status, base_url, drawn_by_scripts=True)
+
+
+#: What a browser asks for when it opens a page (``context.request`` would otherwise ask for anything).
+_DOCUMENT_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "zh-CN,zh;q=0.9",
+}
+
+
+def _timeout() -> PortalTimeoutError:
+    return PortalTimeoutError("我的技能评价报名 did not load in time", hint="the next run retries")
+
+
+def _conclude(
+    seen: dict[str, Any], url: str, status: int, base_url: str, *, drawn_by_scripts: bool
+) -> list[ApplicationRow] | None:
+    """The rows of a loaded 我的技能评价报名 (``seen``: what :data:`_READ_ALL_JS` returned at ``url``),
+    or the error it shows; None when the list is missing and ``drawn_by_scripts`` may explain why."""
+    body, grids = str(seen["body"]), grids_of(seen["grids"])
+    if "/sso/login" in url or bool(seen["expired"]):
         raise SessionExpiredError("the saved login is no longer accepted", hint="log in again")
     if status >= 500 or any(m in body for m in _BUSY_MARKERS):
         raise PortalServerError(f"我的技能评价报名 answered HTTP {status}", hint="the next run retries")
     if status >= 400:
         raise PortalServerError(f"我的技能评价报名 answered HTTP {status}")
     grid = find_grid(grids, "评价计划", "报名状态")
+    if grid is None and drawn_by_scripts:
+        return None
     if grid is None:
         raise NotThePortalError(
             f"{base_url} shows no 我的技能评价报名 list: is it the portal?", hint="check --portal"

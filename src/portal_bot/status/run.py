@@ -45,6 +45,7 @@ from portal_bot.errors import (
 from portal_bot.i18n import N_, _
 from portal_bot.ledger import Ledger
 from portal_bot.portal._sync import run_sync
+from portal_bot.portal.sandbox import Sandbox, sandbox
 from portal_bot.privacy import mask_text
 from portal_bot.profiles.loader import Cohort, load_candidate, load_cohort
 from portal_bot.profiles.models import Candidate
@@ -71,6 +72,8 @@ if TYPE_CHECKING:
 DEFAULT_CONCURRENCY = 4
 #: Resources a status read never needs: it reads the text of one table.
 _SKIPPED = frozenset({"image", "font", "media"})
+#: How long a list fetched without a page may take (a page's navigation has Playwright's 30 s too).
+_FETCH_TIMEOUT_MS = 30_000
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,7 @@ class _Reader:
         plan_code: str,
         limiter: HostLimiter,
         relay: Relay | None = None,
+        sandbox: Sandbox | None = None,
     ) -> None:
         self.relay = relay  # set with --interactive: logins are relayed to a person
         self.browser = browser
@@ -191,6 +195,8 @@ class _Reader:
         self.limiter = limiter
         #: True once any page of the portal answered (a list, the login page, even a 5xx of the site)
         self.reached = False
+        #: Reader pages for lists fetched without a browser page; None: every read opens a page
+        self.sandbox = sandbox
 
     def _obs(
         self, p: Person, state: State, text: str = "", reason: str | None = None, note: str | None = None
@@ -263,13 +269,23 @@ class _Reader:
 
     async def _read_once(self, p: Person, path: Path) -> Observation:
         from portal_bot.browser import new_context
-        from portal_bot.portal.applications import read_applications
+        from portal_bot.portal.applications import read_applications, read_applications_fetched
 
         context = await new_context(self.browser, storage_state=path)
         try:
-            await be_polite(context, self.limiter, skip=_SKIPPED)
-            page = await context.new_page()
-            rows = await read_applications(page, self.portal_url)
+            rows = None
+            if self.sandbox is not None:
+                await self.limiter.page_load()  # context.request passes no route: wait here
+                rows = await read_applications_fetched(
+                    context, self.sandbox, self.portal_url, timeout_ms=_FETCH_TIMEOUT_MS
+                )
+                if rows is None:  # the list is drawn by the site's scripts: pages from now on
+                    logger.info("我的技能评价报名 has no list without its scripts: reading it in pages")
+                    self.sandbox = None
+            if rows is None:
+                await be_polite(context, self.limiter, skip=_SKIPPED)
+                page = await context.new_page()
+                rows = await read_applications(page, self.portal_url)
         finally:
             await context.close()
         self.reached = True
@@ -296,9 +312,9 @@ async def read_all(
     politeness = politeness or Politeness.for_url(portal_url)
     limiter = HostLimiter(politeness)
     workers = max(1, min(effective_concurrency(concurrency, portal_url), politeness.max_concurrency))
-    async with launched(choice) as browser:
+    async with launched(choice) as browser, sandbox(browser, workers) as readers:
         plan_code = await _plan_code(browser, cohort, portal_url, limiter)
-        reader = _Reader(browser, settings, ledger, portal_url, plan_code, limiter, relay)
+        reader = _Reader(browser, settings, ledger, portal_url, plan_code, limiter, relay, readers)
         current = await for_each(people, reader.read, concurrency=workers, crashed=reader.crashed)
         if not reader.reached and cohort.plan.plan_code:  # a plan found by search: the portal answered
             await portal_reached(browser, portal_url, plan_code, limiter)
