@@ -4,6 +4,7 @@ ids, names and CSS classes of the mock portal's pages, as someone would write it
 
     python bench/_handwritten.py register COHORT_DIR PORTAL_URL QA_TOKEN
     python bench/_handwritten.py status SESSIONS_JSON PORTAL_URL [CONCURRENCY]
+    python bench/_handwritten.py status-http SESSIONS_JSON PORTAL_URL [CONCURRENCY]
 
 ``register`` does what ``portal-bot register --simulate-human --confirm auto --concurrency 1`` does
 for each candidate (account through the QA API, QR or password login, 个人基本信息, plan search,
@@ -12,12 +13,17 @@ JSON line of per-phase seconds per candidate. Profiles are read with ``portal_bo
 prepared files taken from ``prepared/manifest.json`` (data only; the browser part is all here).
 ``status`` reads 我的技能评价报名 for each saved session (one browser, a context per session, images
 and fonts not loaded) and prints one JSON object: session file index → list of (plan text, state).
+``status-http`` does the same without a browser: Playwright's HTTP client with each saved session,
+the rows cut out of the HTML with regular expressions (the floor: it would read nothing on a site
+that draws its list with scripts).
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
 import json
+import re
 import secrets
 import sys
 import time
@@ -239,12 +245,39 @@ async def status(sessions: list[str], url: str, concurrency: int) -> None:
     print(json.dumps(found, ensure_ascii=False))
 
 
+_ROW_RE = re.compile(r"<tr data-app=[^>]*>(.*?)</tr>", re.S)
+_CELL_RE = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def _cells(row: str) -> list[str]:
+    return [html.unescape(_TAG_RE.sub("", c)).strip() for c in _CELL_RE.findall(row)]
+
+
+async def status_http(sessions: list[str], url: str, concurrency: int) -> None:
+    found: dict[int, list[list[str]]] = {}
+    slots = asyncio.Semaphore(concurrency)
+
+    async def read(p: Any, i: int, path: str) -> None:
+        async with slots:
+            request = await p.request.new_context(storage_state=path)
+            response = await request.get(f"{url}/user/applications")
+            rows = [_cells(r) for r in _ROW_RE.findall(await response.text())]
+            found[i] = [[cells[1], cells[5]] for cells in rows]
+            await request.dispose()
+
+    async with async_playwright() as p:
+        await asyncio.gather(*(read(p, i, s) for i, s in enumerate(sessions)))
+    print(json.dumps(found, ensure_ascii=False))
+
+
 if __name__ == "__main__":
     what = sys.argv[1]
     if what == "register":
         asyncio.run(register(Path(sys.argv[2]), sys.argv[3], sys.argv[4]))
-    elif what == "status":
+    elif what in ("status", "status-http"):
         files = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
-        asyncio.run(status(files, sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 4))
+        reader = status if what == "status" else status_http
+        asyncio.run(reader(files, sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 4))
     else:
-        raise SystemExit(f"unknown command {what!r}: register or status")
+        raise SystemExit(f"unknown command {what!r}: register, status or status-http")

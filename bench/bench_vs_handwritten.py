@@ -11,7 +11,8 @@ with the other side's; any difference stops the benchmark (a fast wrong script p
 Status: ``--status-candidates`` accounts with saved sessions and applications in mixed states (the
 set-up of bench/bench_status_run.py, not timed), then ``portal-bot status --concurrency 4`` against
 the script's minimal list reader (one browser, a context per saved session, no images or fonts, 4
-at once), alternating; both must report the same states.
+at once) and its HTTP-only reader (no browser at all, rows cut out of the HTML: the floor),
+each first in turn; all must report the same states.
 
 Prints the medians, the ratios, the per-phase breakdown of both sides per candidate, and the load
 average before and after (the machine is shared: say the load with the figures).
@@ -132,15 +133,17 @@ def _portal_bot_phases(state: Path) -> list[dict[str, Any]]:
     return out
 
 
-def _summary(labels: tuple[str, str], times: dict[str, list[float]], load_before: str) -> None:
+def _summary(labels: tuple[str, ...], times: dict[str, list[float]], load_before: str) -> None:
+    """Each side's median, and the first side's ratio to each of the others."""
     medians = []
     for label, runs in zip(labels, times.values(), strict=True):
         medians.append(statistics.median(runs))
         print(f"  {label:<20} median {medians[-1]:6.1f} s  runs {', '.join(f'{t:.1f}' for t in runs)}")
-    print(
-        f"  ratio {medians[0] / medians[1]:.2f}×   load average (1/5/15 min): before {load_before},"
-        f" after {_load()}"
+    ratios = ", ".join(
+        f"{medians[0] / m:.2f}× {label}" if len(labels) > 2 else f"{medians[0] / m:.2f}×"
+        for label, m in zip(labels[1:], medians[1:], strict=True)
     )
+    print(f"  ratio {ratios}   load average (1/5/15 min): before {load_before}, after {_load()}")
 
 
 def bench_register(rounds: int, candidates: int = 5) -> None:
@@ -231,10 +234,11 @@ def bench_status(rounds: int, count: int) -> None:
             print(
                 f"\nstatus set-up: {count} accounts, logins, applications in {time.perf_counter() - t0:.1f} s"
             )
-            times: dict[str, list[float]] = {"portal-bot": [], "hand-written": []}
+            sides = ["portal-bot", "hand-written", "http"]
+            times: dict[str, list[float]] = {side: [] for side in sides}
             load_before = _load()
             for n in range(rounds):
-                order = ["portal-bot", "hand-written"] if n % 2 == 0 else ["hand-written", "portal-bot"]
+                order = sides[n % 3 :] + sides[: n % 3]  # each side first in turn
                 for who in order:
                     if who == "portal-bot":
                         cmd = [sys.executable, "-m", "portal_bot", "status", str(Path(tmp) / "cohort")]
@@ -244,7 +248,8 @@ def bench_status(rounds: int, count: int) -> None:
                         doc = json.loads(out)
                         seen = Counter(c["state_text"] for g in doc["groups"] for c in g["candidates"])
                     else:
-                        cmd = [sys.executable, str(HANDWRITTEN), "status", str(sessions), mock.url, "4"]
+                        reader = "status" if who == "hand-written" else "status-http"
+                        cmd = [sys.executable, str(HANDWRITTEN), reader, str(sessions), mock.url, "4"]
                         elapsed, out = _run(cmd, _env(state_dir))
                         rows = json.loads(out)
                         seen = Counter(r[0][1] for r in rows.values() if len(r) == 1)
@@ -255,7 +260,7 @@ def bench_status(rounds: int, count: int) -> None:
         print(
             f"\nstatus, {count} candidates with saved sessions, concurrency 4, {rounds} rounds; same states"
         )
-        _summary(("portal-bot status", "minimal list reader"), times, load_before)
+        _summary(("portal-bot status", "minimal list reader", "HTTP-only reader"), times, load_before)
 
 
 def _run_status(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
