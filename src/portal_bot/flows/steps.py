@@ -210,7 +210,8 @@ class RuntimeStep:
     when: Cond | None
     timeout: float | None
     args: StepArgs
-    description: str
+    description: str  # English: the ledger's steps and the logs
+    said: str  # the description in the language people read: progress lines, error messages
 
     @property
     def terminal(self) -> bool:
@@ -362,6 +363,7 @@ class _Compiler:
                     args.timeout,
                     compiled,
                     args.describe(kind),
+                    args.describe(kind, _),
                 )
             )
         return out
