@@ -19,17 +19,19 @@ from typer.core import TyperGroup
 
 from portal_bot import __version__
 from portal_bot.clihelp import HelpContext, translate_help
+from portal_bot.cliusage import UsageError, is_usage_error, usage_line
 from portal_bot.console import configure_logging, force_utf8, make_console, markup
 from portal_bot.errors import PortalBotError
 from portal_bot.i18n import N_, _, choose_language, set_language
 from portal_bot.settings import Settings
 
 EXIT_ERROR = 1  # a PortalBotError; `status` has its own 0/1/3 (portal_bot.status.changes)
+EXIT_USAGE = 2  # as click says it
 EXIT_INTERRUPTED = 130
 
 
-def print_error(exc: PortalBotError) -> None:
-    """The one-line message a user sees for a PortalBotError: no traceback."""
+def print_error(exc: PortalBotError | str) -> None:
+    """The one-line message a user sees for a PortalBotError or a usage error: no traceback."""
     # soft_wrap: one line however narrow the terminal, so scripts and people can grep it.
     console = make_console(stderr=True)
     console.print(markup(_("[bold red]error:[/] {}"), exc), markup=True, highlight=False, soft_wrap=True)
@@ -47,9 +49,26 @@ class _Group(TyperGroup):
         translate_help(self, ctx)
         super().format_help(ctx, formatter)
 
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        given = list(args)  # click's parser consumes the list
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except UsageError as exc:  # the root's own options: --lang is not applied yet, so read it here
+            if not is_usage_error(exc):
+                raise
+            if "--lang" in given[:-1]:
+                set_language(choose_language(given[given.index("--lang") + 1]))
+            print_error(usage_line(exc))
+            raise typer.Exit(EXIT_USAGE) from None
+
     def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
         try:
             return super().invoke(ctx)
+        except UsageError as exc:  # a subcommand's line click cannot parse: one line, exit 2
+            if not is_usage_error(exc):
+                raise
+            print_error(usage_line(exc, ctx))
+            raise typer.Exit(EXIT_USAGE) from None
         except PortalBotError as exc:
             print_error(exc)
             raise typer.Exit(EXIT_ERROR) from None

@@ -12,7 +12,11 @@ from typing import Any
 
 from portal_bot.cohortrun.politeness import is_loopback
 from portal_bot.errors import ConfigError, PortalError
+from portal_bot.i18n import N_, _
 from portal_bot.profiles.models import Candidate
+
+#: Said when --simulate-human points at another host than this machine.
+SIMULATE_LOCAL = N_("--simulate-human works only against the mock portal on this machine")
 
 
 def password_for(candidate: Candidate, file_name: str, *, simulate: bool) -> str | None:
@@ -26,20 +30,26 @@ def password_for(candidate: Candidate, file_name: str, *, simulate: bool) -> str
             return value
         if not simulate:
             raise ConfigError(
-                f"{file_name}: account.password_env names {account.password_env}, which is not set",
-                hint="set the variable, or use account: {method: qr}",
+                _("{file}: account.password_env names {name}, which is not set").format(
+                    file=file_name, name=account.password_env
+                ),
+                hint=_("set the variable, or use account: {method: qr}"),
             )
     if account.keyring:
         try:
             import keyring
         except ImportError as exc:
             raise ConfigError(
-                "account.keyring needs the keyring package", hint="pip install keyring"
+                _("account.keyring needs the keyring package"), hint="pip install keyring"
             ) from exc
         value = keyring.get_password(account.keyring, account.username or candidate.id_number)
         if value:
             return str(value)
-        raise ConfigError(f"{file_name}: no password in the keyring entry {account.keyring}")
+        raise ConfigError(
+            _("{file}: no password in the keyring entry {entry}").format(
+                file=file_name, entry=account.keyring
+            )
+        )
     return None
 
 
@@ -48,12 +58,12 @@ def qa_client(portal_url: str, token: str | None) -> Any:
     from portal_bot.mock_portal.server import QAClient
 
     if not is_loopback(portal_url):
-        raise ConfigError("--simulate-human works only against the mock portal on this machine")
+        raise ConfigError(_(SIMULATE_LOCAL))
     token = token or os.environ.get("PORTAL_BOT_MOCK_QA_TOKEN")
     if not token:
         raise ConfigError(
-            "--simulate-human needs the mock portal's QA token",
-            hint="pass --qa-token (printed by `mock-portal serve`) or set PORTAL_BOT_MOCK_QA_TOKEN",
+            _("--simulate-human needs the mock portal's QA token"),
+            hint=_("pass --qa-token (printed by `mock-portal serve`) or set PORTAL_BOT_MOCK_QA_TOKEN"),
         )
     return QAClient(portal_url, token)
 
@@ -75,5 +85,7 @@ def ensure_simulated_account(qa: Any, candidate: Candidate, username: str, passw
         )
     except httpx.HTTPStatusError as exc:
         if exc.response.status_code != 409:
-            raise PortalError(f"the mock portal refused the account: {exc.response.text[:200]}") from exc
+            raise PortalError(
+                _("the mock portal refused the account: {}").format(exc.response.text[:200])
+            ) from exc
     return password

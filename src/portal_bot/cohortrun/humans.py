@@ -15,10 +15,12 @@ from urllib.parse import urlsplit
 
 from loguru import logger
 
+from portal_bot.cohortrun.accounts import SIMULATE_LOCAL
 from portal_bot.cohortrun.politeness import is_loopback
 from portal_bot.cohortrun.relay import HumanTask, Relay
 from portal_bot.errors import ConfigError, HumanStepTimeoutError, PortalTimeoutError
 from portal_bot.flows.human import HumanRequest
+from portal_bot.i18n import _
 
 
 @dataclass
@@ -79,11 +81,11 @@ class SimulatedHumans:
     def __init__(self, qa: Any, portal_url: str, person: Person) -> None:
         if not is_loopback(portal_url):
             raise ConfigError(
-                "--simulate-human works only against the mock portal on this machine",
-                hint=f"{portal_url} is not a loopback address",
+                _(SIMULATE_LOCAL),
+                hint=_("{} is not a loopback address").format(portal_url),
             )
         if not person.username:
-            raise ConfigError(f"{person.name}: a simulated login needs an account username")
+            raise ConfigError(_("{}: a simulated login needs an account username").format(person.name))
         self.qa = qa
         self.person = person
 
@@ -95,15 +97,19 @@ class SimulatedHumans:
             token = qr_token(qr.text or qr.src) if qr else None
             if token is None:  # never "the newest pending code": that may be another candidate's
                 raise PortalTimeoutError(
-                    f"{self.person.name}: no login QR code showed on {request.page.url}",
-                    hint="the page did not finish loading; the candidate is tried again",
+                    _("{name}: no login QR code showed on {url}").format(
+                        name=self.person.name, url=request.page.url
+                    ),
+                    hint=_("the page did not finish loading; the candidate is tried again"),
                 )
             await asyncio.to_thread(self.qa.scan_login, username, token)
         elif request.kind == "signature":
             await asyncio.to_thread(self.qa.sign, account=username, plan_no=self.person.plan_code)
         else:
             raise HumanStepTimeoutError(
-                f"{self.person.name}: a simulated person does not confirm '{request.kind}'"
+                _("{name}: a simulated person does not confirm '{kind}'").format(
+                    name=self.person.name, kind=request.kind
+                )
             )
         try:
             await request.page.evaluate(_POLL_NOW_JS)

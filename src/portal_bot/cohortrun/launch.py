@@ -19,6 +19,7 @@ from pathlib import Path
 
 from portal_bot.browser import AsyncBrowser, BrowserChoice, async_playwright, find_browser, launch_options
 from portal_bot.errors import BrowserUnavailableError
+from portal_bot.i18n import _
 from portal_bot.settings import Settings
 
 #: Playwright's own Chromium if it is installed, else a system one: decided in :func:`launched`.
@@ -26,7 +27,7 @@ OWN_FIRST = BrowserChoice("playwright", None)
 
 
 def _none_found() -> BrowserUnavailableError:
-    return BrowserUnavailableError("no Chromium found", hint="run `portal-bot browser ensure`")
+    return BrowserUnavailableError(_("no Chromium found"), hint=_("run `portal-bot browser ensure`"))
 
 
 def choose_browser(settings: Settings) -> BrowserChoice:
@@ -84,8 +85,8 @@ async def launched(
                 raise
             first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
             raise BrowserUnavailableError(
-                f"{choice.describe()} did not start: {first.strip()}",
-                hint="run `portal-bot doctor`; `portal-bot browser ensure` installs a working one",
+                _("{browser} did not start: {why}").format(browser=choice.describe(), why=first.strip()),
+                hint=_("run `portal-bot doctor`; `portal-bot browser ensure` installs a working one"),
             ) from exc
         try:
             yield browser

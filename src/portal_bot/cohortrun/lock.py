@@ -29,6 +29,10 @@ from typing import IO, Any, Literal
 from loguru import logger
 
 from portal_bot.errors import StateError
+from portal_bot.i18n import N_, _
+
+#: What a lock is for (English in the lock file; said in the language people read).
+_PURPOSES = (N_("status run"), N_("register run"))
 
 LOCK_NAME = "status.lock"
 # The byte locked on Windows lies far beyond the holder information, which stays readable.
@@ -138,14 +142,16 @@ class RunLock:
     def acquire(self) -> None:
         """Take the lock or raise StateError naming who holds it."""
         if self.held:
-            raise StateError(f"{self.purpose} lock taken twice by the same process", path=self.path)
+            raise StateError(
+                _("{} lock taken twice by the same process").format(_(self.purpose)), path=self.path
+            )
         try:
             self._acquire()
         except OSError as exc:
             raise StateError(
-                f"cannot use the lock file: {exc.strerror or exc}",
+                _("cannot use the lock file: {}").format(exc.strerror or exc),
                 path=self.path,
-                hint="set PORTAL_BOT_STATE_DIR to a writable folder",
+                hint=_("set PORTAL_BOT_STATE_DIR to a writable folder"),
             ) from exc
 
     def _acquire(self) -> None:
@@ -219,16 +225,16 @@ class RunLock:
 
     def _held_error(self, info: dict[str, Any] | None) -> StateError:
         if info is None:
-            holder = "holder unknown"
+            holder = _("holder unknown")
         else:
-            holder = f"pid {info.get('pid')}, since {info.get('since')}"
+            holder = _("pid {pid}, since {since}").format(pid=info.get("pid"), since=info.get("since"))
             if info.get("host") and info.get("host") != socket.gethostname():
-                holder += f", on {info.get('host')}"
+                holder += _(", on {}").format(info.get("host"))
         purpose = info.get("purpose") if info and isinstance(info.get("purpose"), str) else self.purpose
         return StateError(
-            f"another {purpose} is in progress ({holder})",
+            _("another {purpose} is in progress ({holder})").format(purpose=_(str(purpose)), holder=holder),
             path=self.path,
-            hint="wait for it to finish; runs never overlap",
+            hint=_("wait for it to finish; runs never overlap"),
         )
 
     def release(self) -> None:

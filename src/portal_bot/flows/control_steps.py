@@ -24,9 +24,13 @@ from portal_bot.flows import registry
 from portal_bot.flows.human import HumanRequest, find_qr
 from portal_bot.flows.page_steps import _args, _expect
 from portal_bot.flows.steps import Context, Fail, Flow, Human, Retry, RunFlow, RuntimeStep
+from portal_bot.i18n import N_, _
 
 if TYPE_CHECKING:
     from portal_bot.flows.runner import FlowRunner
+
+#: A human step's kind, as its timeout message names it.
+_KINDS = {"login": N_("login"), "signature": N_("signature"), "confirm": N_("confirm")}
 
 
 class _Stop(Exception):
@@ -42,7 +46,7 @@ async def _do_human(
         timeout = min(timeout, runner.human_timeout)
     if runner.human is None:
         raise FlowError(
-            f"{step.description} needs a person, but no human handler is set",
+            _("{} needs a person, but no human handler is set").format(step.said),
             path=step.where.path,
             line=step.where.line,
         )
@@ -58,7 +62,9 @@ async def _do_human(
             seen = True
         except (PlaywrightTimeoutError, PortalTimeoutError) as exc:
             raise HumanStepTimeoutError(
-                f"{args.kind} not completed within {seconds:g}s (waiting for {until.describe()})",
+                _("{what} not completed within {seconds:g}s (waiting for {until})").format(
+                    what=_(_KINDS[args.kind]), seconds=seconds, until=until.describe()
+                ),
                 path=step.where.path,
                 line=step.where.line,
             ) from exc
@@ -77,7 +83,7 @@ async def _do_human(
         await asyncio.wait_for(runner.human(request), timeout)
     except TimeoutError as exc:
         raise HumanStepTimeoutError(
-            f"{args.kind} not completed within {timeout:g}s",
+            _("{what} not completed within {seconds:g}s").format(what=_(_KINDS[args.kind]), seconds=timeout),
             path=step.where.path,
             line=step.where.line,
         ) from exc
@@ -90,7 +96,9 @@ async def _do_run_flow(
 ) -> None:
     args = _args(step, RunFlow)
     if args.flow is None:  # load_flow raises before this can happen; flows check never runs
-        raise FlowError(f"run_flow: {args.name} was not loaded", path=step.where.path, line=step.where.line)
+        raise FlowError(
+            _("run_flow: {} was not loaded").format(args.name), path=step.where.path, line=step.where.line
+        )
     sub = args.flow
     given = {k: t.value(ctx) for k, t in args.env.items()}
     child = ctx.child({})

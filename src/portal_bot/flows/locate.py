@@ -33,6 +33,7 @@ from typing import Any
 from portal_bot.browser import AsyncLocator, AsyncPage
 from portal_bot.errors import FlowError
 from portal_bot.flows.labels import label_key
+from portal_bot.i18n import N_, _
 from portal_bot.privacy import mask_text
 
 _SCRIPT = resources.files("portal_bot.flows").joinpath("locate.js").read_text(encoding="utf-8")
@@ -141,23 +142,29 @@ async def peek(page: AsyncPage, requests: list[Request]) -> list[dict[str, Any]]
     return results
 
 
+#: What a control should have been, by the kind of step that wanted it.
+_WANTED = {"select": N_("a select or dropdown"), "choose": N_("radio buttons"), "check": N_("checkboxes")}
+
+
 def _raise_for(req: Request, res: dict[str, Any], url: str) -> None:
     error = res.get("error")
     if error is None:
         return
     if error == "absent":
-        raise FlowError(f"no field with this label on {url}", field=req.label)
+        raise FlowError(_("no field with this label on {}").format(url), field=req.label)
     if error == "nocontrol":
-        raise FlowError(f"label found on {url}, but no control beside it", field=req.label)
+        raise FlowError(_("label found on {}, but no control beside it").format(url), field=req.label)
     if error == "ambiguous":
         raise FlowError(
-            f"this label names {res['count']} different controls on {url}",
+            _("this label names {n} different controls on {url}").format(n=res["count"], url=url),
             field=req.label,
-            hint="use a longer label text, or css: as a last resort",
+            hint=_("use a longer label text, or css: as a last resort"),
         )
-    wanted = {"select": "a select or dropdown", "choose": "radio buttons", "check": "checkboxes"}
+    wanted = _WANTED.get(req.kind)
     raise FlowError(
-        f"the control with this label is not {wanted.get(req.kind, 'a ' + req.kind + ' field')}",
+        _("the control with this label is not {}").format(
+            _(wanted) if wanted else _("a {} field").format(req.kind)
+        ),
         field=req.label,
     )
 
@@ -177,9 +184,13 @@ async def act(page: AsyncPage, req: Request, res: dict[str, Any], value: Any, ti
             await loc.evaluate(_SET_VALUE_JS, str(value))
         else:
             raise FlowError(
-                mask_text(f"the field is read-only and shows '{res.get('current')}', not '{value}'"),
+                mask_text(
+                    _("the field is read-only and shows '{shown}', not '{value}'").format(
+                        shown=res.get("current"), value=value
+                    )
+                ),
                 field=req.label,
-                hint="the site takes this value from the account or the plan",
+                hint=_("the site takes this value from the account or the plan"),
             )
         return
     if kind == "upload":
@@ -201,18 +212,21 @@ async def act(page: AsyncPage, req: Request, res: dict[str, Any], value: Any, ti
         return
     for pick in res["picks"]:
         if "ref" not in pick:
-            found = "no" if pick["count"] == 0 else str(pick["count"])
+            n = pick["count"]
+            said = _("no options match '{option}'") if n == 0 else _("{n} options match '{option}'")
             raise FlowError(
-                f"{found} options match '{pick['option']}'"
-                + (f"; options: {', '.join(res['options'])}" if res["options"] else ""),
+                said.format(n=n, option=pick["option"])
+                + (_("; options: {}").format(", ".join(res["options"])) if res["options"] else ""),
                 field=req.label,
             )
     checked = value is not False
     picks = res["picks"]
     if kind == "choose" and len(picks) != 1:
-        raise FlowError("choose: give one option", field=req.label)
+        raise FlowError(_("choose: give one option"), field=req.label)
     if kind == "check" and req.options is None and len(picks) != 1:
-        raise FlowError(f"{len(picks)} checkboxes have this label; name the options to tick", field=req.label)
+        raise FlowError(
+            _("{} checkboxes have this label; name the options to tick").format(len(picks)), field=req.label
+        )
     for pick in picks:
         if bool(pick["checked"]) != checked:
             await ref(page, pick["ref"]).click(timeout=ms)
@@ -226,7 +240,8 @@ async def act(page: AsyncPage, req: Request, res: dict[str, Any], value: Any, ti
 def _no_option(req: Request, res: dict[str, Any]) -> FlowError:
     options = [o for o in res.get("options", []) if o]
     return FlowError(
-        f"no option '{req.option}'" + (f"; options: {', '.join(options)}" if options else ""),
+        _("no option '{}'").format(req.option)
+        + (_("; options: {}").format(", ".join(options)) if options else ""),
         field=req.label,
     )
 

@@ -251,7 +251,7 @@ def site_mismatch(
     else:
         looked = _("a {} labelled").format(_noun(f"{'text' if absent.kind == 'date' else absent.kind} field"))
     message = _("site mismatch: {step}: {looked} '{want}' is not on {page}").format(
-        step=step.description, looked=looked, want=absent.want, page=page
+        step=step.said, looked=looked, want=absent.want, page=page
     )
     if suggestions:
         offers = ", ".join(f"'{t}' ({say_why(why)})" for t, _score, why in suggestions)

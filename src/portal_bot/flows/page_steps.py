@@ -36,6 +36,7 @@ from portal_bot.flows.steps import (
     Where,
     as_text,
 )
+from portal_bot.i18n import _
 from portal_bot.privacy import mask_text
 
 if TYPE_CHECKING:
@@ -68,7 +69,9 @@ async def _do_goto(
     if response is not None and response.status >= 500:
         runner._take_server_error()
         raise PortalServerError(
-            f"{url} answered {response.status}", path=step.where.path, line=step.where.line
+            _("{url} answered {status}").format(url=url, status=response.status),
+            path=step.where.path,
+            line=step.where.line,
         )
     if await runner.page.evaluate(locate.EXPIRED_JS):
         raise locate.SessionGone()
@@ -229,7 +232,10 @@ async def _expect_field(runner: FlowRunner, e: Expectation, ctx: Context, timeou
                     Context(ctx.candidate, ctx.plan, ctx.prepared, ctx.env, {**ctx.vars, "shown": shown})
                 )
                 raise ExplainedError(mask_text(told))
-            raise PortalTimeoutError(mask_text(f"shows '{shown}', expected '{want}'"), field=e.field)
+            raise PortalTimeoutError(
+                mask_text(_("shows '{shown}', expected '{want}'").format(shown=shown, want=want)),
+                field=e.field,
+            )
         await asyncio.sleep(0.1)
 
 
@@ -252,7 +258,13 @@ async def _do_extract(
     if pattern is not None:
         m = re.search(pattern, text)
         if m is None:
-            raise FlowError(mask_text(f"extract {args.var}: '{text}' does not match {pattern}"))
+            raise FlowError(
+                mask_text(
+                    _("extract {var}: '{text}' does not match {pattern}").format(
+                        var=args.var, text=text, pattern=pattern
+                    )
+                )
+            )
         text = m.group(1) if m.groups() else m.group(0)
     ctx.vars[args.var] = text
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from portal_bot.errors import FlowError
+from portal_bot.i18n import _
 
 
 @dataclass(frozen=True)
@@ -59,16 +60,20 @@ def unified_patch(edits: list[Edit], root: Path) -> str:
         try:
             before = path.read_text(encoding="utf-8").splitlines(keepends=True)
         except OSError as exc:
-            raise FlowError(f"{path}: cannot read it: {exc.strerror}", path=path) from None
+            raise FlowError(
+                _("{path}: cannot read it: {why}").format(path=path, why=exc.strerror), path=path
+            ) from None
         after = list(before)
         for edit in sorted(by_file[path], key=lambda e: e.line):
             index = edit.line - 1
             if not 0 <= index < len(after) or edit.old not in after[index]:
                 raise FlowError(
-                    f"{path}:{edit.line} does not hold '{edit.old}' any more",
+                    _("{path}:{line} does not hold '{old}' any more").format(
+                        path=path, line=edit.line, old=edit.old
+                    ),
                     path=path,
                     line=edit.line,
-                    hint="run the check again on the current flows",
+                    hint=_("run the check again on the current flows"),
                 )
             after[index] = after[index].replace(edit.old, edit.new, 1)
         name = _display(path, root)

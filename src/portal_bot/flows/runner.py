@@ -37,6 +37,7 @@ from portal_bot.flows.control_steps import _Stop
 from portal_bot.flows.human import HumanHandler
 from portal_bot.flows.steps import Context, Expect, Flow, RuntimeStep
 from portal_bot.flows.takeover import HandOver, Takeover
+from portal_bot.i18n import _
 from portal_bot.privacy import mask_text
 
 DEFAULT_TIMEOUT = 15.0
@@ -49,10 +50,11 @@ class StepEvent:
 
     flow: str
     index: str  # "3", or "3.1" for the first step inside step 3 (retry, run_flow)
-    description: str
+    description: str  # English, as the ledger keeps it
     status: Status
     elapsed: float
     error: str | None = None
+    said: str = ""  # the description in the language people read (progress lines)
 
 
 Observer = Callable[[StepEvent], None]
@@ -142,7 +144,9 @@ class FlowRunner:
                 and response.request.resource_type == "document"
                 and response.frame == self.page.main_frame
             ):
-                self._server_error = f"{response.url} answered {response.status}"
+                self._server_error = _("{url} answered {status}").format(
+                    url=response.url, status=response.status
+                )
                 self._server_error_seen.set()
         except Exception as exc:  # a response of a page being closed
             logger.debug("ignoring a response: {}", exc)
@@ -168,7 +172,7 @@ class FlowRunner:
             await work
         except (asyncio.CancelledError, Exception) as exc:
             logger.debug("step cancelled after a 5xx page: {!r}", exc)
-        raise PortalServerError(self._take_server_error() or "the site answered with a server error")
+        raise PortalServerError(self._take_server_error() or _("the site answered with a server error"))
 
     def _timeout(self, flow: Flow) -> float:
         """Seconds per step: the flow's ``timeout:``, else the runner's, else 15."""
@@ -211,7 +215,9 @@ class FlowRunner:
             elif default is not None:
                 env[key] = default.value(scope)
             else:
-                raise FlowError(f"env {key} is required by flow {flow.name}", path=flow.path)
+                raise FlowError(
+                    _("env {key} is required by flow {flow}").format(key=key, flow=flow.name), path=flow.path
+                )
         return env
 
     async def _run_flow(self, flow: Flow, ctx: Context, prefix: str) -> None:
@@ -260,7 +266,7 @@ class FlowRunner:
     ) -> None:
         logger.bind(flow=flow.name, step=index).debug("{} {} ({:.2f}s)", status, step.description, elapsed)
         if self.observer is not None:
-            self.observer(StepEvent(flow.name, index, step.description, status, elapsed, error))
+            self.observer(StepEvent(flow.name, index, step.description, status, elapsed, error, step.said))
 
     async def _step(self, flow: Flow, step: RuntimeStep, ctx: Context, index: str) -> None:
         timeout = step.timeout or self._timeout(flow)
@@ -284,7 +290,9 @@ class FlowRunner:
         except PlaywrightTimeoutError as exc:
             await self._check_page(flow, step)
             raise PortalTimeoutError(
-                f"{step.description}: nothing came within {timeout:g}s on {self.page.url}",
+                _("{step}: nothing came within {timeout:g}s on {url}").format(
+                    step=step.said, timeout=timeout, url=self.page.url
+                ),
                 path=step.where.path,
                 line=step.where.line,
             ) from exc
@@ -310,11 +318,11 @@ class FlowRunner:
                 raise gone from exc
             if "strict mode violation" in message:
                 raise FlowError(
-                    f"{step.description}: several elements match", path=step.where.path, line=step.where.line
+                    _("{}: several elements match").format(step.said),
+                    path=step.where.path,
+                    line=step.where.line,
                 ) from exc
-            raise PortalError(
-                f"{step.description}: {message}", path=step.where.path, line=step.where.line
-            ) from exc
+            raise PortalError(f"{step.said}: {message}", path=step.where.path, line=step.where.line) from exc
 
     async def _by_hand(
         self,
@@ -355,10 +363,10 @@ class FlowRunner:
 
     def _expired(self, step: RuntimeStep) -> SessionExpiredError:
         return SessionExpiredError(
-            f"the site says 非法请求 at {step.description}: the session is gone",
+            _("the site says 非法请求 at {}: the session is gone").format(step.said),
             path=step.where.path,
             line=step.where.line,
-            hint="log in again",
+            hint=_("log in again"),
         )
 
     async def _check_page(self, flow: Flow, step: RuntimeStep) -> None:
@@ -384,5 +392,5 @@ class FlowRunner:
                 path=step.where.path,
                 line=step.where.line,
                 field=field,
-                hint="fix the value in the candidate's profile",
+                hint=_("fix the value in the candidate's profile"),
             )

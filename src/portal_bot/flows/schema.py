@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
@@ -176,6 +177,29 @@ Condition = Annotated[
 """A ``when:``: an expression string (``${candidate.promotion} != null``) or a mapping form."""
 
 
+Say = Callable[[str], str]
+"""How :meth:`StepArgs.describe` words a text: :func:`english` (the msgid) or ``_``."""
+
+
+def english(message: str) -> str:
+    """``message`` as written: the English of a description the ledger and the logs keep."""
+    return message
+
+
+#: What a step's description says when it acts on CSS (never shown: a selector says nothing).
+_ON_THE_PAGE = N_("a control on the page")
+#: The verbs of the field steps' descriptions.
+_VERBS = {
+    "fill": N_("fill {}"),
+    "select": N_("select {}"),
+    "choose": N_("choose {}"),
+    "upload": N_("upload {}"),
+    "check": N_("check {}"),
+    "uncheck": N_("uncheck {}"),
+}
+_HUMAN = {"login": N_("human login"), "signature": N_("human signature"), "confirm": N_("human confirm")}
+
+
 class StepArgs(_Model):
     """What every long-form step may carry. A kind's model registers with ``@registry.syntax``."""
 
@@ -194,8 +218,9 @@ class StepArgs(_Model):
             return {cls.SHORT: str(value)}
         return value
 
-    def describe(self, kind: str) -> str:
-        """A short human description of the step, for progress events."""
+    def describe(self, kind: str, say: Say = english) -> str:
+        """A short description of the step: English for the ledger and logs (``say`` left out), or in
+        the language people read with ``say=_`` (progress lines, error messages)."""
         return kind
 
 
@@ -204,8 +229,8 @@ class GotoArgs(StepArgs):
     url: Text
     SHORT = "url"
 
-    def describe(self, kind: str) -> str:
-        return f"goto {self.url}"
+    def describe(self, kind: str, say: Say = english) -> str:
+        return say(N_("goto {}")).format(self.url)
 
 
 @registry.syntax("click")
@@ -222,8 +247,9 @@ class ClickArgs(StepArgs):
             raise ValueError(_("give exactly one of text, css"))
         return self
 
-    def describe(self, kind: str) -> str:
-        return f"click {self.text or 'a control on the page'}"  # no CSS selector in a progress line
+    def describe(self, kind: str, say: Say = english) -> str:
+        # no CSS selector in a progress line
+        return say(N_("click {}")).format(self.text or say(_ON_THE_PAGE))
 
 
 class _FieldTarget(StepArgs):
@@ -236,8 +262,8 @@ class _FieldTarget(StepArgs):
             raise ValueError(_("give exactly one of field, css"))
         return self
 
-    def describe(self, kind: str) -> str:
-        return f"{kind} {self.field or 'a control on the page'}"
+    def describe(self, kind: str, say: Say = english) -> str:
+        return say(_VERBS.get(kind, kind + " {}")).format(self.field or say(_ON_THE_PAGE))
 
 
 @registry.syntax("fill")
@@ -267,8 +293,9 @@ class CheckArgs(StepArgs):
             raise ValueError(_("give a field, an option or options"))
         return self
 
-    def describe(self, kind: str) -> str:
-        return f"{kind} {self.field or ''} {self.option or self.options or ''}".replace("  ", " ").strip()
+    def describe(self, kind: str, say: Say = english) -> str:
+        what = f"{self.field or ''} {self.option or self.options or ''}".replace("  ", " ").strip()
+        return say(_VERBS.get(kind, kind + " {}")).format(what)
 
 
 @registry.syntax("choose")
@@ -304,8 +331,9 @@ class ExpectArgs(StepArgs):
             raise ValueError(_("explain goes with a field check (equals/contains)"))
         return self
 
-    def describe(self, kind: str) -> str:
-        return "expect " + (self.visible or self.hidden or self.url or self.field or "the page to be ready")
+    def describe(self, kind: str, say: Say = english) -> str:
+        what = self.visible or self.hidden or self.url or self.field or say(N_("the page to be ready"))
+        return say(N_("expect {}")).format(what)
 
 
 @registry.syntax("extract")
@@ -321,8 +349,10 @@ class ExtractArgs(StepArgs):
             raise ValueError(_("give exactly one of field, css"))
         return self
 
-    def describe(self, kind: str) -> str:
-        return f"read {self.var} from {self.field or 'the page'}"
+    def describe(self, kind: str, say: Say = english) -> str:
+        return say(N_("read {var} from {where}")).format(
+            var=self.var, where=self.field or say(N_("the page"))
+        )
 
 
 @registry.syntax("human")
@@ -333,8 +363,8 @@ class HumanArgs(StepArgs):
     message: Text | None = None
     timeout: float | None = Field(default=900, gt=0)
 
-    def describe(self, kind: str) -> str:
-        return f"human {self.kind}"
+    def describe(self, kind: str, say: Say = english) -> str:
+        return say(_HUMAN[self.kind])
 
 
 @registry.syntax("run_flow")
@@ -343,8 +373,8 @@ class RunFlowArgs(StepArgs):
     env: dict[str, Text] = {}
     SHORT = "flow"
 
-    def describe(self, kind: str) -> str:
-        return f"run_flow {self.flow}"
+    def describe(self, kind: str, say: Say = english) -> str:
+        return say(N_("run_flow {}")).format(self.flow)
 
 
 @registry.syntax("retry")
@@ -354,8 +384,8 @@ class RetryArgs(StepArgs):
     max_delay: float = Field(default=30.0, ge=0)
     steps: list[Step]
 
-    def describe(self, kind: str) -> str:
-        return f"retry up to {self.attempts} times"
+    def describe(self, kind: str, say: Say = english) -> str:
+        return say(N_("retry up to {} times")).format(self.attempts)
 
 
 class FieldEntry(_Model):
@@ -379,8 +409,9 @@ class FillFormArgs(StepArgs):
             raise ValueError(_("give exactly one of map, fields"))
         return self
 
-    def describe(self, kind: str) -> str:
-        return f"fill_form {self.map or f'{len(self.fields or [])} fields'}"
+    def describe(self, kind: str, say: Say = english) -> str:
+        what = self.map or say(N_("{} fields")).format(len(self.fields or []))
+        return say(N_("fill_form {}")).format(what)
 
 
 @registry.syntax("stop")
@@ -389,8 +420,8 @@ class StopArgs(StepArgs):
     SHORT = "reason"
     BARE = True
 
-    def describe(self, kind: str) -> str:
-        return "stop" + (f": {self.reason}" if self.reason else "")
+    def describe(self, kind: str, say: Say = english) -> str:
+        return say(N_("stop: {}")).format(self.reason) if self.reason else say(N_("stop"))
 
 
 @registry.syntax("fail")
@@ -398,8 +429,8 @@ class FailArgs(StepArgs):
     message: Text
     SHORT = "message"
 
-    def describe(self, kind: str) -> str:
-        return f"fail: {self.message}"
+    def describe(self, kind: str, say: Say = english) -> str:
+        return say(N_("fail: {}")).format(self.message)
 
 
 # --------------------------------------------------------------------------- the union of steps

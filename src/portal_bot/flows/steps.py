@@ -28,7 +28,7 @@ from portal_bot.flows.values import (
     as_text,
     compile_condition,
 )
-from portal_bot.i18n import _
+from portal_bot.i18n import N_, _
 
 __all__ = [
     "NAMESPACES",
@@ -97,14 +97,19 @@ class Expectation:
     explain: Template | None = None
 
     def describe(self) -> str:
-        for name in ("visible", "hidden", "url"):
+        """What is awaited, in the language people read (a human step's timeout names it)."""
+        for name, words in (
+            ("visible", N_("{} to show")),
+            ("hidden", N_("{} to go")),
+            ("url", N_("an address with {}")),
+        ):
             t = getattr(self, name)
             if t is not None:
-                return f"{name} {t.source}"
+                return _(words).format(t.source)
         if self.css is not None:
             return f"css {self.css}"
         test = self.equals or self.contains
-        return f"field {self.field}" + (f" = {test.source}" if test else "")
+        return _("field {}").format(self.field) + (f" = {test.source}" if test else "")
 
 
 @dataclass(frozen=True)
@@ -210,7 +215,8 @@ class RuntimeStep:
     when: Cond | None
     timeout: float | None
     args: StepArgs
-    description: str
+    description: str  # English: the ledger's steps and the logs
+    said: str  # the description in the language people read: progress lines, error messages
 
     @property
     def terminal(self) -> bool:
@@ -362,6 +368,7 @@ class _Compiler:
                     args.timeout,
                     compiled,
                     args.describe(kind),
+                    args.describe(kind, _),
                 )
             )
         return out

@@ -154,7 +154,9 @@ def save_outcomes(
 def load_outcomes(run_dir: Path) -> tuple[RunInfo, list[CandidateOutcome]]:
     path = run_dir / "outcomes.json"
     if not path.exists():
-        raise ConfigError(f"no outcomes in {run_dir}", hint="name a run folder made by `portal-bot register`")
+        raise ConfigError(
+            _("no outcomes in {}").format(run_dir), hint=_("name a run folder made by `portal-bot register`")
+        )
     data = json.loads(path.read_text(encoding="utf-8"))
     info = RunInfo(
         data["run"],

@@ -19,7 +19,7 @@ from portal_bot.i18n import N_, _
 _STYLE = {"working": "cyan", "waiting": "yellow", "done": "green", "failed": "red", "queued": "dim"}
 
 #: The words a row's step, state and note take (set in English by the run, shown translated);
-#: a flow's step descriptions come from its YAML and are shown as they are.
+#: a flow's step descriptions are shown as the runner says them (``StepEvent.said``).
 _WORDS = (
     *(N_("working"), N_("waiting"), N_("done"), N_("failed"), N_("queued")),
     *(N_("ledger"), N_("session"), N_("login"), N_("resubmit"), N_("preview check"), N_("preview")),
@@ -154,5 +154,5 @@ class StepObserver:
 
     def __call__(self, event: StepEvent) -> None:
         if event.status == "started":
-            self.row.step = f"{shown(event.flow)} · {event.description}"[:60]
+            self.row.step = f"{shown(event.flow)} · {event.said or event.description}"[:60]
             self.progress.refresh()

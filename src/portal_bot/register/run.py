@@ -114,7 +114,8 @@ def load_flows(flows_dir: Path | None) -> dict[str, Flow]:
         path = folder / f"{name}.yaml"
         if not path.exists():
             raise ConfigError(
-                f"flow {path} is missing", hint="point --flows at a folder with the shipped flows"
+                _("flow {} is missing").format(path),
+                hint=_("point --flows at a folder with the shipped flows"),
             )
         flows[name] = load_flow(path)
     return flows
@@ -138,12 +139,14 @@ class Registration:
             is_loopback(options.portal_url) or options.allow_auto_confirm_real
         ):
             raise ConfigError(
-                "--confirm auto submits with no person approving; it is allowed only against the mock portal",
-                hint="use --confirm prompt, or add --i-accept-auto-submit to take responsibility",
+                _(
+                    "--confirm auto submits with no person approving; it is allowed only against the mock portal"  # noqa: E501
+                ),
+                hint=_("use --confirm prompt, or add --i-accept-auto-submit to take responsibility"),
             )
         if options.confirm == "prompt" and ask is None and not options.desk:
             raise ConfigError(
-                "nobody can approve a 提交: give a way to ask (ask=…), the desk page, or confirm auto"
+                _("nobody can approve a 提交: give a way to ask (ask=…), the desk page, or confirm auto")
             )
         self.cohort_dir = cohort_dir
         self.options = options
@@ -175,7 +178,7 @@ class Registration:
                 job.outcome.outcome = Outcome.DATA_ERROR
                 job.outcome.step = "validate"
                 job.outcome.message = mask_text(
-                    f"{first.field}: {first.message}" if first else "invalid profile"
+                    f"{first.field}: {first.message}" if first else _("invalid profile")
                 )
                 self.progress.set(job.row, "failed", "validate", "profile has errors")
         if not ready:
@@ -188,7 +191,7 @@ class Registration:
             if entry is None or not entry.ok:
                 job.outcome.outcome = Outcome.DATA_ERROR
                 job.outcome.step = "prepare"
-                job.outcome.message = mask_text("; ".join(entry.problems) if entry else "not prepared")
+                job.outcome.message = mask_text("; ".join(entry.problems) if entry else _("not prepared"))
                 self.progress.set(job.row, "failed", "prepare", "documents")
                 continue
             job.prepared = {
@@ -309,7 +312,9 @@ class Registration:
         results = [r for r in everyone if _matches(r, self.options.only)]
         if not results:
             raise ConfigError(
-                f"no candidate in {self.cohort_dir} matches --only {' '.join(self.options.only)}"
+                _("no candidate in {folder} matches --only {only}").format(
+                    folder=self.cohort_dir, only=" ".join(self.options.only)
+                )
             )
         self.settings.ensure_state_dir()
         try:

@@ -435,7 +435,7 @@ class Walker:
         # the page the site returns after 提交 says the state: no third read of the list
         state = str(done.vars.get("state") or "")
         if not is_submitted(state) or parse_state(state) is State.RETURNED:
-            raise PortalError(f"提交 was clicked but the site shows {state or 'no 报名状态'}")
+            raise PortalError(_("提交 was clicked but the site shows {}").format(state or _("no 报名状态")))
         if returned:
             words = N_("resubmitted after 驳回修改 (审核意见: {}); on the site: {}")  # ledger: English
             message = words.format(reason or "—", state)
