@@ -157,6 +157,7 @@ class Registration:
         self.unreachable: PortalUnreachableError | None = None  # nothing answered: the run stopped
         self.recorder: Recorder | None = None
         self.ahead: LaunchAhead  # the browser, launched while the data is checked (run)
+        self.checked: list[CandidateResult] | None = None  # validate_cohort's results (run)
         self.retry = RetryPolicy(
             attempts=options.attempts, delay=REGISTER_RETRY.delay, max_delay=REGISTER_RETRY.max_delay
         )
@@ -180,7 +181,7 @@ class Registration:
         if not ready:
             return []
         self.console.print(_("preparing documents …"))
-        manifest = prepare_cohort(self.cohort_dir, jobs=self.options.jobs)
+        manifest = prepare_cohort(self.cohort_dir, jobs=self.options.jobs, checked=self.checked)
         runnable = []
         for job in ready:
             entry = manifest.entry_for(job.result.file)
@@ -311,7 +312,7 @@ class Registration:
         self.flows = load_flows(self.options.flows_dir)
         if self.options.simulate_human:
             self.qa = qa_client(self.options.portal_url, self.options.qa_token)
-        everyone = validate_cohort(self.cohort_dir)
+        everyone = self.checked = validate_cohort(self.cohort_dir)  # prepare reuses it
         results = [r for r in everyone if _matches(r, self.options.only)]
         if not results:
             raise ConfigError(
