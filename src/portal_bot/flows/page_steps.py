@@ -70,7 +70,7 @@ async def _do_goto(
         raise PortalServerError(
             f"{url} answered {response.status}", path=step.where.path, line=step.where.line
         )
-    if await runner.page.evaluate(locate.EXPIRED_JS):
+    if await locate.EXPIRED(runner.page):
         raise locate.SessionGone()
 
 
