@@ -13,11 +13,14 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+
+from loguru import logger
 
 from portal_bot.browser import AsyncBrowser, BrowserChoice, async_playwright, find_browser, launch_options
 from portal_bot.errors import BrowserUnavailableError
@@ -142,7 +145,9 @@ class LaunchAhead:
 
     async def _main(self, choice: BrowserChoice) -> Any:
         self._loop, self._task = asyncio.get_running_loop(), asyncio.current_task()
+        started = time.monotonic()
         async with launched(choice, headless=self._headless) as browser:
+            logger.debug("browser launched ahead in {:.2f} s", time.monotonic() - started)
             self._browser.set_result(browser)
             work = await asyncio.wrap_future(self._orders)
             return None if work is None else await work()
@@ -170,7 +175,9 @@ class LaunchAhead:
         Raises:
             BrowserUnavailableError: there is no Chromium, or it did not start (see :func:`launched`).
         """
+        started = time.monotonic()
         self._browser.exception()  # waits for the launch; a failed one is raised below
+        logger.debug("the walk waited {:.2f} s for the browser", time.monotonic() - started)
         self._orders.set_result(work)
         self._join()
         if "error" in self._box:
