@@ -22,8 +22,11 @@ SITE = """
 <script>
   function pageExpired() { return 'the site'; }
   var labelKey = 'the site';
-  window.seen = () => Object.keys(window).filter((k) => k.startsWith('__pb')).concat(
-    (() => { const out = []; for (const k in window) if (k.startsWith('__pb_')) out.push(k); return out; })());
+  window.seen = () => {
+    const out = Object.keys(window).filter((k) => k.startsWith('__pb_'));
+    for (const k in window) if (k.startsWith('__pb_')) out.push(k);
+    return out;
+  };
 </script>
 <button>保存</button>
 """

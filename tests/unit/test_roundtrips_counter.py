@@ -45,8 +45,9 @@ def test_the_settle_look_outs_polls_are_listed_apart_from_the_total() -> None:
     from portal_bot.flows.settle import TARGET
 
     def sent(expression: str) -> str:
+        params = {"expression": expression}
         return "pw:channel SEND> " + json.dumps(
-            {"id": 2, "guid": "frame@1a", "method": "evaluateExpression", "params": {"expression": expression}}
+            {"id": 2, "guid": "frame@1a", "method": "evaluateExpression", "params": params}
         )
 
     # the look-out's first call in a document sends locate.js, the later ones one line
