@@ -45,9 +45,13 @@ _CREATORS: weakref.WeakKeyDictionary[asyncio.Task[Any], list[str]] = weakref.Wea
 
 def _ours() -> list[str]:
     """The portal_bot frames of the running code, innermost first, then those of its task's creator."""
-    frames = [
-        f for f in traceback.extract_stack() if "/portal_bot/" in f.filename and "_sync.py" not in f.filename
-    ]
+    stack = traceback.extract_stack()
+    # the running task's coroutines start above the event loop's Handle._run (the thread that runs
+    # the loop, run_sync's or LaunchAhead's, is below it and says nothing about the step)
+    step = max(
+        (i for i, f in enumerate(stack) if f.filename.endswith("events.py") and f.name == "_run"), default=-1
+    )
+    frames = [f for f in stack[step + 1 :] if "/portal_bot/" in f.filename]
     ours = [f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames)]
     try:
         task = asyncio.current_task()
