@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -69,10 +70,23 @@ def _env(state: Path) -> dict[str, str]:
     }
 
 
+#: CPU-seconds (user + system) of the last :func:`_run`'s process and its children (Chromium, the
+#: Playwright driver): steadier than wall time on a shared machine. The mock portal, in this
+#: process, is not in it.
+LAST_CPU = [0.0]
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
+    cpu = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, encoding="utf-8", check=False)
     elapsed = time.perf_counter() - started
+    LAST_CPU[0] = _children_cpu() - cpu
     if proc.returncode != 0:
         raise SystemExit(
             f"FAILED ({proc.returncode}): {' '.join(cmd[:4])} …\n{proc.stdout[-2000:]}{proc.stderr[-3000:]}"
@@ -191,7 +205,10 @@ def bench_register(rounds: int, candidates: int = 5) -> None:
                     phases[who].append(
                         [json.loads(line) for line in out.splitlines() if line.startswith("{")]
                     )
-                print(f"round {n + 1} {who:>12}: {elapsed:6.1f} s   (load {_load()})", flush=True)
+                print(
+                    f"round {n + 1} {who:>12}: {elapsed:6.1f} s, {LAST_CPU[0]:5.1f} CPU-s   (load {_load()})",
+                    flush=True,
+                )
         print(f"\nregistration, {candidates} sample candidates, concurrency 1, {rounds} rounds", end="")
         print("; same applications")
         _summary(("portal-bot register", "hand-written script"), times, load_before)

@@ -30,8 +30,9 @@ from pathlib import Path
 
 SEND_PREFIX = "pw:channel SEND> "
 WAIT_INFO = "__waitInfo__"
-#: How the look-out's evaluate reads on the wire (``page_function("targetPresent")``).
-LOOK_OUT = "return targetPresent(arg);"
+#: How the look-out's evaluate reads on the wire (``settle.TARGET``: the one-line call, or the
+#: whole of locate.js once per document, both ending in this call).
+LOOK_OUT = "targetPresent(arg)"
 
 
 @dataclass

@@ -55,7 +55,7 @@ ERRORS = """
 
 def test_messages_are_split_per_line_and_named_by_their_row(aio: Aio, apage: AsyncPage) -> None:
     aio.run(apage.set_content(ERRORS))
-    found = aio.run(apage.evaluate(locate.PAGE_ERRORS_JS, ["[role=alert]", []]))
+    found = aio.run(locate.PAGE_ERRORS(apage, ["[role=alert]", []]))
     assert [(e["text"], e["field"]) for e in found["errors"]] == [
         ("手机号码格式不正确", None),  # the summary names no row
         ("请填写通讯地址", None),

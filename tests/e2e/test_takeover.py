@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-import portal_bot.register.run as run_module
+import portal_bot.cohortrun.launch as launch_module
 from portal_bot.browser import AsyncPage, BrowserChoice
 from portal_bot.cohortrun.launch import launched
 from portal_bot.flows.steps import Click, load_flow
@@ -80,7 +80,7 @@ def hands(monkeypatch: pytest.MonkeyPatch) -> queue.Queue[Hand]:
         async with launched(choice, headless=True) as browser:  # no display on this machine
             yield browser
 
-    monkeypatch.setattr(run_module, "launched", headless)
+    monkeypatch.setattr(launch_module, "launched", headless)  # LaunchAhead launches the run's browser
     return got
 
 

@@ -41,15 +41,18 @@ def test_messages_the_driver_never_answers_are_not_round_trips() -> None:
 
 
 def test_the_settle_look_outs_polls_are_listed_apart_from_the_total() -> None:
-    from portal_bot.flows.settle import TARGET_JS
+    from portal_bot.flows.locate import PAGE_ERRORS
+    from portal_bot.flows.settle import TARGET
 
-    look = "pw:channel SEND> " + json.dumps(
-        {"id": 2, "guid": "frame@1a", "method": "evaluateExpression", "params": {"expression": TARGET_JS}}
-    )
-    other = "pw:channel SEND> " + json.dumps(
-        {"id": 3, "guid": "frame@1a", "method": "evaluateExpression", "params": {"expression": "() => 1"}}
-    )
-    trips = parse([look, look, other])
-    assert trips.total == 1
+    def sent(expression: str) -> str:
+        params = {"expression": expression}
+        return "pw:channel SEND> " + json.dumps(
+            {"id": 2, "guid": "frame@1a", "method": "evaluateExpression", "params": params}
+        )
+
+    # the look-out's first call in a document sends locate.js, the later ones one line
+    looks = [sent(TARGET.full), sent(TARGET.small)]
+    trips = parse([*looks, sent(PAGE_ERRORS.full), sent(PAGE_ERRORS.small), sent("() => 1")])
+    assert trips.total == 3
     assert dict(trips.polled) == {"frame.evaluateExpression": 2}
     assert "settle look-out" in trips.table()

@@ -1,9 +1,12 @@
 // The in-page half of the locator (portal_bot.flows.locate) and of the runner's page checks.
 //
-// Python evaluates one of the entry points below as `(arg) => { <this file>; return entry(arg); }`
-// (see locate.page_function), so the helpers here are private to each evaluation and nothing is
-// left on the page but the data-pb tags of found controls and the window.__pbSeq counter (and, while
-// a person takes over a step, watchHands' listeners, which report to a binding and never act).
+// Python evaluates this file inside a function, so the helpers here never become the page's
+// globals. The calls a run repeats (locate.PageFunction) send it once per document, which keeps
+// its entry points frozen under one non-enumerable window property with a name made anew in each
+// process; rarer ones send `(arg) => { <this file>; return entry(arg); }` (locate.page_function).
+// Nothing else is left on the page but the data-pb tags of found controls and the window.__pbSeq
+// counter (and, while a person takes over a step, watchHands' listeners, which report to a binding
+// and never act).
 // This file must never click, type or navigate: it reads the page and tags controls.
 
 // The key labels are compared by: compatibility forms folded (NFKC: full-width ＊：（） and the

@@ -73,7 +73,7 @@ async def _do_goto(
             path=step.where.path,
             line=step.where.line,
         )
-    if await runner.page.evaluate(locate.EXPIRED_JS):
+    if await locate.EXPIRED(runner.page):
         raise locate.SessionGone()
 
 

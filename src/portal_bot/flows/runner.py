@@ -357,7 +357,7 @@ class FlowRunner:
         if step.kind != "click" or not isinstance(nxt, Expect) or nxt.expect.visible is None:
             return
         try:
-            self._before = (following[0], step.description, await self.page.evaluate(settle.TEXTS_JS))
+            self._before = (following[0], step.description, await settle.TEXTS(self.page))
         except Exception as exc:  # a page navigating: no texts to compare, no suggestion from them
             logger.debug("cannot read the texts before {}: {}", step.description, exc)
 
@@ -373,8 +373,8 @@ class FlowRunner:
         """Raise SessionExpiredError or SiteRejectedError when the page says so."""
         spec = flow.errors
         try:
-            found = await self.page.evaluate(
-                locate.PAGE_ERRORS_JS, [spec.selector if spec else None, list(spec.texts) if spec else []]
+            found = await locate.PAGE_ERRORS(
+                self.page, [spec.selector if spec else None, list(spec.texts) if spec else []]
             )
         except Exception as exc:  # navigating away: nothing to read now
             logger.debug("cannot read the page after {}: {}", step.description, exc)

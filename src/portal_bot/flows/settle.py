@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 from loguru import logger
 
 from portal_bot.browser import AsyncPage
-from portal_bot.flows.locate import page_function
+from portal_bot.flows.locate import PageFunction, page_function
 
 #: Seconds a page must stay unchanged and quiet to count as settled.
 SETTLE = 0.75
@@ -36,10 +36,11 @@ SETTLE = 0.75
 LOOK_AFTER = 0.5
 _POLL = 0.2
 
-TARGET_JS = page_function("targetPresent")
+TARGET = PageFunction("targetPresent")
 OFFERS_JS = page_function("pageOffers")
+OFFERS = PageFunction("pageOffers")
 #: The page's short shown texts (pageOffers' ``texts``), read before a click an expected text follows.
-TEXTS_JS = page_function("pageTexts")
+TEXTS = PageFunction("pageTexts")
 
 
 class Absent(Exception):
@@ -130,13 +131,13 @@ class Settling:
 
 async def offers(page: AsyncPage) -> dict[str, Any]:
     """What the page offers (see locate.js ``pageOffers``)."""
-    found: dict[str, Any] = await page.evaluate(OFFERS_JS)
+    found: dict[str, Any] = await OFFERS(page)
     return found
 
 
 async def settled(
     page: AsyncPage,
-    reading: str,
+    reading: str | PageFunction,
     arg: Any = None,
     *,
     at_most: float | None = None,
@@ -163,7 +164,8 @@ async def settled(
     answer: dict[str, Any] = {}
     while deadline is None or time.monotonic() < deadline:
         try:
-            answer = await asyncio.wait_for(page.evaluate(reading, arg), at_most)
+            asked = reading(page, arg) if isinstance(reading, PageFunction) else page.evaluate(reading, arg)
+            answer = await asyncio.wait_for(asked, at_most)
         except Exception as exc:  # stuck, or a navigation replaced the document: look again
             logger.debug("waiting for the page to settle: {}", exc)
             answer = {}
@@ -181,7 +183,7 @@ async def _watch_target(page: AsyncPage, text: str, how: str) -> NoReturn:
         await asyncio.Event().wait()  # not a runner's page: the step's timeout decides
     await asyncio.sleep(LOOK_AFTER)
     # an expired page is never "settled without the target": locate reports the session instead
-    await settled(page, TARGET_JS, [text, how], restart=lambda a: bool(a["present"] or a["expired"]))
+    await settled(page, TARGET, [text, how], restart=lambda a: bool(a["present"] or a["expired"]))
     raise Absent(text, how, await offers(page))
 
 

@@ -20,11 +20,10 @@ from typing import Any, Literal
 
 from rich.console import Console
 
-from portal_bot.browser import BrowserChoice
 from portal_bot.cohortrun.accounts import qa_client
 from portal_bot.cohortrun.each import for_each
 from portal_bot.cohortrun.identity import cohort_id, cohort_key
-from portal_bot.cohortrun.launch import choose_browser, launched
+from portal_bot.cohortrun.launch import LaunchAhead, choose_browser
 from portal_bot.cohortrun.lock import cohort_lock
 from portal_bot.cohortrun.plans import cohort_plan
 from portal_bot.cohortrun.politeness import HostLimiter, Politeness, effective_concurrency, is_loopback
@@ -36,7 +35,6 @@ from portal_bot.errors import ConfigError, PortalUnreachableError, StateError
 from portal_bot.flows.steps import Flow, load_flow
 from portal_bot.i18n import _, ngettext
 from portal_bot.ledger import Ledger
-from portal_bot.portal._sync import run_sync
 from portal_bot.privacy import mask_id, mask_text
 from portal_bot.profiles import CandidateResult, validate_cohort
 from portal_bot.profiles.loader import Cohort
@@ -161,6 +159,8 @@ class Registration:
         self.qa: Any = None
         self.unreachable: PortalUnreachableError | None = None  # nothing answered: the run stopped
         self.recorder: Recorder | None = None
+        self.ahead: LaunchAhead  # the browser, launched while the data is checked (run)
+        self.checked: list[CandidateResult] | None = None  # validate_cohort's results (run)
         self.retry = RetryPolicy(
             attempts=options.attempts, delay=REGISTER_RETRY.delay, max_delay=REGISTER_RETRY.max_delay
         )
@@ -184,7 +184,7 @@ class Registration:
         if not ready:
             return []
         self.console.print(_("preparing documents …"))
-        manifest = prepare_cohort(self.cohort_dir, jobs=self.options.jobs)
+        manifest = prepare_cohort(self.cohort_dir, jobs=self.options.jobs, checked=self.checked)
         runnable = []
         for job in ready:
             entry = manifest.entry_for(job.result.file)
@@ -224,7 +224,7 @@ class Registration:
 
     async def _walk_all(
         self,
-        choice: BrowserChoice,
+        ahead: LaunchAhead,
         cohort: Cohort,
         todo: list[Job],
         ledger: Ledger,
@@ -240,7 +240,7 @@ class Registration:
                 if self.options.confirm == "prompt":
                     moved = _("approval of each 提交 has moved to the desk page: open {}")
                     self.console.print(plain(moved.format(url)))
-            async with launched(choice, headless=not self.options.headed) as browser:
+            async with ahead.launched() as browser:
                 try:
                     plan = await cohort_plan(
                         browser, cohort.plan, self.options.portal_url, limiter, open_now=True
@@ -302,13 +302,20 @@ class Registration:
         )
 
     def run(self) -> RunResult:
+        # Chromium starts while the data is checked and the ledger set up; only the walk opens a
+        # page, so a data error still stops the run before anything contacts the site
+        with LaunchAhead(lambda: choose_browser(self.settings), headless=not self.options.headed) as ahead:
+            self.ahead = ahead
+            return self._checked_run()
+
+    def _checked_run(self) -> RunResult:
         from portal_bot.profiles import load_cohort
 
         cohort = load_cohort(self.cohort_dir)
         self.flows = load_flows(self.options.flows_dir)
         if self.options.simulate_human:
             self.qa = qa_client(self.options.portal_url, self.options.qa_token)
-        everyone = validate_cohort(self.cohort_dir)
+        everyone = self.checked = validate_cohort(self.cohort_dir)  # prepare reuses it
         results = [r for r in everyone if _matches(r, self.options.only)]
         if not results:
             raise ConfigError(
@@ -353,9 +360,9 @@ class Registration:
             try:
                 todo = self._todo(runnable, cohort, ledger)
                 if todo:
-                    choice = choose_browser(self.settings)  # outside the event loop: see cohortrun.launch
                     preload_xlsx()  # the report's writer loads while the browser works
-                    run_sync(lambda: self._walk_all(choice, cohort, todo, ledger, run_id, run_dir))
+                    ahead = self.ahead
+                    ahead.run(lambda: self._walk_all(ahead, cohort, todo, ledger, run_id, run_dir))
                     self.console.print()
                 state = "ok" if all(j.outcome.ok for j in jobs) else "incomplete"
                 if self.unreachable is not None:

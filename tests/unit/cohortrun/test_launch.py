@@ -3,12 +3,14 @@ started only to ask where Playwright's Chromium is cost 2–4 s of every registe
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
 import portal_bot.browser as browser_module
-from portal_bot.cohortrun.launch import OWN_FIRST, choose_browser, launched
+from portal_bot.browser import AsyncBrowser, BrowserChoice
+from portal_bot.cohortrun.launch import OWN_FIRST, LaunchAhead, choose_browser, launched
 from portal_bot.errors import BrowserUnavailableError
 from portal_bot.settings import Settings
 from tests.asyncutil import run_async
@@ -45,3 +47,50 @@ def test_launched_finds_and_starts_a_browser_with_its_own_driver(monkeypatch: py
             return browser.version
 
     assert run_async(version)
+
+
+def test_the_launch_ahead_starts_before_it_is_asked_and_a_failure_waits_for_the_walk() -> None:
+    """The browser is chosen (then launched) while the caller still checks its data; a failure is
+    raised only by run(), where the walk would start, and a run that never walks never hears of it."""
+    asked = threading.Event()
+
+    def choose() -> BrowserChoice:
+        asked.set()
+        raise BrowserUnavailableError("no Chromium found")
+
+    with LaunchAhead(choose):  # nothing to walk: the failure stays quiet
+        assert asked.wait(30), "the launch did not start before run()"
+    walked: list[str] = []
+
+    async def walk() -> None:
+        walked.append("walked")
+
+    with LaunchAhead(choose) as ahead, pytest.raises(BrowserUnavailableError, match="no Chromium"):
+        ahead.run(walk)
+    assert walked == []
+
+
+@pytest.mark.browser
+def test_the_launch_ahead_runs_the_walk_on_its_browser(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PORTAL_BOT_CHROMIUM", raising=False)
+    with LaunchAhead(lambda: OWN_FIRST) as ahead:
+
+        async def walk() -> AsyncBrowser:
+            async with ahead.launched() as browser:
+                page = await browser.new_page()
+                assert await page.evaluate("1 + 1") == 2
+                return browser
+
+        assert ahead.run(walk).version
+
+
+@pytest.mark.browser
+def test_an_exception_of_the_walk_is_raised_in_the_caller() -> None:
+    class Boom(Exception):
+        pass
+
+    async def walk() -> None:
+        raise Boom()
+
+    with LaunchAhead(lambda: OWN_FIRST) as ahead, pytest.raises(Boom):
+        ahead.run(walk)
