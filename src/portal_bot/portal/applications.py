@@ -11,6 +11,8 @@ logs in, never guesses a state (the text is returned as shown:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,16 +66,9 @@ async def read_applications(page: AsyncPage, base_url: str) -> list[ApplicationR
             page has no application list (a wrong address).
     """
     url = base_url.rstrip("/") + APPLICATIONS_PATH
-    try:
+    with _loading(base_url):
         response = await page.goto(url)
         seen: dict[str, Any] = await page.evaluate(_READ_ALL_JS)  # one round trip for the page
-    except PlaywrightTimeoutError as exc:
-        raise _timeout() from exc
-    except PlaywrightError as exc:
-        nobody = unreachable(base_url, exc)
-        if nobody is None:
-            raise
-        raise nobody from exc
     status = response.status if response is not None else 200
     rows = _conclude(seen, page.url, status, base_url, drawn_by_scripts=False)
     assert rows is not None
@@ -94,16 +89,9 @@ async def read_applications_fetched(
         The errors of :func:`read_applications`, except NotThePortalError: None says "no list here".
     """
     url = base_url.rstrip("/") + APPLICATIONS_PATH
-    try:
+    with _loading(base_url):
         response = await context.request.get(url, headers=_DOCUMENT_HEADERS, timeout=timeout_ms)
         document = await response.text()
-    except PlaywrightTimeoutError as exc:
-        raise _timeout() from exc
-    except PlaywrightError as exc:
-        nobody = unreachable(base_url, exc)
-        if nobody is None:
-            raise
-        raise nobody from exc
     try:
         async with sandbox.page() as reader:
             await sandbox.load(reader, document, response.url)
@@ -120,8 +108,20 @@ _DOCUMENT_HEADERS = {
 }
 
 
-def _timeout() -> PortalTimeoutError:
-    return PortalTimeoutError("我的技能评价报名 did not load in time", hint="the next run retries")
+@contextmanager
+def _loading(base_url: str) -> Iterator[None]:
+    """Playwright's timeout and "nothing answered" errors while the list loads, as ours."""
+    try:
+        yield
+    except PlaywrightTimeoutError as exc:
+        raise PortalTimeoutError(
+            "我的技能评价报名 did not load in time", hint="the next run retries"
+        ) from exc
+    except PlaywrightError as exc:
+        nobody = unreachable(base_url, exc)
+        if nobody is None:
+            raise
+        raise nobody from exc
 
 
 def _conclude(
