@@ -148,8 +148,9 @@ def _say(kind: ReasonKind, args: Mapping[str, Any], *, machine: bool) -> str:
     return say(N_("done by hand in the browser ({})")).format(noun(args["role"]))
 
 
-#: A suggested text: the page's text, its similarity 0-100 to the missing one, and why.
 class Suggestion(NamedTuple):
+    """A suggested text: the page's text, its similarity 0-100 to the missing one, and why."""
+
     text: str
     score: int
     why: str  # a Reason; a plain text (an older caller's) is shown as it is
