@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from portal_bot.cli import app
@@ -114,3 +116,22 @@ def test_the_reasons_are_chinese_in_the_table_and_the_machine_outputs_keep_engli
     }
     patch = outputs["en"][1]
     assert "# flows/register.yaml:" in patch and ": similar text (button, 50%)\n" in patch
+
+
+def test_no_file_line_reference_is_split_at_80_columns_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step's ``file:line`` stays whole in the step column (``open-plan.yaml:1`` over ``0`` was
+    read as line 1), and the target column keeps room (a long step name does not squeeze it)."""
+    monkeypatch.chdir(REPO)
+    check = ["flows", "check", "--against", str(MOCK_V0)]
+    result = runner.invoke(app, ["--lang", "zh", *check], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80, result.stdout
+    rows = [line.split("│") for line in lines if line.startswith("│")]
+    steps = Counter(row[1].strip() for row in rows)
+    _, data = _check(REPO / "flows")
+    assert isinstance(data["steps"], list)
+    refs = Counter(f"{Path(str(s['flow'])).name}:{s['line']}" for s in data["steps"])
+    assert len(refs) > 60
+    assert refs - steps == Counter(), refs - steps  # every reference is one whole line of a cell
+    assert min(cell_len(row[3]) for row in rows) >= 19  # the target column: as wide as before (19)
