@@ -18,6 +18,7 @@ from portal_bot.flows.against import (
     place,
     targets,
 )
+from portal_bot.flows.mismatch import Reason
 from portal_bot.flows.steps import load_flow
 from portal_bot.recording.model import RecordedPage, Recording
 
@@ -179,7 +180,7 @@ def test_a_missing_expected_text_suggests_what_appeared_after_the_click_first(tm
     """The page the click ran on is the one before; the page the text is missing on, the one after."""
     path = _flow(tmp_path, "name: t\nsteps:\n  - click: 上传照片\n  - expect: {visible: 照片上传成功}\n")
     found = targets(load_flow(path))
-    assert found[1].follows is not None and found[1].follows[0] == "click 上传照片"
+    assert found[1].follows is not None and found[1].follows[0] == "上传照片"
     texts = {1: ["上传照片", "暂无照片"], 2: ["上传照片", "照片已保存"]}
     pages = tuple(
         RecordedPage(
@@ -224,9 +225,9 @@ def test_the_table_says_why_in_the_chosen_language_and_json_keeps_english(tmp_pa
     path = _flow(tmp_path, "name: t\nsteps:\n  - click: 马上报名\n  - fill: {field: 手机号码, value: x}\n")
     found = targets(load_flow(path))
     reasons = (
-        ("立即报名", 50, "similar text (button, 50%)"),
-        ("联系电话", 0, "elimination: the only required text field here no step of the flow uses"),
-        ("照片已保存", 36, "appeared after click 上传照片"),
+        ("立即报名", 50, Reason.similar_text("button", 50)),
+        ("联系电话", 0, Reason.elimination("text field", required=True)),
+        ("照片已保存", 36, Reason.appeared_after("上传照片")),
     )
     steps = [StepResult(t, "missing", None, reasons) for t in found]
     report = AgainstReport(tmp_path, steps)
@@ -243,10 +244,12 @@ def test_the_table_says_why_in_the_chosen_language_and_json_keeps_english(tmp_pa
     zh = shown("zh")
     assert "立即报名 (文字相近（按钮，50%）)" in zh
     assert "联系电话 (排除法：此处流程中没有步骤使用的必填文本输入框只有这一个)" in zh
-    assert "照片已保存 (在 click 上传照片 之后出现)" in zh
+    assert "照片已保存 (点击 上传照片 后出现)" in zh
     assert "similar" not in zh and "elimination" not in zh and "appeared" not in zh
     en = shown("en")
     assert "立即报名 (similar text (button, 50%))" in en and "(appeared after click 上传照片)" in en
     assert [s["why"] for s in report.as_json(tmp_path)["steps"][0]["suggestions"]] == [
-        w for _t, _s, w in reasons
+        "similar text (button, 50%)",
+        "elimination: the only required text field here no step of the flow uses",
+        "appeared after click 上传照片",
     ]

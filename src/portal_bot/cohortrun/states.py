@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from portal_bot.i18n import N_, _, current_language
+from portal_bot.i18n import N_, _, current_language, in_language
 
 
 class State(StrEnum):
@@ -41,30 +41,33 @@ class State(StrEnum):
 
     @property
     def label(self) -> str:
-        """The Chinese label: the site's own text for site states."""
-        return _LABELS[self][0]
+        """The Chinese label, the machine's word (``--json``'s ``state_label``, the notifications)
+        whatever the language: the site's own text for a state it shows, else the catalog's Chinese."""
+        if self in _SITE_WORDS:
+            return _SITE_WORDS[self][0]
+        return in_language("zh", _OWN_WORDS[self])
 
     @property
     def english(self) -> str:
-        return _LABELS[self][1]
+        return _SITE_WORDS[self][1] if self in _SITE_WORDS else _OWN_WORDS[self]
 
     @property
     def shown(self) -> str:
         """The state as a person reads it in the current language.
 
         A state the site shows is the site's own text in both languages (it is what people see on
-        the site), with its meaning in English; portal-bot's pseudo-states are translated. ``label``
-        stays the machine's word (``--json``'s ``state_label``, the notifications).
+        the site), with its meaning after it in English; portal-bot's pseudo-states are translated.
         """
-        meaning = _(self.english)
-        if self.on_site and current_language() != "zh":
-            return f"{self.label} ({meaning})"
-        return meaning
+        if not self.on_site:
+            return _(_OWN_WORDS[self])
+        if current_language() == "zh":
+            return self.label
+        return f"{self.label} ({self.english})"
 
     @property
     def on_site(self) -> bool:
         """True for the states whose label is a text the portal itself shows."""
-        return self.label in KNOWN_TEXTS
+        return self in _SITE_WORDS
 
     @property
     def seen(self) -> bool:
@@ -72,32 +75,30 @@ class State(StrEnum):
         return self not in (State.NEEDS_LOGIN, State.ERROR)
 
 
-#: The Chinese label (fixed: the machine's word) and the English meaning, a msgid whose Chinese in
-#: the catalog is the label (tests/unit/status/test_language.py checks they agree).
-_LABELS: dict[State, tuple[str, str]] = {
-    State.PENDING_REVIEW: ("待审核", N_("pending review")),
-    State.RETURNED: ("驳回修改", N_("returned for changes")),
-    State.REJECTED: ("审核不通过", N_("rejected")),
-    State.APPROVED: ("审核通过", N_("approved")),
-    State.TO_PAY: ("待缴费", N_("fee to pay")),
-    State.PAID: ("已缴费", N_("fee paid")),
-    State.TICKET_ISSUED: ("已生成准考证", N_("admission ticket issued")),
-    State.DRAFT: ("草稿/未提交", N_("draft, not submitted")),
-    State.NOT_SUBMITTED: ("未报名", N_("no application for this plan")),
-    State.NEEDS_LOGIN: ("需要重新登录", N_("needs login")),
-    State.UNKNOWN: ("未知状态", N_("unknown state")),
-    State.ERROR: ("读取出错", N_("error while reading")),
+#: The states the site shows: the site's own word, in every language (what people see on the site,
+#: not a translation, so never in the catalog), and its meaning, shown after it to English readers.
+_SITE_WORDS: dict[State, tuple[str, str]] = {
+    State.PENDING_REVIEW: ("待审核", "pending review"),
+    State.RETURNED: ("驳回修改", "returned for changes"),
+    State.REJECTED: ("审核不通过", "rejected"),
+    State.APPROVED: ("审核通过", "approved"),
+    State.TO_PAY: ("待缴费", "fee to pay"),
+    State.PAID: ("已缴费", "fee paid"),
+    State.TICKET_ISSUED: ("已生成准考证", "admission ticket issued"),
 }
 
-#: The portal's own state texts, after normalisation.
+#: portal-bot's own pseudo-states: catalog messages, whose Chinese is also their label.
+_OWN_WORDS: dict[State, str] = {
+    State.DRAFT: N_("draft, not submitted"),
+    State.NOT_SUBMITTED: N_("no application for this plan"),
+    State.NEEDS_LOGIN: N_("needs login"),
+    State.UNKNOWN: N_("unknown state"),
+    State.ERROR: N_("error while reading"),
+}
+
+#: The portal's own state texts, after normalisation (a draft is shown as 草稿 or 未提交).
 KNOWN_TEXTS: dict[str, State] = {
-    "待审核": State.PENDING_REVIEW,
-    "驳回修改": State.RETURNED,
-    "审核不通过": State.REJECTED,
-    "审核通过": State.APPROVED,
-    "待缴费": State.TO_PAY,
-    "已缴费": State.PAID,
-    "已生成准考证": State.TICKET_ISSUED,
+    **{word: state for state, (word, _meaning) in _SITE_WORDS.items()},
     "草稿": State.DRAFT,
     "未提交": State.DRAFT,
 }
@@ -185,8 +186,8 @@ class Action(StrEnum):
 
     @property
     def label(self) -> str:
-        """Short Chinese heading."""
-        return _ACTIONS[self].label
+        """Short Chinese heading, whatever the language (the notifications, ``--json``): the catalog's."""
+        return in_language("zh", self.english)
 
     @property
     def english(self) -> str:
@@ -195,8 +196,8 @@ class Action(StrEnum):
     @property
     def advice(self) -> str:
         """One sentence in Chinese and English: what to do (``--json``'s ``advice``)."""
-        text = _ACTIONS[self]
-        return f"{text.advice_zh} / {text.advice}"
+        text = _ACTIONS[self].advice
+        return f"{in_language('zh', text)} / {text}"
 
     @property
     def shown(self) -> str:
@@ -220,62 +221,44 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class _ActionText:
-    """The Chinese heading and advice (fixed: the machine's and the notifications' words) and their
-    English msgids, whose Chinese in the catalog is the same text (a test checks they agree)."""
+    """The heading and the advice: catalog messages (their Chinese is the notifications' and
+    ``--json``'s words, whatever the language)."""
 
-    label: str
     english: str
-    advice_zh: str
     advice: str
 
 
 _ACTIONS: dict[Action, _ActionText] = {
     Action.FIX_AND_RESUBMIT: _ActionText(
-        "修改后重新提交",
         N_("fix and resubmit"),
-        "按驳回原因修改考生资料，再运行 portal-bot register（继续提交审核）",
         N_("fix the profile as the reason says, then run portal-bot register: it resubmits"),
     ),
     Action.PAY: _ActionText(
-        "缴费",
         N_("pay"),
-        "审核已通过，请按网站要求及时足量缴费",
         N_("approved: pay the fee on the site in time"),
     ),
     Action.LOG_IN_AGAIN: _ActionText(
-        "重新登录",
         N_("log in again"),
-        "登录已过期，请考生重新登录后再查询",
         N_("the saved login expired: log in again, then rerun"),
     ),
     Action.FINISH_REGISTRATION: _ActionText(
-        "完成报名",
         N_("finish registration"),
-        "报名尚未提交，请运行 portal-bot register 完成",
         N_("not submitted yet: run portal-bot register"),
     ),
     Action.READ_REJECTION: _ActionText(
-        "查看不通过原因",
         N_("read the rejection"),
-        "审核不通过，请查看原因并联系评价机构",
         N_("rejected: read the reason, contact the organisation"),
     ),
     Action.CHECK_UNKNOWN: _ActionText(
-        "人工核对状态",
         N_("check the state by hand"),
-        "网站显示了未知的状态，请登录网站核对",
         N_("the site shows a state portal-bot does not know: look"),
     ),
     Action.CHECK_ERROR: _ActionText(
-        "查看错误",
         N_("check the error"),
-        "读取状态时出错，请查看错误后重试",
         N_("reading the state failed: see the error, then rerun"),
     ),
     Action.NOTHING: _ActionText(
-        "无需操作",
         N_("nothing to do"),
-        "等待即可",
         N_("nothing to do for now"),
     ),
 }

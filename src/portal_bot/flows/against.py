@@ -34,7 +34,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from portal_bot.flows.mismatch import appeared, claims, merged, suggest
+from portal_bot.flows.mismatch import Suggestion, appeared, claims, merged, suggest
 from portal_bot.flows.patch import Edit
 from portal_bot.flows.settle import Absent
 from portal_bot.flows.steps import (
@@ -79,8 +79,9 @@ class Target:
         stretch: the stretch of its flow (see the module docstring).
         goto: the URL path pattern of the goto that starts the stretch, if one does.
         conditional: the step (or entry) has a ``when:``; it may not apply to every such page.
-        follows: the action that began the stretch (a click's description and ``file:line``), if one
-            did: a missing expected text may be what appeared after it (:func:`appeared_after`).
+        follows: the click that began the stretch (its text, None for a click by CSS, and
+            ``file:line``), if one did: a missing expected text may be what appeared after it
+            (:func:`appeared_after`).
     """
 
     flow: Flow
@@ -93,7 +94,7 @@ class Target:
     stretch: int
     goto: re.Pattern[str] | None = None
     conditional: bool = False
-    follows: tuple[str, Where] | None = None
+    follows: tuple[str | None, Where] | None = None
 
     @property
     def identifies(self) -> bool:
@@ -106,7 +107,7 @@ class Finding:
     """What one recorded page says about one target."""
 
     found: bool
-    suggestions: tuple[tuple[str, int, str], ...] = ()
+    suggestions: tuple[Suggestion, ...] = ()
 
 
 @dataclass
@@ -114,7 +115,7 @@ class StepResult:
     target: Target
     status: Status
     page: RecordedPage | None = None
-    suggestions: tuple[tuple[str, int, str], ...] = ()
+    suggestions: tuple[Suggestion, ...] = ()
 
 
 @dataclass
@@ -143,7 +144,7 @@ class AgainstReport:
                     "target": r.target.text,
                     "page": f"pages/{r.page.name}.html" if r.page is not None else None,
                     "status": r.status,
-                    "suggestions": [{"text": t, "score": s, "why": w} for t, s, w in r.suggestions],
+                    "suggestions": [{"text": t, "score": s, "why": str(w)} for t, s, w in r.suggestions],
                 }
                 for r in self.steps
             ],
@@ -259,7 +260,7 @@ class _Collector:
         self.out: list[Target] = []
         self.stretch = 0
         self.goto: re.Pattern[str] | None = None
-        self.follows: tuple[str, Where] | None = None
+        self.follows: tuple[str | None, Where] | None = None
 
     def walk(self, steps: tuple[RuntimeStep, ...]) -> _Collector:
         for step in steps:
@@ -275,7 +276,7 @@ class _Collector:
                 if isinstance(a, _MOVES):
                     self.stretch += 1
                     self.goto = None
-                    self.follows = (step.description, step.where) if isinstance(a, Click) else None
+                    self.follows = (_clicked(a), step.where) if isinstance(a, Click) else None
         return self
 
     def add(
@@ -309,6 +310,11 @@ class _Collector:
                 self.follows,
             )
         )
+
+
+def _clicked(a: Click) -> str | None:
+    """The text a click clicks, as written (None: a click by CSS)."""
+    return a.target.text.source if a.target.text is not None else None
 
 
 def _step_targets(step: RuntimeStep, a: Any, add: Any) -> None:
@@ -443,12 +449,12 @@ def appeared_after(r: StepResult, pages: list[RecordedPage]) -> StepResult:
     t = r.target
     if r.status != "missing" or t.how != "visible" or t.follows is None or r.page is None:
         return r
-    action, where = t.follows
+    click, where = t.follows
     before = next((p for p in pages if _ran_on(p, where)), None)
     if before is None or before.n == r.page.n:
         return r
-    new = appeared(t.text, before.offers.get("texts", []), r.page.offers, claims(t.flow), action)
-    masked = [(mask_text(text), s, why) for text, s, why in new]
+    new = appeared(t.text, before.offers.get("texts", []), r.page.offers, claims(t.flow), click)
+    masked = [Suggestion(mask_text(text), s, why) for text, s, why in new]
     return StepResult(t, r.status, r.page, tuple(merged(masked, r.suggestions)))
 
 
@@ -499,5 +505,5 @@ def finding(target: Target, found: bool, offers: dict[str, Any] | None) -> Findi
     if found or offers is None or target.how in ("css", "option"):
         return Finding(found)
     absent = Absent(target.text, target.how, offers)
-    suggestions = tuple((mask_text(t), s, w) for t, s, w in suggest(absent, claims(target.flow)))
+    suggestions = tuple(Suggestion(mask_text(t), s, w) for t, s, w in suggest(absent, claims(target.flow)))
     return Finding(False, suggestions)

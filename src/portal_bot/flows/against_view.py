@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.table import Table
@@ -17,6 +18,8 @@ from portal_bot.i18n import N_, _, ngettext
 _STYLE = {"resolved": "green", "missing": "bold red", "not recorded": "yellow"}
 #: A step's status as shown; ``--json`` keeps the values themselves.
 _STATUS = {"resolved": N_("resolved"), "missing": N_("missing"), "not recorded": N_("not recorded")}
+#: Wider than any terminal: the width a table needs when nothing has to wrap.
+_UNBOUNDED = 10_000
 
 
 def _page(r: StepResult) -> str:
@@ -42,12 +45,14 @@ class _Fitted:
         self.report, self.base = report, base
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        natural = self.build(narrow=False)
-        fits = Measurement.get(console, options, natural).maximum <= options.max_width
-        yield natural if fits else self.build(narrow=True)
+        natural = self.build()
+        # measured unbounded: a table measured at the terminal's width says it fits by wrapping
+        wide = Measurement.get(console, options.update_width(_UNBOUNDED), natural).maximum
+        yield natural if wide <= options.max_width else self.build(width=options.max_width)
 
-    def build(self, *, narrow: bool) -> Table:
-        """The table; ``narrow``: action and status at their width, the rest shared 4:4:2."""
+    def build(self, *, width: int | None = None) -> Table:
+        """The table; with ``width``, laid out for it: action and status at their width, the step at
+        its longest ``file:line`` (:meth:`_step_width`), target and page sharing the rest 4:3."""
         report, folder = self.report, _folder(self.report, self.base)
         caption = ngettext(
             "{n} step: {missing} missing, {unrecorded} not recorded",
@@ -55,23 +60,57 @@ class _Fitted:
             len(report.steps),
         ).format(n=len(report.steps), missing=report.missing, unrecorded=report.unrecorded)
         t = Table(
-            expand=narrow,  # the ratios apply to an expanded table only
+            expand=width is not None,  # the ratios apply to an expanded table only
             title=_("flows against {}").format(report.root),
             caption=caption + (_("; steps in {}").format(folder) if folder else ""),
         )
-        t.add_column(_("step"), overflow="fold", ratio=4 if narrow else None)
+        wheres = [
+            f"{display(r.target.where.path, self.base).removeprefix(folder)}:{r.target.where.line}"
+            for r in report.steps
+        ]
+        statuses = [_(_STATUS[r.status]) for r in report.steps]
+        step_width = None if width is None else self._step_width(width, wheres, statuses)
+        t.add_column(_("step"), overflow="fold", width=step_width)
         t.add_column(_("action"), no_wrap=True)
-        t.add_column(_("target (→ suggestion)"), overflow="fold", ratio=4 if narrow else None)
-        t.add_column(_("page"), overflow="fold", ratio=2 if narrow else None)
+        t.add_column(_("target (→ suggestion)"), overflow="fold", ratio=4 if width else None)
+        t.add_column(_("page"), overflow="fold", ratio=3 if width else None)
         t.add_column(_("status"), no_wrap=True)
-        for r in report.steps:
-            where = f"{display(r.target.where.path, self.base).removeprefix(folder)}:{r.target.where.line}"
+        for r, where, status in zip(report.steps, wheres, statuses, strict=True):
             target = Text(r.target.text)
             for text, _score, why in r.suggestions:
                 target.append(f"\n→ {text} ({say_why(why)})", style="cyan")
-            status = Text(_(_STATUS[r.status]), style=_STYLE[r.status])
-            t.add_row(Text(where), Text(r.target.action), target, Text(_page(r)), status)
+            t.add_row(
+                _step(where, step_width),
+                Text(r.target.action),
+                target,
+                Text(_page(r)),
+                Text(status, style=_STYLE[r.status]),
+            )
         return t
+
+    def _step_width(self, width: int, wheres: list[str], statuses: list[str]) -> int:
+        """The step column's width: its longest ``file:line``, so that no reference breaks inside
+        (failing that, the longest part after a ``/``: the folder goes on a line of its own), but
+        at most half of what the action, the status and the borders leave, so that one long file
+        name cannot squeeze the target column (that name folds instead)."""
+        fixed = [
+            max(map(cell_len, [_("action"), *(r.target.action for r in self.report.steps)])),
+            max(map(cell_len, [_("status"), *statuses])),
+        ]
+        rest = width - 6 - sum(w + 2 for w in fixed)  # 6: the borders of five columns
+        share = rest // 2 - 2  # a column's padding is 2
+        whole = max(map(cell_len, wheres), default=1)
+        token = max((cell_len(w.rpartition("/")[2]) for w in wheres), default=1)
+        return max(cell_len(_("step")), whole if whole <= share else min(token, share), 1)
+
+
+def _step(where: str, width: int | None) -> Text:
+    """A step's ``file:line``: whole, or its folder on a line above it when the whole is wider than
+    the column (a word wraps only at spaces, so the break after the ``/`` is written here)."""
+    folder, _slash, name = where.rpartition("/")
+    if width is None or not folder or cell_len(where) <= width:
+        return Text(where)
+    return Text(f"{folder}/\n{name}")
 
 
 def table(report: AgainstReport, base: Path) -> _Fitted:
@@ -80,9 +119,12 @@ def table(report: AgainstReport, base: Path) -> _Fitted:
 
     Readable at 80 columns: the action and the status never wrap; the suggestions go under the
     target rather than in a column of their own (a sixth column left the target no room); the
-    step's file is written from the flows' folder (named once, in the caption); when the table is
-    wider than the terminal, the step and the target share what is left 4:4 with the page's path 2,
-    which wraps first.
+    step's file is written from the flows' folder (named once, in the caption). When the table is
+    wider than the terminal, a step's ``file:line`` still never breaks inside (its sub-folder goes
+    on a line above it instead; only a name longer than half the room left folds), and the target
+    and the page's path share the rest 4:3 (the target kept as wide as the former 4:4:2 layout
+    gave it at 80 columns in Chinese). Keeping the whole step column ``no_wrap`` was tried: one
+    long ``fields/…`` name then took the target's room.
     """
     return _Fitted(report, base)
 

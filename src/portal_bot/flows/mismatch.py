@@ -19,13 +19,18 @@ still free. A text another step of the flow uses is never suggested: it is that 
 
 At most :data:`MAX_SUGGESTIONS`, appeared and elimination first, then by score; no similar text
 below :data:`CUTOFF`.
+
+A reason is a :class:`Reason`, its kind and arguments: :func:`say_why` says it in the language people
+read (the message, the ``flows check --against`` table); the machine outputs (the flow patch's
+comments, ``--json``) carry its English, which is also its value as a string.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -52,11 +57,6 @@ CUTOFF = 40
 #: The hint every site mismatch ends with (docs/flows.md has the section); translated where raised.
 HINT = N_("the site differs from the flows: see docs/flows.md, 'When the real site differs'")
 
-#: text, score 0-100, why. ``why`` is English whatever the language (the patch's comments and
-#: ``flows check --against --json`` carry it); :func:`say_why` is the same reason in the language
-#: people read, for the terminal and the register message.
-Suggestion = tuple[str, int, str]
-
 #: The sorts of control a reason names (``kind`` + " field" for a form control), said where shown.
 _NOUNS = {
     "button": N_("button"),
@@ -74,28 +74,91 @@ _NOUNS = {
     "upload field": N_("file field"),
     "file field": N_("file field"),
 }
-_ELIMINATION = re.compile(r"elimination: the only (required )?(.+) here no step of the flow uses")
-_SIMILAR = re.compile(r"similar text \((.+), (\d+)%\)")
-_APPEARED = re.compile(r"appeared after (.+)")
 
 
 def _noun(what: str) -> str:
     return _(_NOUNS[what]) if what in _NOUNS else what
 
 
+ReasonKind = Literal["similar_text", "elimination", "appeared_after", "by_hand"]
+
+
+class Reason(str):
+    """Why a text is suggested: a kind and its arguments, rendered by :func:`say_why`.
+
+    Kinds and arguments:
+
+    * ``similar_text``: ``what`` (the sort of control, ``button``, ``text field`` …), ``score``;
+    * ``elimination``: ``what``, ``required`` (the only one marked required, not the only one);
+    * ``appeared_after``: ``click``, the text of the click before the expected text (None: a click
+      by CSS);
+    * ``by_hand``: ``role``, what a person used in a takeover (:mod:`portal_bot.flows.takeover`).
+
+    The value of the string is the reason in English, exactly as the machine outputs have always
+    carried it: the flow patch's comments and ``flows check --against --json``. So those outputs,
+    and the error's ``suggestions``, stay byte for byte what they were while people read the reason
+    in their language from the kind and the arguments, never from the English sentence.
+    """
+
+    kind: ReasonKind
+    args: Mapping[str, str | int | bool | None]
+
+    def __new__(cls, kind: ReasonKind, args: Mapping[str, str | int | bool | None]) -> Reason:
+        self = super().__new__(cls, _say(kind, args, machine=True))
+        self.kind, self.args = kind, MappingProxyType(dict(args))
+        return self
+
+    def __reduce__(self) -> tuple[type[Reason], tuple[ReasonKind, dict[str, str | int | bool | None]]]:
+        return Reason, (self.kind, dict(self.args))
+
+    @classmethod
+    def similar_text(cls, what: str, score: int) -> Reason:
+        return cls("similar_text", {"what": what, "score": score})
+
+    @classmethod
+    def elimination(cls, what: str, *, required: bool) -> Reason:
+        return cls("elimination", {"what": what, "required": required})
+
+    @classmethod
+    def appeared_after(cls, click: str | None) -> Reason:
+        return cls("appeared_after", {"click": click})
+
+    @classmethod
+    def by_hand(cls, role: str) -> Reason:
+        return cls("by_hand", {"role": role})
+
+
+def _say(kind: ReasonKind, args: Mapping[str, Any], *, machine: bool) -> str:
+    """The one rendering of a reason: for people in their language, or (``machine``) in the English
+    the patch and ``--json`` carry, where the sort of control keeps its own name (``xselect field``)."""
+    say = N_ if machine else _
+    noun = str if machine else _noun
+    if kind == "similar_text":
+        return say(N_("similar text ({what}, {score}%)")).format(what=noun(args["what"]), score=args["score"])
+    if kind == "elimination":
+        if args["required"]:
+            return say(N_("elimination: the only required {} here no step of the flow uses")).format(
+                noun(args["what"])
+            )
+        return say(N_("elimination: the only {} here no step of the flow uses")).format(noun(args["what"]))
+    if kind == "appeared_after":
+        if args["click"] is None:
+            return say(N_("appeared after click a control on the page"))
+        return say(N_("appeared after click {}")).format(args["click"])
+    return say(N_("done by hand in the browser ({})")).format(noun(args["role"]))
+
+
+class Suggestion(NamedTuple):
+    """A suggested text: the page's text, its similarity 0-100 to the missing one, and why."""
+
+    text: str
+    score: int
+    why: str  # a Reason; a plain text (an older caller's) is shown as it is
+
+
 def say_why(why: str) -> str:
-    """A suggestion's reason (English, as :func:`suggest` and :func:`appeared` write it) in the
-    language people read; a reason of another shape is shown as it is."""
-    if m := _ELIMINATION.fullmatch(why):
-        noun = _noun(m.group(2))
-        if m.group(1):
-            return _("elimination: the only required {} here no step of the flow uses").format(noun)
-        return _("elimination: the only {} here no step of the flow uses").format(noun)
-    if m := _SIMILAR.fullmatch(why):
-        return _("similar text ({what}, {score}%)").format(what=_noun(m.group(1)), score=m.group(2))
-    if m := _APPEARED.fullmatch(why):
-        return _("appeared after {}").format(m.group(1))
-    return why
+    """A suggestion's reason in the language people read (any other text is shown as it is)."""
+    return _say(why.kind, why.args, machine=False) if isinstance(why, Reason) else why
 
 
 def claims(flow: Flow) -> set[str]:
@@ -164,14 +227,12 @@ def suggest(absent: Absent, claimed: set[str]) -> list[Suggestion]:
     seen: set[str] = set()
     if absent.kind != "visible":
         free = {label_key(t): t for t, _kind in pool if label_key(t) not in claimed and label_key(t) != want}
-        required = {k: t for k, t in free.items() if _required(t)}
-        for among, what in ((free, noun), (required, "required " + noun)):
+        required_free = {k: t for k, t in free.items() if _required(t)}
+        for among, required in ((free, False), (required_free, True)):
             if len(among) == 1:
                 key, text = next(iter(among.items()))
                 score = round(fuzz.ratio(want, key))
-                out.append(
-                    (shown(text), score, f"elimination: the only {what} here no step of the flow uses")
-                )
+                out.append(Suggestion(shown(text), score, Reason.elimination(noun, required=required)))
                 seen.add(key)
                 break
     taken = seen | claimed  # another step's text is that step's, still there
@@ -185,14 +246,14 @@ def suggest(absent: Absent, claimed: set[str]) -> list[Suggestion]:
         if label_key(text) in seen:
             continue
         seen.add(label_key(text))
-        out.append((shown(text), score, f"similar text ({what}, {score}%)"))
+        out.append(Suggestion(shown(text), score, Reason.similar_text(what, score)))
     return out
 
 
 def appeared(
-    want: str, before: Iterable[str], offers: dict[str, Any], claimed: set[str], action: str
+    want: str, before: Iterable[str], offers: dict[str, Any], claimed: set[str], click: str | None
 ) -> list[Suggestion]:
-    """The texts the page shows after ``action`` and did not before it: what an expected text became.
+    """The texts the page shows after a click and did not before it: what an expected text became.
 
     Only plain texts (``offers["texts"]``) of the kind an expected message is: not a button's or a
     link's text, not one another step of the flow uses, not figures alone. (Field labels are not
@@ -203,10 +264,10 @@ def appeared(
 
     Args:
         want: the missing expected text.
-        before: the page's texts before the action (``pageTexts`` / ``offers["texts"]``).
+        before: the page's texts before the click (``pageTexts`` / ``offers["texts"]``).
         offers: the page's offers after it (settled, without ``want``).
         claimed: :func:`claims` of the step's flow.
-        action: the action, as the message names it (``click 上传照片``).
+        click: the text the click clicked (``上传照片``; None for a click by CSS).
     """
     was = {label_key(t) for t in before}
     other = {label_key(t) for t in [*offers.get("buttons", []), *offers.get("links", [])]}
@@ -217,8 +278,8 @@ def appeared(
         if label_key(t) not in was | other | claimed and re.search(r"[^\W\d_]", t)
     ]
     ranked = sorted(new, key=lambda t: -fuzz.ratio(key, label_key(t)))  # stable: page order on ties
-    why = f"appeared after {action}"
-    return [(shown(t), round(fuzz.ratio(key, label_key(t))), why) for t in ranked[:MAX_SUGGESTIONS]]
+    why = Reason.appeared_after(click)
+    return [Suggestion(shown(t), round(fuzz.ratio(key, label_key(t))), why) for t in ranked[:MAX_SUGGESTIONS]]
 
 
 def merged(first: Sequence[Suggestion], then: Sequence[Suggestion]) -> list[Suggestion]:
@@ -237,7 +298,7 @@ def site_mismatch(
     (``before``: suggestions with a reason found outside the page, :func:`appeared`'s, put first)."""
     where = absent.where or step.where
     found = merged(before, suggest(absent, claims(flow)))
-    suggestions = tuple((mask_text(t), s, why) for t, s, why in found)
+    suggestions = tuple(Suggestion(mask_text(t), s, why) for t, s, why in found)
     o = absent.offers
     page = o.get("path", "?") + (f" ({mask_text(o['title'])})" if o.get("title") else "")
     what = {

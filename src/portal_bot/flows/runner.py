@@ -35,7 +35,7 @@ from portal_bot.errors import (
 from portal_bot.flows import control_steps, locate, mismatch, page_steps, registry, settle
 from portal_bot.flows.control_steps import _Stop
 from portal_bot.flows.human import HumanHandler
-from portal_bot.flows.steps import Context, Expect, Flow, RuntimeStep
+from portal_bot.flows.steps import Click, Context, Expect, Flow, RuntimeStep
 from portal_bot.flows.takeover import HandOver, Takeover
 from portal_bot.i18n import _
 from portal_bot.privacy import mask_text
@@ -120,7 +120,7 @@ class FlowRunner:
         self._server_error: str | None = None  # a 5xx page that arrived, not yet reported
         self._server_error_seen = asyncio.Event()
         self._watching_responses = False  # subscribed in run(): the subscription needs the page's loop
-        self._before: tuple[RuntimeStep, str, list[str]] | None = None  # see _texts_before
+        self._before: tuple[RuntimeStep, str | None, list[str]] | None = None  # see _texts_before
         # ``extract: {css:}`` texts read since the last step that acted or waited: extracts in a row
         # (register.yaml's "which wizard step is this?" four) read one page state once
         self._shown: dict[str, str] = {}
@@ -354,10 +354,12 @@ class FlowRunner:
         if self._before is not None and self._before[0] is not step:
             self._before = None
         nxt = following[0].args if following else None
-        if step.kind != "click" or not isinstance(nxt, Expect) or nxt.expect.visible is None:
+        click = step.args
+        if not isinstance(click, Click) or not isinstance(nxt, Expect) or nxt.expect.visible is None:
             return
+        text = click.target.text.source if click.target.text is not None else None  # None: by CSS
         try:
-            self._before = (following[0], step.description, await settle.TEXTS(self.page))
+            self._before = (following[0], text, await settle.TEXTS(self.page))
         except Exception as exc:  # a page navigating: no texts to compare, no suggestion from them
             logger.debug("cannot read the texts before {}: {}", step.description, exc)
 

@@ -28,7 +28,7 @@ from portal_bot.browser import AsyncPage
 from portal_bot.errors import SiteMismatchError
 from portal_bot.flows.labels import label_key
 from portal_bot.flows.locate import page_function
-from portal_bot.flows.mismatch import shown
+from portal_bot.flows.mismatch import Reason, shown
 from portal_bot.flows.patch import Edit
 from portal_bot.flows.settle import Absent
 from portal_bot.flows.steps import Context, FieldAction, RuntimeStep, Template, Tick, as_text
@@ -166,7 +166,7 @@ class HandOver:
         new = shown(used["text"]).strip()
         if not new or label_key(new) == label_key(self.want) or not _PLAIN.match(new):
             return None
-        why = f"done by hand in the browser ({used.get('role') or used.get('kind') or used['what']})"
+        why = Reason.by_hand(used.get("role") or used.get("kind") or used["what"])
         return Edit(Path(path), line, self.want, new, why)
 
 

@@ -1,5 +1,6 @@
-"""The status vocabulary in both languages: the catalog's Chinese is the fixed Chinese label the
-notifications and ``--json`` use, so the terminal and the report never call a state two names."""
+"""The status vocabulary in both languages: a state the site shows is the site's own word in both
+(not a translation, not in the catalog); portal-bot's own labels are catalog messages, whose Chinese
+is also the label the notifications and ``--json`` use, so nothing is called two names."""
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -7,21 +8,38 @@ from pathlib import Path
 
 import pytest
 
-from portal_bot.cohortrun.states import _ACTIONS, Action, State
-from portal_bot.i18n import set_language
+from portal_bot.cohortrun.states import KNOWN_TEXTS, Action, State
+from portal_bot.i18n import in_language, set_language
 from portal_bot.status.changes import Observation, diff
 
 Obs = Callable[..., Observation]
 
+SITE_WORDS = {"待审核", "驳回修改", "审核不通过", "审核通过", "待缴费", "已缴费", "已生成准考证"}
 
-def test_the_catalogs_chinese_is_the_fixed_label() -> None:
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_sites_state_words_are_its_own_in_both_languages(language: str) -> None:
+    set_language("zh" if language == "zh" else "en")
+    on_site = [s for s in State if s.on_site]
+    assert {s.label for s in on_site} == SITE_WORDS
+    for state in on_site:
+        assert KNOWN_TEXTS[state.label] is state
+        assert state.shown == (state.label if language == "zh" else f"{state.label} ({state.english})")
+        assert in_language("zh", state.english) == state.english  # a meaning, not a catalog message
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_our_own_labels_are_the_catalogs_chinese_whatever_the_language(language: str) -> None:
+    set_language("zh" if language == "zh" else "en")
+    assert State.NEEDS_LOGIN.label == "需要重新登录" and State.DRAFT.label == "草稿/未提交"
+    assert Action.PAY.label == "缴费" and Action.NOTHING.advice == "等待即可 / nothing to do for now"
     set_language("zh")
     for state in State:
-        assert state.shown == state.label, state
+        if not state.on_site:
+            assert state.shown == state.label, state
     for action in Action:
         assert action.shown == action.label, action
-        assert action.shown_advice == _ACTIONS[action].advice_zh, action
-        assert action.advice == f"{_ACTIONS[action].advice_zh} / {_ACTIONS[action].advice}"
+        assert action.advice.startswith(f"{action.shown_advice} / "), action
 
 
 def test_english_keeps_the_sites_own_words_and_translates_the_rest() -> None:
