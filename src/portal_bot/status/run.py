@@ -279,7 +279,8 @@ class _Reader:
                 rows = await read_applications_fetched(
                     context, self.sandbox, self.portal_url, timeout_ms=_FETCH_TIMEOUT_MS
                 )
-                if rows is None:  # the list is drawn by the site's scripts: pages from now on
+                # drawn by scripts: pages from now on (said once: another worker may have found out)
+                if rows is None and self.sandbox is not None:
                     logger.info("我的技能评价报名 has no list without its scripts: reading it in pages")
                     self.sandbox = None
             if rows is None:
