@@ -32,7 +32,7 @@ from typing import Any
 
 from portal_bot.browser import async_playwright, find_browser, launch_options
 from portal_bot.mock_portal.form import CATEGORIES, CERT_LEVELS, CERT_TYPES, EDUCATION, METHODS, SUBJECTS
-from portal_bot.mock_portal.server import QAClient
+from portal_bot.mock_portal.qaclient import QAClient
 from portal_bot.prepare.manifest import Manifest
 from portal_bot.profiles import validate_cohort
 

@@ -154,3 +154,16 @@ def test_fix_replaces_a_coloured_wall_unless_told_to_keep_it(tmp_path: Path) -> 
     with Image.open(tmp_path / "kept.jpg") as kept, Image.open(tmp_path / "white.jpg") as white:
         assert kept.convert("RGB").getpixel((5, 5))[2] > 150 > kept.convert("RGB").getpixel((5, 5))[0]
         assert min(white.convert("RGB").getpixel((5, 5))) >= 235
+
+
+def test_simulate_human_calls_the_qa_api_without_importing_the_mock_portal_server() -> None:
+    """``register --simulate-human`` only calls the replica's QA API: FastAPI and uvicorn stay out
+    (their import was about a second of every simulated run's start, issue 14)."""
+    probe = (
+        "import sys, portal_bot.cli, portal_bot.register.run\n"
+        "from portal_bot.cohortrun.accounts import qa_client\n"
+        "qa_client('http://127.0.0.1:9', 'token').close()\n"
+        "print([m for m in ('fastapi', 'uvicorn', 'portal_bot.mock_portal.app') if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -55,7 +55,7 @@ def password_for(candidate: Candidate, file_name: str, *, simulate: bool) -> str
 
 def qa_client(portal_url: str, token: str | None) -> Any:
     """The mock portal's QA client, for --simulate-human (refused for any other host)."""
-    from portal_bot.mock_portal.server import QAClient
+    from portal_bot.mock_portal.qaclient import QAClient
 
     if not is_loopback(portal_url):
         raise ConfigError(_(SIMULATE_LOCAL))

@@ -19,9 +19,8 @@ from portal_bot.mock_portal import rules
 from portal_bot.mock_portal.app import SESSION_COOKIE, Portal, portal_of
 from portal_bot.mock_portal.db import STATES, Account, Application
 from portal_bot.mock_portal.form import CERT_LEVELS, CERT_TYPES, ID_TYPES, SEXES
+from portal_bot.mock_portal.qaclient import QA_HEADER
 from portal_bot.mock_portal.states import PaymentError, TransitionError, change_state, complete_payment
-
-QA_HEADER = "X-QA-Token"
 
 
 def _guard(request: Request) -> Portal:
