@@ -29,7 +29,7 @@ from typing import IO, Any, Literal
 from loguru import logger
 
 from portal_bot.errors import StateError
-from portal_bot.i18n import N_, S_, _
+from portal_bot.i18n import N_, S_
 
 #: What a lock is for (English in the lock file; said in the language people read).
 _PURPOSES = (N_("status run"), N_("register run"))
@@ -225,11 +225,11 @@ class RunLock:
 
     def _held_error(self, info: dict[str, Any] | None) -> StateError:
         if info is None:
-            holder = _("holder unknown")
+            holder = S_("holder unknown")
         else:
-            holder = _("pid {pid}, since {since}").format(pid=info.get("pid"), since=info.get("since"))
+            holder = S_("pid {pid}, since {since}").format(pid=info.get("pid"), since=info.get("since"))
             if info.get("host") and info.get("host") != socket.gethostname():
-                holder += _(", on {}").format(info.get("host"))
+                holder += S_(", on {}").format(info.get("host"))
         purpose = info.get("purpose") if info and isinstance(info.get("purpose"), str) else self.purpose
         return StateError(
             S_("another {purpose} is in progress ({holder})").format(purpose=S_(str(purpose)), holder=holder),

@@ -36,7 +36,7 @@ from typing import Any
 from portal_bot.browser import AsyncLocator, AsyncPage
 from portal_bot.errors import FlowError
 from portal_bot.flows.labels import label_key
-from portal_bot.i18n import N_, S_, _
+from portal_bot.i18n import N_, S_
 from portal_bot.privacy import mask_text
 
 _SCRIPT = resources.files("portal_bot.flows").joinpath("locate.js").read_text(encoding="utf-8")
@@ -275,7 +275,7 @@ async def act(page: AsyncPage, req: Request, res: dict[str, Any], value: Any, ti
     for pick in res["picks"]:
         if "ref" not in pick:
             n = pick["count"]
-            said = _("no options match '{option}'") if n == 0 else _("{n} options match '{option}'")
+            said = S_("no options match '{option}'") if n == 0 else S_("{n} options match '{option}'")
             raise FlowError(
                 said.format(n=n, option=pick["option"])
                 + (S_("; options: {}").format(", ".join(res["options"])) if res["options"] else ""),

@@ -37,7 +37,7 @@ from portal_bot.flows.control_steps import _Stop
 from portal_bot.flows.human import HumanHandler
 from portal_bot.flows.steps import Click, Context, Expect, Flow, RuntimeStep
 from portal_bot.flows.takeover import HandOver, Takeover
-from portal_bot.i18n import S_, Said, _, english
+from portal_bot.i18n import S_, Said, english
 from portal_bot.privacy import mask_text
 
 DEFAULT_TIMEOUT = 15.0
@@ -144,7 +144,7 @@ class FlowRunner:
                 and response.request.resource_type == "document"
                 and response.frame == self.page.main_frame
             ):
-                self._server_error = _("{url} answered {status}").format(
+                self._server_error = S_("{url} answered {status}").format(
                     url=response.url, status=response.status
                 )
                 self._server_error_seen.set()

@@ -290,10 +290,10 @@ def narrow_plans(rows: Sequence[PlanRow], **filters: str | None) -> Narrowed:
         partial = [v for v in values if clean(wanted) in clean(v)]
         if not partial:
             offered = "、".join(values[:12]) + (
-                _(" … ({} in all)").format(len(values)) if len(values) > 12 else ""
+                S_(" … ({} in all)").format(len(values)) if len(values) > 12 else ""
             )
             found = (
-                _("the plans found have: {}").format(offered) if values else _("the search found no plans")
+                S_("the plans found have: {}").format(offered) if values else S_("the search found no plans")
             )
             raise ProfileError(
                 S_("no plan's {column} contains “{wanted}”; {found}").format(
