@@ -26,7 +26,8 @@ the site misbehaved (timeouts, 5xx, an expired session; retried with backoff).
 Every error carries an optional location (``path``, ``line``, ``row``, ``field``) and a ``hint``
 (what to do); ``str(error)`` is the one line the CLI prints, in the language people read, and
 ``error.english()`` the same line in English, for the ledger (the machine's record never changes with
-``--lang``). So raise with a message made by :func:`~portal_bot.i18n.S_`, not ``_``:
+``--lang``; ``error.said()`` carries both, for an outcome people read and the ledger keeps). So
+raise with a message made by :func:`~portal_bot.i18n.S_`, not ``_``:
 ``raise FlowError(S_("run_flow: {} was not loaded").format(name), hint=S_(...))``; a plain ``str``
 message (a site's own text, a third-party error's) is the same in both. Third-party exceptions are
 wrapped with ``raise ... from exc``.
