@@ -24,16 +24,22 @@ the site misbehaved (timeouts, 5xx, an expired session; retried with backoff).
     └── NotificationError          a notifier (webhook, group robot, SMTP) could not deliver
 
 Every error carries an optional location (``path``, ``line``, ``row``, ``field``) and a ``hint``
-(what to do); ``str(error)`` is the one line the CLI prints. Third-party exceptions are wrapped
-with ``raise ... from exc``.
+(what to do); ``str(error)`` is the one line the CLI prints, in the language people read, and
+``error.english()`` the same line in English, for the ledger (the machine's record never changes with
+``--lang``; ``error.said()`` carries both, for an outcome people read and the ledger keeps). So
+raise with a message made by :func:`~portal_bot.i18n.S_`, not ``_``:
+``raise FlowError(S_("run_flow: {} was not loaded").format(name), hint=S_(...))``; a plain ``str``
+message (a site's own text, a third-party error's) is the same in both. Third-party exceptions are
+wrapped with ``raise ... from exc``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from portal_bot.i18n import _
+from portal_bot.i18n import N_, Said, _, english
 
 
 class PortalBotError(Exception):
@@ -60,26 +66,42 @@ class PortalBotError(Exception):
     @property
     def location(self) -> str:
         """``file:line``, ``file row N`` or ``''``: where the problem is."""
+        return self._location(_)
+
+    def _location(self, say: Callable[[str], str]) -> str:
         if self.path is None:
             return ""
         where = self.path.as_posix()
         if self.line is not None:
             where += f":{self.line}"
         if self.row is not None:
-            where += _(" row {}").format(self.row)
+            where += say(N_(" row {}")).format(self.row)
         return where
 
-    def __str__(self) -> str:
+    def _render(self, say: Callable[[str], str], text: Callable[[str], str]) -> str:
+        """The one line: location, field, message, hint, worded by ``say`` with texts read by ``text``."""
         parts = []
-        if self.location:
-            parts.append(f"{self.location}:")
+        if location := self._location(say):
+            parts.append(f"{location}:")
         if self.field:
             parts.append(f"{self.field}:")
-        parts.append(self.message)
-        text = " ".join(parts)
+        parts.append(text(self.message))
+        line = " ".join(parts)
         if self.hint:
-            text += _(" ({})").format(self.hint)
-        return text
+            line += say(N_(" ({})")).format(text(self.hint))
+        return line
+
+    def __str__(self) -> str:
+        return self._render(_, str)
+
+    def said(self) -> Said:
+        """``str(self)`` keeping :meth:`english`: a text people read that the ledger keeps in English."""
+        return Said(str(self), self.english())
+
+    def english(self) -> str:
+        """The line in English whatever the language: what the ledger keeps (messages made with
+        :func:`~portal_bot.i18n.S_` give their English; a plain ``str`` is kept as it is)."""
+        return self._render(N_, english)
 
 
 class DataError(PortalBotError):
@@ -112,8 +134,8 @@ class ExplainedError(PortalTimeoutError):
     The location stays on the error (``path``, ``line``) for the evidence.
     """
 
-    def __str__(self) -> str:
-        return self.message + (f" ({self.hint})" if self.hint else "")
+    def _render(self, say: Callable[[str], str], text: Callable[[str], str]) -> str:
+        return text(self.message) + (f" ({text(self.hint)})" if self.hint else "")
 
 
 class PortalServerError(PortalError):

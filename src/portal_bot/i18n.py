@@ -9,6 +9,15 @@ or Babel at run time; ``tests/unit/test_catalog.py`` fails when it lags the ``.p
 Texts defined at import time (tables of next steps, option help) are marked with :func:`N_` and
 translated where they are shown, so switching the language later still takes effect.
 
+Errors keep their English: a message that can end in the ledger (a candidate's failure, a step's
+note) is built with :func:`S_` instead of :func:`_`: ``raise FlowError(S_("no flow {}").format(name))``.
+``S_`` returns a :class:`Said`, a ``str`` whose value is the text in the current language and whose
+``english`` is the msgid formatted with the same arguments (a :class:`Said` argument gives its own
+English), so ``str(error)`` is what people read and :meth:`PortalBotError.english
+<portal_bot.errors.PortalBotError.english>` what the ledger keeps, whatever ``--lang`` says.
+``+`` keeps both sides; an f-string, ``%`` or ``join`` does not (the result is a plain ``str``, whose
+English is itself): build such texts from two ``Said`` or with :class:`Said` directly.
+
 Which language: ``--lang`` on the root command, else ``PORTAL_BOT_LANG``, else the system's
 (``zh*`` → Chinese, anything else → English; on Windows the UI language or the GBK code page 936).
 Machine interfaces (``--json``, exit codes, the ledger, file names) never depend on it.
@@ -115,6 +124,56 @@ def _(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The form for ``n`` (Chinese has one: "{n} 位考生"); format ``n`` in yourself."""
     return _active().ngettext(singular, plural, n)
+
+
+class Said(str):
+    """A text in the language people read that keeps its English (what the machine outputs carry).
+
+    Made by :func:`S_` (or directly, ``Said(text, english)``); :func:`english` reads the English of
+    any text (a plain ``str`` is its own). ``format`` and ``+`` keep both languages.
+    """
+
+    english: str
+
+    def __new__(cls, text: str, english: str) -> Said:
+        self = super().__new__(cls, text)
+        self.english = english
+        return self
+
+    def __reduce__(self) -> tuple[type[Said], tuple[str, str]]:
+        return Said, (str(self), self.english)
+
+    def format(self, *args: object, **kwargs: object) -> Said:
+        """Both texts formatted: the arguments as they are, then each :class:`Said` in its English."""
+        return Said(
+            str.format(self, *args, **kwargs),
+            self.english.format(*map(_english_arg, args), **{k: _english_arg(v) for k, v in kwargs.items()}),
+        )
+
+    def __add__(self, other: str) -> Said:
+        return Said(str.__add__(self, other), self.english + english(other))
+
+    def __radd__(self, other: str) -> Said:
+        return Said(other + str(self), english(other) + self.english)
+
+
+def english(text: str) -> str:
+    """The English of ``text``: a :class:`Said`'s, else the text itself."""
+    return text.english if isinstance(text, Said) else str(text)
+
+
+def _english_arg(value: object) -> object:
+    return value.english if isinstance(value, Said) else value
+
+
+def S_(message: str) -> Said:
+    """``message`` (an English msgid) in the current language, keeping the English: see :class:`Said`."""
+    return Said(_(message), message)
+
+
+def nS_(singular: str, plural: str, n: int) -> Said:
+    """:func:`ngettext` keeping the English form for ``n``; format ``n`` in yourself."""
+    return Said(ngettext(singular, plural, n), singular if n == 1 else plural)
 
 
 def N_(message: str) -> str:

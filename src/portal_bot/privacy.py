@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
+from portal_bot.i18n import Said
+
 # Digit look-arounds rather than \b: Chinese characters count as word characters, so
 # "身份证330102..." has no word boundary before the digits.
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
@@ -42,7 +44,15 @@ def mask_phone(value: str) -> str:
 
 def mask_text(text: str) -> str:
     """Mask every ID number (18 and 15 digits), mainland mobile number and date written after
-    出生日期 (a birth date: part of the ID number) found in free text."""
+    出生日期 (a birth date: part of the ID number) found in free text.
+
+    A :class:`~portal_bot.i18n.Said` comes back a ``Said``, its English masked too."""
+    if isinstance(text, Said):
+        return Said(_mask(text), _mask(text.english))
+    return _mask(text)
+
+
+def _mask(text: str) -> str:
     text = _ID_RE.sub(lambda m: mask_id(m.group(0)), text)
     text = _PHONE_RE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
     text = _ID15_RE.sub(lambda m: mask_id(m.group(0)), text)

@@ -12,7 +12,7 @@ from typing import Any
 
 from portal_bot.cohortrun.politeness import is_loopback
 from portal_bot.errors import ConfigError, PortalError
-from portal_bot.i18n import N_, _
+from portal_bot.i18n import N_, S_
 from portal_bot.profiles.models import Candidate
 
 #: Said when --simulate-human points at another host than this machine.
@@ -30,23 +30,23 @@ def password_for(candidate: Candidate, file_name: str, *, simulate: bool) -> str
             return value
         if not simulate:
             raise ConfigError(
-                _("{file}: account.password_env names {name}, which is not set").format(
+                S_("{file}: account.password_env names {name}, which is not set").format(
                     file=file_name, name=account.password_env
                 ),
-                hint=_("set the variable, or use account: {method: qr}"),
+                hint=S_("set the variable, or use account: {method: qr}"),
             )
     if account.keyring:
         try:
             import keyring
         except ImportError as exc:
             raise ConfigError(
-                _("account.keyring needs the keyring package"), hint="pip install keyring"
+                S_("account.keyring needs the keyring package"), hint="pip install keyring"
             ) from exc
         value = keyring.get_password(account.keyring, account.username or candidate.id_number)
         if value:
             return str(value)
         raise ConfigError(
-            _("{file}: no password in the keyring entry {entry}").format(
+            S_("{file}: no password in the keyring entry {entry}").format(
                 file=file_name, entry=account.keyring
             )
         )
@@ -58,12 +58,12 @@ def qa_client(portal_url: str, token: str | None) -> Any:
     from portal_bot.mock_portal.qaclient import QAClient
 
     if not is_loopback(portal_url):
-        raise ConfigError(_(SIMULATE_LOCAL))
+        raise ConfigError(S_(SIMULATE_LOCAL))
     token = token or os.environ.get("PORTAL_BOT_MOCK_QA_TOKEN")
     if not token:
         raise ConfigError(
-            _("--simulate-human needs the mock portal's QA token"),
-            hint=_("pass --qa-token (printed by `mock-portal serve`) or set PORTAL_BOT_MOCK_QA_TOKEN"),
+            S_("--simulate-human needs the mock portal's QA token"),
+            hint=S_("pass --qa-token (printed by `mock-portal serve`) or set PORTAL_BOT_MOCK_QA_TOKEN"),
         )
     return QAClient(portal_url, token)
 
@@ -86,6 +86,6 @@ def ensure_simulated_account(qa: Any, candidate: Candidate, username: str, passw
     except httpx.HTTPStatusError as exc:
         if exc.response.status_code != 409:
             raise PortalError(
-                _("the mock portal refused the account: {}").format(exc.response.text[:200])
+                S_("the mock portal refused the account: {}").format(exc.response.text[:200])
             ) from exc
     return password

@@ -20,7 +20,7 @@ from portal_bot.cohortrun.politeness import is_loopback
 from portal_bot.cohortrun.relay import HumanTask, Relay
 from portal_bot.errors import ConfigError, HumanStepTimeoutError, PortalTimeoutError
 from portal_bot.flows.human import HumanRequest
-from portal_bot.i18n import _
+from portal_bot.i18n import S_
 
 
 @dataclass
@@ -81,11 +81,11 @@ class SimulatedHumans:
     def __init__(self, qa: Any, portal_url: str, person: Person) -> None:
         if not is_loopback(portal_url):
             raise ConfigError(
-                _(SIMULATE_LOCAL),
-                hint=_("{} is not a loopback address").format(portal_url),
+                S_(SIMULATE_LOCAL),
+                hint=S_("{} is not a loopback address").format(portal_url),
             )
         if not person.username:
-            raise ConfigError(_("{}: a simulated login needs an account username").format(person.name))
+            raise ConfigError(S_("{}: a simulated login needs an account username").format(person.name))
         self.qa = qa
         self.person = person
 
@@ -97,17 +97,17 @@ class SimulatedHumans:
             token = qr_token(qr.text or qr.src) if qr else None
             if token is None:  # never "the newest pending code": that may be another candidate's
                 raise PortalTimeoutError(
-                    _("{name}: no login QR code showed on {url}").format(
+                    S_("{name}: no login QR code showed on {url}").format(
                         name=self.person.name, url=request.page.url
                     ),
-                    hint=_("the page did not finish loading; the candidate is tried again"),
+                    hint=S_("the page did not finish loading; the candidate is tried again"),
                 )
             await asyncio.to_thread(self.qa.scan_login, username, token)
         elif request.kind == "signature":
             await asyncio.to_thread(self.qa.sign, account=username, plan_no=self.person.plan_code)
         else:
             raise HumanStepTimeoutError(
-                _("{name}: a simulated person does not confirm '{kind}'").format(
+                S_("{name}: a simulated person does not confirm '{kind}'").format(
                     name=self.person.name, kind=request.kind
                 )
             )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from portal_bot.errors import StateError
 from portal_bot.fileio import atomic_write_text
-from portal_bot.i18n import _
+from portal_bot.i18n import S_
 from portal_bot.ledger import Ledger
 from portal_bot.profiles.loader import Cohort
 
@@ -38,12 +38,12 @@ def cohort_id(folder: Path) -> str:
         return value
     except ValueError as exc:
         raise StateError(
-            _("{} does not hold a cohort id").format(path),
+            S_("{} does not hold a cohort id").format(path),
             path=path,
-            hint=_("restore it from a backup, or delete it"),
+            hint=S_("restore it from a backup, or delete it"),
         ) from exc
     except OSError as exc:
-        raise StateError(_("cannot keep the cohort id: {}").format(exc), path=path) from exc
+        raise StateError(S_("cannot keep the cohort id: {}").format(exc), path=path) from exc
 
 
 def cohort_key(cohort: Cohort, ledger: Ledger) -> str:

@@ -24,7 +24,7 @@ from loguru import logger
 
 from portal_bot.browser import AsyncBrowser, BrowserChoice, async_playwright, find_browser, launch_options
 from portal_bot.errors import BrowserUnavailableError
-from portal_bot.i18n import _
+from portal_bot.i18n import S_
 from portal_bot.settings import Settings
 
 T = TypeVar("T")
@@ -34,7 +34,7 @@ OWN_FIRST = BrowserChoice("playwright", None)
 
 
 def _none_found() -> BrowserUnavailableError:
-    return BrowserUnavailableError(_("no Chromium found"), hint=_("run `portal-bot browser ensure`"))
+    return BrowserUnavailableError(S_("no Chromium found"), hint=S_("run `portal-bot browser ensure`"))
 
 
 def choose_browser(settings: Settings) -> BrowserChoice:
@@ -92,8 +92,8 @@ async def launched(
                 raise
             first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
             raise BrowserUnavailableError(
-                _("{browser} did not start: {why}").format(browser=choice.describe(), why=first.strip()),
-                hint=_("run `portal-bot doctor`; `portal-bot browser ensure` installs a working one"),
+                S_("{browser} did not start: {why}").format(browser=choice.describe(), why=first.strip()),
+                hint=S_("run `portal-bot doctor`; `portal-bot browser ensure` installs a working one"),
             ) from exc
         try:
             yield browser

@@ -29,7 +29,7 @@ from typing import IO, Any, Literal
 from loguru import logger
 
 from portal_bot.errors import StateError
-from portal_bot.i18n import N_, _
+from portal_bot.i18n import N_, S_
 
 #: What a lock is for (English in the lock file; said in the language people read).
 _PURPOSES = (N_("status run"), N_("register run"))
@@ -143,15 +143,15 @@ class RunLock:
         """Take the lock or raise StateError naming who holds it."""
         if self.held:
             raise StateError(
-                _("{} lock taken twice by the same process").format(_(self.purpose)), path=self.path
+                S_("{} lock taken twice by the same process").format(S_(self.purpose)), path=self.path
             )
         try:
             self._acquire()
         except OSError as exc:
             raise StateError(
-                _("cannot use the lock file: {}").format(exc.strerror or exc),
+                S_("cannot use the lock file: {}").format(exc.strerror or exc),
                 path=self.path,
-                hint=_("set PORTAL_BOT_STATE_DIR to a writable folder"),
+                hint=S_("set PORTAL_BOT_STATE_DIR to a writable folder"),
             ) from exc
 
     def _acquire(self) -> None:
@@ -225,16 +225,16 @@ class RunLock:
 
     def _held_error(self, info: dict[str, Any] | None) -> StateError:
         if info is None:
-            holder = _("holder unknown")
+            holder = S_("holder unknown")
         else:
-            holder = _("pid {pid}, since {since}").format(pid=info.get("pid"), since=info.get("since"))
+            holder = S_("pid {pid}, since {since}").format(pid=info.get("pid"), since=info.get("since"))
             if info.get("host") and info.get("host") != socket.gethostname():
-                holder += _(", on {}").format(info.get("host"))
+                holder += S_(", on {}").format(info.get("host"))
         purpose = info.get("purpose") if info and isinstance(info.get("purpose"), str) else self.purpose
         return StateError(
-            _("another {purpose} is in progress ({holder})").format(purpose=_(str(purpose)), holder=holder),
+            S_("another {purpose} is in progress ({holder})").format(purpose=S_(str(purpose)), holder=holder),
             path=self.path,
-            hint=_("wait for it to finish; runs never overlap"),
+            hint=S_("wait for it to finish; runs never overlap"),
         )
 
     def release(self) -> None:

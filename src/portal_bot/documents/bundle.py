@@ -46,7 +46,7 @@ from pypdf.generic import (
 from portal_bot.documents.files import IMAGE_KINDS, atomic_write, describe, read_input, sniff
 from portal_bot.documents.images import decode, fit_size, upright_size
 from portal_bot.errors import ConfigError, DocumentError
-from portal_bot.i18n import _
+from portal_bot.i18n import S_
 
 # pypdf logs repairable damage ("EOF marker not found") through the logging module; with no
 # handler configured Python would print it to stderr beside our one-line error.
@@ -140,16 +140,16 @@ def bundle_pdf(
             pictures first.
     """
     if not inputs:
-        raise ConfigError(_("nothing to bundle: give at least one picture or PDF"))
+        raise ConfigError(S_("nothing to bundle: give at least one picture or PDF"))
     if out.suffix.lower() != ".pdf":
-        raise ConfigError(_("the output must end in .pdf"), path=out)
+        raise ConfigError(S_("the output must end in .pdf"), path=out)
     if not 10_000 <= max_bytes < SITE_LIMIT:
         raise ConfigError(
-            _("--max-bytes must be between 10,000 and {:,} (the site's limit)").format(SITE_LIMIT - 1)
+            S_("--max-bytes must be between 10,000 and {:,} (the site's limit)").format(SITE_LIMIT - 1)
         )
     sources = [_load(Path(p), pair_half=id_pair and i < 2) for i, p in enumerate(inputs)]
     if id_pair and (len(sources) < 2 or sources[0].image is None or sources[1].image is None):
-        raise ConfigError(_("--id-pair needs the ID card front and back pictures as the first two inputs"))
+        raise ConfigError(S_("--id-pair needs the ID card front and back pictures as the first two inputs"))
     expected = sum(s.pages for s in sources) - (1 if id_pair else 0)
     cache = _Cache()
     smallest: tuple[int, int, int] | None = None
@@ -164,12 +164,12 @@ def bundle_pdf(
         assert smallest is not None
         biggest = max(sources, key=lambda s: s.size)
         raise DocumentError(
-            _(
+            S_(
                 "cannot fit under {:,} bytes: the smallest bundle was {:,} bytes at {} dpi, JPEG quality {};"
                 " the largest input is {} ({:,} bytes)"
             ).format(max_bytes, smallest[0], smallest[1], smallest[2], biggest.path, biggest.size),
             path=out,
-            hint=_("split the materials, or scan them at a lower resolution"),
+            hint=S_("split the materials, or scan them at a lower resolution"),
         )
     _verify(data, expected, out)
     atomic_write(out, data)
@@ -214,7 +214,7 @@ def _load(path: Path, *, pair_half: bool) -> _Source:
         return _Source(path, len(data), reader=_open_pdf(data, path))
     if kind not in IMAGE_KINDS:
         raise DocumentError(
-            _("is {}").format(describe(data[:16])), path=path, hint=_("give pictures or PDFs")
+            S_("is {}").format(describe(data[:16])), path=path, hint=S_("give pictures or PDFs")
         )
     top_dpi = LEVELS[0][0]
     size = upright_size(data, kind, path)
@@ -236,15 +236,15 @@ def _open_pdf(data: bytes, path: Path) -> PdfReader:
                     result = reader.decrypt("")
                 except (DependencyError, NotImplementedError) as exc:
                     raise DocumentError(
-                        _("is encrypted in a way portal-bot cannot open ({})").format(exc),
+                        S_("is encrypted in a way portal-bot cannot open ({})").format(exc),
                         path=path,
-                        hint=_("print it to a new PDF without protection"),
+                        hint=S_("print it to a new PDF without protection"),
                     ) from exc
                 if result == PasswordType.NOT_DECRYPTED:
                     raise DocumentError(
-                        _("is protected by a password"),
+                        S_("is protected by a password"),
                         path=path,
-                        hint=_("ask for a copy without a password, or print it to a new PDF"),
+                        hint=S_("ask for a copy without a password, or print it to a new PDF"),
                     )
             count = len(reader.pages)
             for page in reader.pages:
@@ -256,14 +256,14 @@ def _open_pdf(data: bytes, path: Path) -> PdfReader:
             raise
         except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds of errors on broken files
             raise DocumentError(
-                _("is a corrupt PDF that cannot be read ({})")
+                S_("is a corrupt PDF that cannot be read ({})")
                 .format(f"{type(exc).__name__}: {exc}")
                 .replace("\n", " "),
                 path=path,
-                hint=_("export or scan it again"),
+                hint=S_("export or scan it again"),
             ) from exc
     if count == 0:
-        raise DocumentError(_("is a PDF with no pages"), path=path, hint=_("export or scan it again"))
+        raise DocumentError(S_("is a PDF with no pages"), path=path, hint=S_("export or scan it again"))
     return reader
 
 
@@ -371,9 +371,9 @@ def _build(
             except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds of errors on broken files
                 reason = f"{type(exc).__name__}: {exc}".replace("\n", " ")
                 raise DocumentError(
-                    _("is a corrupt PDF that cannot be copied ({})").format(reason),
+                    S_("is a corrupt PDF that cannot be copied ({})").format(reason),
                     path=source.path,
-                    hint=_("export or scan it again"),
+                    hint=S_("export or scan it again"),
                 ) from exc
     writer.add_metadata({"/Producer": "portal-bot"})
     buf = io.BytesIO()

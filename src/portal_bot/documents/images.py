@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from portal_bot.errors import DocumentError
-from portal_bot.i18n import N_, _
+from portal_bot.i18n import N_, S_, _
 
 #: Above this many pixels a file is not a photo or a scan but a mistake (or a decompression bomb).
 MAX_PIXELS = 150_000_000
@@ -108,9 +108,9 @@ def _open(data: bytes, kind: str, path: Path) -> tuple[Image.Image, bool]:
         except ImportError:
             # A dependency of portal-bot: missing only from a broken or hand-made install.
             raise DocumentError(
-                _("is a HEIC/HEIF picture and pillow-heif (a portal-bot dependency) is missing"),
+                S_("is a HEIC/HEIF picture and pillow-heif (a portal-bot dependency) is missing"),
                 path=path,
-                hint=_(
+                hint=S_(
                     "reinstall portal-bot (pip install --force-reinstall portal-bot), "
                     "or export the photo as JPEG on the phone"
                 ),
@@ -124,9 +124,9 @@ def _open(data: bytes, kind: str, path: Path) -> tuple[Image.Image, bool]:
         damaged = [w for w in caught if "EXIF" in str(w.message)]
         return im, bool(damaged)
     except Image.DecompressionBombError:
-        raise DocumentError(_("is far too large to be a photo or a scan"), path=path) from None
+        raise DocumentError(S_("is far too large to be a photo or a scan"), path=path) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DocumentError(_("is not a readable {} picture ({})").format(kind, exc), path=path) from exc
+        raise DocumentError(S_("is not a readable {} picture ({})").format(kind, exc), path=path) from exc
 
 
 def _to_srgb(im: Image.Image, actions: list[str], warn: list[str]) -> Image.Image:
@@ -217,7 +217,7 @@ def decode(
     width, height = im.size
     if width * height > MAX_PIXELS:
         raise DocumentError(
-            _("is {}×{} pixels, far too large to be a photo or a scan").format(width, height),
+            S_("is {}×{} pixels, far too large to be a photo or a scan").format(width, height),
             path=path,
         )
     if getattr(im, "n_frames", 1) > 1:
@@ -240,17 +240,17 @@ def decode(
             im.load()
     except (OSError, SyntaxError, ValueError) as exc:
         said = (
-            _("is a truncated {} picture and cannot be decoded ({})")
+            S_("is a truncated {} picture and cannot be decoded ({})")
             if "truncated" in str(exc)
-            else _("is a corrupt {} picture and cannot be decoded ({})")
+            else S_("is a corrupt {} picture and cannot be decoded ({})")
         )
         raise DocumentError(
             said.format(kind, exc),
             path=path,
-            hint=_("send the original file again"),
+            hint=S_("send the original file again"),
         ) from exc
     except Image.DecompressionBombError:
-        raise DocumentError(_("is far too large to be a photo or a scan"), path=path) from None
+        raise DocumentError(S_("is far too large to be a photo or a scan"), path=path) from None
     if orientation != 1:
         im = im.transpose(_TRANSPOSE[orientation])
         actions.append(_("turned upright (EXIF said {})").format(_(_ORIENTATION_WORDS[orientation])))

@@ -35,7 +35,7 @@ from portal_bot.documents.face import Face, find_face
 from portal_bot.documents.files import atomic_write, describe, read_input, sniff
 from portal_bot.documents.images import Decoded, decode, upright_size
 from portal_bot.errors import ConfigError, DocumentError
-from portal_bot.i18n import N_, _
+from portal_bot.i18n import N_, S_, _
 
 # --- the site's rules --------------------------------------------------------------------------
 MIN_WIDTH = 215  # width must be more than this
@@ -320,13 +320,15 @@ def fix_photo(src: Path, dst: Path, *, keep_background: bool = False) -> PhotoFi
         ConfigError: ``dst`` does not end in .jpg or .jpeg.
     """
     if dst.suffix.lower() not in EXTENSIONS:
-        raise ConfigError(_("the output must end in .jpg or .jpeg"), path=dst)
+        raise ConfigError(S_("the output must end in .jpg or .jpeg"), path=dst)
     data = read_input(src)
     kind = sniff(data[:1024])
     if kind is None:
-        raise DocumentError(_is(describe(data[:16])), path=src, hint=_("send a photo (JPG, PNG, WebP, HEIC)"))
+        raise DocumentError(
+            _is(describe(data[:16])), path=src, hint=S_("send a photo (JPG, PNG, WebP, HEIC)")
+        )
     if kind == "PDF":
-        raise DocumentError(_("is a PDF, not a photo"), path=src, hint=_("export the photo itself as JPG"))
+        raise DocumentError(S_("is a PDF, not a photo"), path=src, hint=S_("export the photo itself as JPG"))
     # One decode serves face detection and the crop whenever the crop is at least half the
     # largest possible one; JPEG DCT scaling makes that decode cheap for big phone photos.
     width, height = upright_size(data, kind, src)
@@ -339,11 +341,11 @@ def fix_photo(src: Path, dst: Path, *, keep_background: bool = False) -> PhotoFi
         w, h = first.full_size
         need_h = math.ceil(_MIN_CROP_H)
         raise DocumentError(
-            _(
+            S_(
                 "too small: {}×{} pixels; an ID photo needs at least {}×{} (enlarged at most {}× to {}×{})"
             ).format(w, h, math.ceil(need_h * _RATIO), need_h, MAX_ENLARGE, ONE_INCH[0], ONE_INCH[1]),
             path=src,
-            hint=_("use the original photo, not a thumbnail"),
+            hint=S_("use the original photo, not a thumbnail"),
         )
     needed_scale = min(1.0, plan.out_size[1] / (plan.box[3] - plan.box[1]))
     decoded = first
@@ -414,7 +416,9 @@ def fix_photo(src: Path, dst: Path, *, keep_background: bool = False) -> PhotoFi
     # it, so it is not searched for a second time.
     report = _check_data(encoded, path=dst, shown=str(dst), face=placed)
     if not report.ok:
-        raise DocumentError(_("the fixed photo still fails: {}").format("; ".join(report.problems)), path=src)
+        raise DocumentError(
+            S_("the fixed photo still fails: {}").format("; ".join(report.problems)), path=src
+        )
     review.extend(report._looks)
     atomic_write(dst, encoded)
     out_face = None
@@ -537,7 +541,7 @@ def _encode(image: Image.Image, src: Path) -> tuple[bytes, int, str]:
             else:
                 high = mid - 1
         if best is None or len(best[0]) < TARGET_MIN_BYTES:
-            raise DocumentError(_("cannot be compressed under 1 MB at an acceptable quality"), path=src)
+            raise DocumentError(S_("cannot be compressed under 1 MB at an acceptable quality"), path=src)
         return best[0], best[1], "4:2:0"
     # Too small: keep full colour resolution and raise the quality. Never add noise.
     largest = data
@@ -547,10 +551,10 @@ def _encode(image: Image.Image, src: Path) -> tuple[bytes, int, str]:
         if TARGET_MIN_BYTES <= len(attempt) <= TARGET_MAX_BYTES:
             return attempt, quality, "4:4:4"
     raise DocumentError(
-        _(
+        S_(
             "is too plain to reach the site's 30 KB minimum honestly: even JPEG quality 100 gives {:,} bytes,"
             " and portal-bot does not add fake detail"
         ).format(len(largest)),
         path=src,
-        hint=_("use the original camera photo rather than a compressed or drawn copy"),
+        hint=S_("use the original camera photo rather than a compressed or drawn copy"),
     )

@@ -24,7 +24,7 @@ from portal_bot.flows import registry
 from portal_bot.flows.human import HumanRequest, find_qr
 from portal_bot.flows.page_steps import _args, _expect
 from portal_bot.flows.steps import Context, Fail, Flow, Human, Retry, RunFlow, RuntimeStep
-from portal_bot.i18n import N_, _
+from portal_bot.i18n import N_, S_
 
 if TYPE_CHECKING:
     from portal_bot.flows.runner import FlowRunner
@@ -46,7 +46,7 @@ async def _do_human(
         timeout = min(timeout, runner.human_timeout)
     if runner.human is None:
         raise FlowError(
-            _("{} needs a person, but no human handler is set").format(step.said),
+            S_("{} needs a person, but no human handler is set").format(step.said),
             path=step.where.path,
             line=step.where.line,
         )
@@ -62,8 +62,8 @@ async def _do_human(
             seen = True
         except (PlaywrightTimeoutError, PortalTimeoutError) as exc:
             raise HumanStepTimeoutError(
-                _("{what} not completed within {seconds:g}s (waiting for {until})").format(
-                    what=_(_KINDS[args.kind]), seconds=seconds, until=until.describe()
+                S_("{what} not completed within {seconds:g}s (waiting for {until})").format(
+                    what=S_(_KINDS[args.kind]), seconds=seconds, until=until.describe()
                 ),
                 path=step.where.path,
                 line=step.where.line,
@@ -83,7 +83,9 @@ async def _do_human(
         await asyncio.wait_for(runner.human(request), timeout)
     except TimeoutError as exc:
         raise HumanStepTimeoutError(
-            _("{what} not completed within {seconds:g}s").format(what=_(_KINDS[args.kind]), seconds=timeout),
+            S_("{what} not completed within {seconds:g}s").format(
+                what=S_(_KINDS[args.kind]), seconds=timeout
+            ),
             path=step.where.path,
             line=step.where.line,
         ) from exc
@@ -97,7 +99,7 @@ async def _do_run_flow(
     args = _args(step, RunFlow)
     if args.flow is None:  # load_flow raises before this can happen; flows check never runs
         raise FlowError(
-            _("run_flow: {} was not loaded").format(args.name), path=step.where.path, line=step.where.line
+            S_("run_flow: {} was not loaded").format(args.name), path=step.where.path, line=step.where.line
         )
     sub = args.flow
     given = {k: t.value(ctx) for k, t in args.env.items()}
@@ -121,7 +123,7 @@ async def _do_retry(
             if not policy.again(attempt) or isinstance(exc, SessionExpiredError):
                 raise
             wait = policy.wait(attempt, runner.rng)
-            runner._emit(flow, index, step, "retrying", wait, f"attempt {attempt} failed: {exc}")
+            runner._emit(flow, index, step, "retrying", wait, f"attempt {attempt} failed: {exc.english()}")
             await runner.sleep(wait)
 
 

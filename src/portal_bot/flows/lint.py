@@ -31,7 +31,7 @@ from portal_bot.flows.steps import (
     compile_field_map_for_check,
     compile_for_check,
 )
-from portal_bot.i18n import _
+from portal_bot.i18n import S_, _
 from portal_bot.prepare.manifest import KINDS as PREPARED_KINDS
 from portal_bot.profiles.models import Candidate
 
@@ -125,7 +125,7 @@ def _lint_steps(steps: Iterable[RuntimeStep], scope: _Scope) -> None:
         if terminal is not None:
             scope.problems.append(
                 step.where.error(
-                    _("unreachable: after the unconditional {kind} at line {line}").format(
+                    S_("unreachable: after the unconditional {kind} at line {line}").format(
                         kind=terminal.kind, line=terminal.where.line
                     )
                 )

@@ -36,7 +36,7 @@ from typing import Any
 from portal_bot.browser import AsyncLocator, AsyncPage
 from portal_bot.errors import FlowError
 from portal_bot.flows.labels import label_key
-from portal_bot.i18n import N_, _
+from portal_bot.i18n import N_, S_
 from portal_bot.privacy import mask_text
 
 _SCRIPT = resources.files("portal_bot.flows").joinpath("locate.js").read_text(encoding="utf-8")
@@ -213,19 +213,19 @@ def _raise_for(req: Request, res: dict[str, Any], url: str) -> None:
     if error is None:
         return
     if error == "absent":
-        raise FlowError(_("no field with this label on {}").format(url), field=req.label)
+        raise FlowError(S_("no field with this label on {}").format(url), field=req.label)
     if error == "nocontrol":
-        raise FlowError(_("label found on {}, but no control beside it").format(url), field=req.label)
+        raise FlowError(S_("label found on {}, but no control beside it").format(url), field=req.label)
     if error == "ambiguous":
         raise FlowError(
-            _("this label names {n} different controls on {url}").format(n=res["count"], url=url),
+            S_("this label names {n} different controls on {url}").format(n=res["count"], url=url),
             field=req.label,
-            hint=_("use a longer label text, or css: as a last resort"),
+            hint=S_("use a longer label text, or css: as a last resort"),
         )
     wanted = _WANTED.get(req.kind)
     raise FlowError(
-        _("the control with this label is not {}").format(
-            _(wanted) if wanted else _("a {} field").format(req.kind)
+        S_("the control with this label is not {}").format(
+            S_(wanted) if wanted else S_("a {} field").format(req.kind)
         ),
         field=req.label,
     )
@@ -247,12 +247,12 @@ async def act(page: AsyncPage, req: Request, res: dict[str, Any], value: Any, ti
         else:
             raise FlowError(
                 mask_text(
-                    _("the field is read-only and shows '{shown}', not '{value}'").format(
+                    S_("the field is read-only and shows '{shown}', not '{value}'").format(
                         shown=res.get("current"), value=value
                     )
                 ),
                 field=req.label,
-                hint=_("the site takes this value from the account or the plan"),
+                hint=S_("the site takes this value from the account or the plan"),
             )
         return
     if kind == "upload":
@@ -275,19 +275,19 @@ async def act(page: AsyncPage, req: Request, res: dict[str, Any], value: Any, ti
     for pick in res["picks"]:
         if "ref" not in pick:
             n = pick["count"]
-            said = _("no options match '{option}'") if n == 0 else _("{n} options match '{option}'")
+            said = S_("no options match '{option}'") if n == 0 else S_("{n} options match '{option}'")
             raise FlowError(
                 said.format(n=n, option=pick["option"])
-                + (_("; options: {}").format(", ".join(res["options"])) if res["options"] else ""),
+                + (S_("; options: {}").format(", ".join(res["options"])) if res["options"] else ""),
                 field=req.label,
             )
     checked = value is not False
     picks = res["picks"]
     if kind == "choose" and len(picks) != 1:
-        raise FlowError(_("choose: give one option"), field=req.label)
+        raise FlowError(S_("choose: give one option"), field=req.label)
     if kind == "check" and req.options is None and len(picks) != 1:
         raise FlowError(
-            _("{} checkboxes have this label; name the options to tick").format(len(picks)), field=req.label
+            S_("{} checkboxes have this label; name the options to tick").format(len(picks)), field=req.label
         )
     for pick in picks:
         if bool(pick["checked"]) != checked:
@@ -302,8 +302,8 @@ async def act(page: AsyncPage, req: Request, res: dict[str, Any], value: Any, ti
 def _no_option(req: Request, res: dict[str, Any]) -> FlowError:
     options = [o for o in res.get("options", []) if o]
     return FlowError(
-        _("no option '{}'").format(req.option)
-        + (_("; options: {}").format(", ".join(options)) if options else ""),
+        S_("no option '{}'").format(req.option)
+        + (S_("; options: {}").format(", ".join(options)) if options else ""),
         field=req.label,
     )
 

@@ -48,7 +48,7 @@ from portal_bot.flows.steps import (
     RuntimeStep,
     Tick,
 )
-from portal_bot.i18n import N_, _
+from portal_bot.i18n import N_, S_, Said, _
 from portal_bot.privacy import mask_text
 
 MAX_SUGGESTIONS = 3
@@ -308,18 +308,22 @@ def site_mismatch(
         "link": N_("a link"),
     }
     if absent.kind in what:
-        looked = _(what[absent.kind])
+        looked = S_(what[absent.kind])
     else:
-        looked = _("a {} labelled").format(_noun(f"{'text' if absent.kind == 'date' else absent.kind} field"))
-    message = _("site mismatch: {step}: {looked} '{want}' is not on {page}").format(
+        noun = f"{'text' if absent.kind == 'date' else absent.kind} field"
+        looked = S_("a {} labelled").format(Said(_noun(noun), _NOUNS.get(noun, noun)))
+    message = S_("site mismatch: {step}: {looked} '{want}' is not on {page}").format(
         step=step.said, looked=looked, want=absent.want, page=page
     )
-    if suggestions:
-        offers = ", ".join(f"'{t}' ({say_why(why)})" for t, _score, why in suggestions)
-        message += _("; the page has {}").format(offers)
+    if suggestions:  # a Reason's value is its English
+        offers = Said(
+            ", ".join(f"'{t}' ({say_why(why)})" for t, _score, why in suggestions),
+            ", ".join(f"'{t}' ({why})" for t, _score, why in suggestions),
+        )
+        message += S_("; the page has {}").format(offers)
     else:
-        message += _("; nothing on the page is close to it")
+        message += S_("; nothing on the page is close to it")
     field = absent.want if absent.kind not in ("any", "button", "link", "visible") else None
     return SiteMismatchError(
-        message, path=where.path, line=where.line, field=field, hint=_(HINT), suggestions=suggestions
+        message, path=where.path, line=where.line, field=field, hint=S_(HINT), suggestions=suggestions
     )

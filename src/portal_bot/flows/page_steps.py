@@ -36,7 +36,7 @@ from portal_bot.flows.steps import (
     Where,
     as_text,
 )
-from portal_bot.i18n import _
+from portal_bot.i18n import S_
 from portal_bot.privacy import mask_text
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ async def _do_goto(
     if response is not None and response.status >= 500:
         runner._take_server_error()
         raise PortalServerError(
-            _("{url} answered {status}").format(url=url, status=response.status),
+            S_("{url} answered {status}").format(url=url, status=response.status),
             path=step.where.path,
             line=step.where.line,
         )
@@ -233,7 +233,7 @@ async def _expect_field(runner: FlowRunner, e: Expectation, ctx: Context, timeou
                 )
                 raise ExplainedError(mask_text(told))
             raise PortalTimeoutError(
-                mask_text(_("shows '{shown}', expected '{want}'").format(shown=shown, want=want)),
+                mask_text(S_("shows '{shown}', expected '{want}'").format(shown=shown, want=want)),
                 field=e.field,
             )
         await asyncio.sleep(0.1)
@@ -260,7 +260,7 @@ async def _do_extract(
         if m is None:
             raise FlowError(
                 mask_text(
-                    _("extract {var}: '{text}' does not match {pattern}").format(
+                    S_("extract {var}: '{text}' does not match {pattern}").format(
                         var=args.var, text=text, pattern=pattern
                     )
                 )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from portal_bot.errors import FlowError
-from portal_bot.i18n import _
+from portal_bot.i18n import S_
 
 
 @dataclass(frozen=True)
@@ -61,19 +61,19 @@ def unified_patch(edits: list[Edit], root: Path) -> str:
             before = path.read_text(encoding="utf-8").splitlines(keepends=True)
         except OSError as exc:
             raise FlowError(
-                _("{path}: cannot read it: {why}").format(path=path, why=exc.strerror), path=path
+                S_("{path}: cannot read it: {why}").format(path=path, why=exc.strerror), path=path
             ) from None
         after = list(before)
         for edit in sorted(by_file[path], key=lambda e: e.line):
             index = edit.line - 1
             if not 0 <= index < len(after) or edit.old not in after[index]:
                 raise FlowError(
-                    _("{path}:{line} does not hold '{old}' any more").format(
+                    S_("{path}:{line} does not hold '{old}' any more").format(
                         path=path, line=edit.line, old=edit.old
                     ),
                     path=path,
                     line=edit.line,
-                    hint=_("run the check again on the current flows"),
+                    hint=S_("run the check again on the current flows"),
                 )
             after[index] = after[index].replace(edit.old, edit.new, 1)
         name = _display(path, root)

@@ -37,7 +37,7 @@ from portal_bot.flows.control_steps import _Stop
 from portal_bot.flows.human import HumanHandler
 from portal_bot.flows.steps import Click, Context, Expect, Flow, RuntimeStep
 from portal_bot.flows.takeover import HandOver, Takeover
-from portal_bot.i18n import _
+from portal_bot.i18n import S_, Said, english
 from portal_bot.privacy import mask_text
 
 DEFAULT_TIMEOUT = 15.0
@@ -53,7 +53,7 @@ class StepEvent:
     description: str  # English, as the ledger keeps it
     status: Status
     elapsed: float
-    error: str | None = None
+    error: str | None = None  # English too (``PortalBotError.english``)
     said: str = ""  # the description in the language people read (progress lines)
 
 
@@ -144,7 +144,7 @@ class FlowRunner:
                 and response.request.resource_type == "document"
                 and response.frame == self.page.main_frame
             ):
-                self._server_error = _("{url} answered {status}").format(
+                self._server_error = S_("{url} answered {status}").format(
                     url=response.url, status=response.status
                 )
                 self._server_error_seen.set()
@@ -172,7 +172,7 @@ class FlowRunner:
             await work
         except (asyncio.CancelledError, Exception) as exc:
             logger.debug("step cancelled after a 5xx page: {!r}", exc)
-        raise PortalServerError(self._take_server_error() or _("the site answered with a server error"))
+        raise PortalServerError(self._take_server_error() or S_("the site answered with a server error"))
 
     def _timeout(self, flow: Flow) -> float:
         """Seconds per step: the flow's ``timeout:``, else the runner's, else 15."""
@@ -216,7 +216,7 @@ class FlowRunner:
                 env[key] = default.value(scope)
             else:
                 raise FlowError(
-                    _("env {key} is required by flow {flow}").format(key=key, flow=flow.name), path=flow.path
+                    S_("env {key} is required by flow {flow}").format(key=key, flow=flow.name), path=flow.path
                 )
         return env
 
@@ -247,7 +247,7 @@ class FlowRunner:
                 raise
             except PortalBotError as exc:
                 self._shown.clear()  # a retry reads the page afresh
-                self._emit(flow, index, step, "failed", time.perf_counter() - started, str(exc))
+                self._emit(flow, index, step, "failed", time.perf_counter() - started, exc.english())
                 if watch is not None:
                     await watch.after(flow, step, exc)
                 raise
@@ -290,7 +290,7 @@ class FlowRunner:
         except PlaywrightTimeoutError as exc:
             await self._check_page(flow, step)
             raise PortalTimeoutError(
-                _("{step}: nothing came within {timeout:g}s on {url}").format(
+                S_("{step}: nothing came within {timeout:g}s on {url}").format(
                     step=step.said, timeout=timeout, url=self.page.url
                 ),
                 path=step.where.path,
@@ -318,11 +318,12 @@ class FlowRunner:
                 raise gone from exc
             if "strict mode violation" in message:
                 raise FlowError(
-                    _("{}: several elements match").format(step.said),
+                    S_("{}: several elements match").format(step.said),
                     path=step.where.path,
                     line=step.where.line,
                 ) from exc
-            raise PortalError(f"{step.said}: {message}", path=step.where.path, line=step.where.line) from exc
+            said = Said(f"{step.said}: {message}", f"{english(step.said)}: {message}")
+            raise PortalError(said, path=step.where.path, line=step.where.line) from exc
 
     async def _by_hand(
         self,
@@ -365,10 +366,10 @@ class FlowRunner:
 
     def _expired(self, step: RuntimeStep) -> SessionExpiredError:
         return SessionExpiredError(
-            _("the site says 非法请求 at {}: the session is gone").format(step.said),
+            S_("the site says 非法请求 at {}: the session is gone").format(step.said),
             path=step.where.path,
             line=step.where.line,
-            hint=_("log in again"),
+            hint=S_("log in again"),
         )
 
     async def _check_page(self, flow: Flow, step: RuntimeStep) -> None:
@@ -394,5 +395,5 @@ class FlowRunner:
                 path=step.where.path,
                 line=step.where.line,
                 field=field,
-                hint=_("fix the value in the candidate's profile"),
+                hint=S_("fix the value in the candidate's profile"),
             )

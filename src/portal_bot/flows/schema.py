@@ -35,7 +35,7 @@ from pydantic import (
 from portal_bot import yamllines
 from portal_bot.errors import FlowError
 from portal_bot.flows import registry
-from portal_bot.i18n import N_, _
+from portal_bot.i18n import N_, S_, _
 from portal_bot.profiles.loader import pydantic_message  # the same words for flows and profiles
 
 YamlPath = yamllines.KeyPath
@@ -58,19 +58,19 @@ def load_yaml(path: Path) -> tuple[Any, dict[YamlPath, int]]:
     except yamllines.YamlProblem as exc:
         raise FlowError(exc.message, path=path, line=exc.line) from exc
     if not docs:
-        raise FlowError(_("the file is empty"), path=path, line=1)
+        raise FlowError(S_("the file is empty"), path=path, line=1)
     if len(docs) == 1:
         return docs[0], lines
     header, steps = docs[0] if len(docs) == 2 else None, docs[-1]
     if not isinstance(header, dict) or not isinstance(steps, list):
         raise FlowError(
-            _("expected one document, or a header and a list of steps separated by ---"),
+            S_("expected one document, or a header and a list of steps separated by ---"),
             path=path,
             line=lines.get((len(docs) - 1,)),
         )
     if "steps" in header:
         raise FlowError(
-            _("steps given twice: in the header and as a second document"),
+            S_("steps given twice: in the header and as a second document"),
             path=path,
             line=lines[(0, "steps")],
         )
@@ -133,7 +133,7 @@ class VarCondition(_Model):
     def _one_test(self) -> VarCondition:
         tests = [t for t in (self.equals, self.not_equals, self.in_, self.is_null) if t is not None]
         if len(tests) != 1:
-            raise ValueError(_("give exactly one of equals, not_equals, in, is_null"))
+            raise ValueError(S_("give exactly one of equals, not_equals, in, is_null"))
         return self
 
 
@@ -244,7 +244,7 @@ class ClickArgs(StepArgs):
     @model_validator(mode="after")
     def _one_target(self) -> ClickArgs:
         if (self.text is None) == (self.css is None):
-            raise ValueError(_("give exactly one of text, css"))
+            raise ValueError(S_("give exactly one of text, css"))
         return self
 
     def describe(self, kind: str, say: Say = english) -> str:
@@ -259,7 +259,7 @@ class _FieldTarget(StepArgs):
     @model_validator(mode="after")
     def _one_target(self) -> _FieldTarget:
         if (self.field is None) == (self.css is None):
-            raise ValueError(_("give exactly one of field, css"))
+            raise ValueError(S_("give exactly one of field, css"))
         return self
 
     def describe(self, kind: str, say: Say = english) -> str:
@@ -288,9 +288,9 @@ class CheckArgs(StepArgs):
     @model_validator(mode="after")
     def _some_target(self) -> CheckArgs:
         if self.option is not None and self.options is not None:
-            raise ValueError(_("give option or options, not both"))
+            raise ValueError(S_("give option or options, not both"))
         if self.field is None and self.option is None and self.options is None:
-            raise ValueError(_("give a field, an option or options"))
+            raise ValueError(S_("give a field, an option or options"))
         return self
 
     def describe(self, kind: str, say: Say = english) -> str:
@@ -324,11 +324,11 @@ class ExpectArgs(StepArgs):
     @model_validator(mode="after")
     def _one_expectation(self) -> ExpectArgs:
         if sum(x is not None for x in (self.visible, self.hidden, self.css, self.url, self.field)) != 1:
-            raise ValueError(_("give exactly one of visible, hidden, css, url, field"))
+            raise ValueError(S_("give exactly one of visible, hidden, css, url, field"))
         if (self.equals is not None or self.contains is not None) and self.field is None:
-            raise ValueError(_("equals/contains go with field"))
+            raise ValueError(S_("equals/contains go with field"))
         if self.explain is not None and self.equals is None and self.contains is None:
-            raise ValueError(_("explain goes with a field check (equals/contains)"))
+            raise ValueError(S_("explain goes with a field check (equals/contains)"))
         return self
 
     def describe(self, kind: str, say: Say = english) -> str:
@@ -346,7 +346,7 @@ class ExtractArgs(StepArgs):
     @model_validator(mode="after")
     def _one_source(self) -> ExtractArgs:
         if (self.field is None) == (self.css is None):
-            raise ValueError(_("give exactly one of field, css"))
+            raise ValueError(S_("give exactly one of field, css"))
         return self
 
     def describe(self, kind: str, say: Say = english) -> str:
@@ -406,7 +406,7 @@ class FillFormArgs(StepArgs):
     @model_validator(mode="after")
     def _one_source(self) -> FillFormArgs:
         if (self.map is None) == (self.fields is None):
-            raise ValueError(_("give exactly one of map, fields"))
+            raise ValueError(S_("give exactly one of map, fields"))
         return self
 
     def describe(self, kind: str, say: Say = english) -> str:
@@ -580,7 +580,7 @@ def parse_flow(path: Path) -> tuple[FlowFile | None, dict[YamlPath, int], list[F
     """Load and validate a flow file: the model (None when invalid), the line map and all problems."""
     data, lines = load_yaml(path)
     if not isinstance(data, dict):
-        return None, lines, [FlowError(_("a flow is a mapping with name and steps"), path=path, line=1)]
+        return None, lines, [FlowError(S_("a flow is a mapping with name and steps"), path=path, line=1)]
     problems = _validate(FlowFile, data, lines, path)
     if problems:
         return None, lines, problems

@@ -28,7 +28,7 @@ from portal_bot.flows.values import (
     as_text,
     compile_condition,
 )
-from portal_bot.i18n import N_, _
+from portal_bot.i18n import N_, S_, Said, _
 
 __all__ = [
     "NAMESPACES",
@@ -97,7 +97,8 @@ class Expectation:
     explain: Template | None = None
 
     def describe(self) -> str:
-        """What is awaited, in the language people read (a human step's timeout names it)."""
+        """What is awaited, in the language people read, keeping its English (a human step's
+        timeout names it)."""
         for name, words in (
             ("visible", N_("{} to show")),
             ("hidden", N_("{} to go")),
@@ -105,11 +106,11 @@ class Expectation:
         ):
             t = getattr(self, name)
             if t is not None:
-                return _(words).format(t.source)
+                return S_(words).format(t.source)
         if self.css is not None:
             return f"css {self.css}"
         test = self.equals or self.contains
-        return _("field {}").format(self.field) + (f" = {test.source}" if test else "")
+        return S_("field {}").format(self.field) + (f" = {test.source}" if test else "")
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ class RuntimeStep:
     timeout: float | None
     args: StepArgs
     description: str  # English: the ledger's steps and the logs
-    said: str  # the description in the language people read: progress lines, error messages
+    said: str  # the description in the language people read (a Said: its English is description)
 
     @property
     def terminal(self) -> bool:
@@ -368,7 +369,7 @@ class _Compiler:
                     args.timeout,
                     compiled,
                     args.describe(kind),
-                    args.describe(kind, _),
+                    Said(args.describe(kind, _), args.describe(kind)),
                 )
             )
         return out
@@ -402,11 +403,11 @@ class _Compiler:
         env = {k: self.template(v, (*at, "env", k)) for k, v in a.env.items()}
         if target in self.stack:
             self.problems.add(
-                where.error(_("run_flow {} calls itself (directly or through others)").format(a.flow))
+                where.error(S_("run_flow {} calls itself (directly or through others)").format(a.flow))
             )
             return RunFlow(a.flow, None, env)
         if not target.is_file():
-            self.problems.add(where.error(_("run_flow: no flow file {} beside this flow").format(a.flow)))
+            self.problems.add(where.error(S_("run_flow: no flow file {} beside this flow").format(a.flow)))
             return RunFlow(a.flow, None, env)
         sub = _load(target, self.problems, self.stack)
         if sub is not None:
@@ -414,7 +415,7 @@ class _Compiler:
                 if key not in sub.env:
                     self.problems.add(
                         self.where((*at, "env", key)).error(
-                            _("run_flow: {flow} declares no env {key}").format(flow=a.flow, key=key)
+                            S_("run_flow: {flow} declares no env {key}").format(flow=a.flow, key=key)
                         )
                     )
         return RunFlow(a.flow, sub, env)
@@ -426,7 +427,9 @@ class _Compiler:
         target = self.path.parent / a.map
         if not target.is_file():
             self.problems.add(
-                self.where((*at, "map")).error(_("fill_form: no field map {} beside this flow").format(a.map))
+                self.where((*at, "map")).error(
+                    S_("fill_form: no field map {} beside this flow").format(a.map)
+                )
             )
             return []
         try:
@@ -506,7 +509,7 @@ def _extract(c: _Compiler, a: schema.ExtractArgs, at: schema.YamlPath) -> Extrac
         try:
             re.compile(a.pattern)
         except re.error as exc:
-            c.problems.add(c.where((*at, "pattern")).error(_("bad pattern: {}").format(exc)))
+            c.problems.add(c.where((*at, "pattern")).error(S_("bad pattern: {}").format(exc)))
     return Extract(a.var, Target(a.field, None, a.css), a.pattern)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from portal_bot.errors import FlowError
 from portal_bot.flows import schema
-from portal_bot.i18n import _
+from portal_bot.i18n import S_
 
 NAMESPACES = ("candidate", "plan", "prepared", "env", "vars")
 _REF = re.compile(r"\$\$\{|\$\{([^}]*)\}")  # an escaped $${, or a reference
@@ -111,8 +111,8 @@ class Template:
             name = m.group(1).strip()
             if not _NAME.match(name) or name.split(".")[0] not in NAMESPACES:
                 raise where.error(
-                    _("bad variable {}").format("${" + m.group(1) + "}"),
-                    hint=_(
+                    S_("bad variable {}").format("${" + m.group(1) + "}"),
+                    hint=S_(
                         "write ${candidate.key}, ${plan.key}, ${prepared.key}, ${env.KEY} or ${vars.name}"
                     ),
                 )
@@ -139,8 +139,8 @@ class Template:
             return ctx.lookup(name)
         except Undefined:
             raise self.where.error(
-                _("undefined variable {}").format("${" + name + "}"),
-                hint=_("give it in the candidate profile, the plan, env, or extract it first"),
+                S_("undefined variable {}").format("${" + name + "}"),
+                hint=S_("give it in the candidate profile, the plan, env, or extract it first"),
             ) from None
 
 
@@ -208,7 +208,7 @@ def _parse_operand(token: str, where: Where) -> Any:
     if token.startswith("${"):
         name = token[2:-1].strip()
         if not _NAME.match(name) or name.split(".")[0] not in NAMESPACES:
-            raise where.error(_("bad variable {} in condition").format(token))
+            raise where.error(S_("bad variable {} in condition").format(token))
         return _Var(name)
     if token[:1] in "'\"":
         return token[1:-1]
@@ -230,8 +230,8 @@ def compile_condition(cond: schema.Condition, where: Where) -> Cond:
         m = _EXPR.match(text)
         if not m:
             raise where.error(
-                _("cannot read condition {!r}").format(cond),
-                hint=_("write e.g. '${candidate.promotion} != null' or '${candidate.category} == 院校学生'"),
+                S_("cannot read condition {!r}").format(cond),
+                hint=S_("write e.g. '${candidate.promotion} != null' or '${candidate.category} == 院校学生'"),
             )
         left = _parse_operand(m.group("left"), where)
         if m.group("op"):

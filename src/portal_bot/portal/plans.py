@@ -25,7 +25,7 @@ from portal_bot.errors import (
     PortalTimeoutError,
     ProfileError,
 )
-from portal_bot.i18n import N_, _, ngettext
+from portal_bot.i18n import N_, S_, _, ngettext, nS_
 from portal_bot.portal._tables import Grid, clean, find_grid, read_grids
 from portal_bot.profiles.models import PlanSelector
 
@@ -117,7 +117,9 @@ def parse_plan_grid(grid: Grid, *, city: str | None = None, district: str | None
     col_level = grid.column("等级")
     col_time = grid.column("报名时间")
     if None in (col_plan, col_occ, col_level, col_time):
-        raise PortalServerError(_("the plan list has unexpected columns: {}").format(", ".join(grid.headers)))
+        raise PortalServerError(
+            S_("the plan list has unexpected columns: {}").format(", ".join(grid.headers))
+        )
     assert col_plan is not None and col_occ is not None and col_level is not None and col_time is not None
     rows: list[PlanRow] = []
     for cells in grid.rows:
@@ -213,13 +215,13 @@ async def search_plans(
         for _page_number in range(max_pages):
             if response is not None and response.status >= 500:
                 raise PortalServerError(
-                    _("the plan search answered HTTP {}").format(response.status), hint=_("retry later")
+                    S_("the plan search answered HTTP {}").format(response.status), hint=S_("retry later")
                 )
             grid = find_grid(await read_grids(page), "评价计划", "报名时间")
             if grid is None:
                 raise NotThePortalError(
-                    _("{} shows no plan search list: is it the portal?").format(base_url),
-                    hint=_("check --portal"),
+                    S_("{} shows no plan search list: is it the portal?").format(base_url),
+                    hint=S_("check --portal"),
                 )
             rows.extend(parse_plan_grid(grid, city=city, district=district))
             info = _PAGE_RE.search(await page.locator("body").inner_text())
@@ -234,7 +236,7 @@ async def search_plans(
         else:
             logger.warning("plan search: stopped after {} pages", max_pages)
     except PlaywrightTimeoutError as exc:
-        raise PortalTimeoutError(_("the plan search did not load in time"), hint=_("retry later")) from exc
+        raise PortalTimeoutError(S_("the plan search did not load in time"), hint=S_("retry later")) from exc
     except PlaywrightError as exc:
         gone = unreachable(base_url, exc)
         if gone is None:
@@ -288,17 +290,17 @@ def narrow_plans(rows: Sequence[PlanRow], **filters: str | None) -> Narrowed:
         partial = [v for v in values if clean(wanted) in clean(v)]
         if not partial:
             offered = "、".join(values[:12]) + (
-                _(" … ({} in all)").format(len(values)) if len(values) > 12 else ""
+                S_(" … ({} in all)").format(len(values)) if len(values) > 12 else ""
             )
             found = (
-                _("the plans found have: {}").format(offered) if values else _("the search found no plans")
+                S_("the plans found have: {}").format(offered) if values else S_("the search found no plans")
             )
             raise ProfileError(
-                _("no plan's {column} contains “{wanted}”; {found}").format(
+                S_("no plan's {column} contains “{wanted}”; {found}").format(
                     column=column, wanted=wanted, found=found
                 ),
                 field=f"--{key.replace('_', '-')}",
-                hint=_("use one of the listed names, or leave the filter out"),
+                hint=S_("use one of the listed names, or leave the filter out"),
             )
         kept = [r for r in kept if str(getattr(r, key)) in partial]
         matched = N_("{column} “{wanted}” matched {partial}")
@@ -366,9 +368,9 @@ def only_plan(selector: PlanSelector, rows: Sequence[PlanRow]) -> PlanRow:
     found = match_plans(selector, rows)
     if not found:
         raise ProfileError(
-            _("no plan on the portal matches {}").format(_describe(selector)),
+            S_("no plan on the portal matches {}").format(_describe(selector)),
             field="plan",
-            hint=_("compare cohort.yaml plan: with `portal-bot plans search`"),
+            hint=S_("compare cohort.yaml plan: with `portal-bot plans search`"),
         )
     if len(found) > 1:
         listed = "; ".join(f"{r.plan_code} {r.name} (考试 {r.exam_date.isoformat()})" for r in found[:6])
@@ -376,12 +378,12 @@ def only_plan(selector: PlanSelector, rows: Sequence[PlanRow]) -> PlanRow:
         more = ngettext(" and {n} more", " and {n} more", extra).format(n=extra) if extra > 0 else ""
         key = _distinguishing_key(selector, found)
         raise ProfileError(
-            ngettext(
+            nS_(
                 "{n} plan matches {selector}: {listed}", "{n} plans match {selector}: {listed}", len(found)
             ).format(n=len(found), selector=_describe(selector), listed=listed)
             + more,
             field="plan",
-            hint=_("add {}: to cohort.yaml plan: to pick one (plan_code: always does)").format(key),
+            hint=S_("add {}: to cohort.yaml plan: to pick one (plan_code: always does)").format(key),
         )
     return found[0]
 
@@ -397,18 +399,18 @@ def resolve_plan(selector: PlanSelector, rows: Sequence[PlanRow], now: datetime)
     window = row.window(now)
     if window == "closed":
         raise ProfileError(
-            _("plan {code} {name} closed for applications on {when}").format(
+            S_("plan {code} {name} closed for applications on {when}").format(
                 code=row.plan_code, name=row.name, when=_fmt(row.end)
             ),
             field="plan",
-            hint=_("choose another plan (`portal-bot plans search`)"),
+            hint=S_("choose another plan (`portal-bot plans search`)"),
         )
     if window == "not_open":
         raise ProfileError(
-            _("plan {code} {name} opens for applications on {when}").format(
+            S_("plan {code} {name} opens for applications on {when}").format(
                 code=row.plan_code, name=row.name, when=_fmt(row.start)
             ),
             field="plan",
-            hint=_("run register again after it opens"),
+            hint=S_("run register again after it opens"),
         )
     return row

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from portal_bot.i18n import _
+from portal_bot.i18n import S_
 
 _PHONE_RE = re.compile(r"1[3-9]\d{9}")
 
@@ -35,11 +35,11 @@ def normalize_phone(raw: object) -> str:
     elif len(text) == 13 and text.startswith("86"):
         text = text[2:]
     if not text.isdigit():
-        raise ValueError(_("a mobile number has digits only (spaces, dashes and +86 are allowed)"))
+        raise ValueError(S_("a mobile number has digits only (spaces, dashes and +86 are allowed)"))
     if len(text) != 11:
-        raise ValueError(_("a mainland mobile number has 11 digits, this has {}").format(len(text)))
+        raise ValueError(S_("a mainland mobile number has 11 digits, this has {}").format(len(text)))
     if not _PHONE_RE.fullmatch(text):
-        raise ValueError(_("a mainland mobile number starts with 13–19"))
+        raise ValueError(S_("a mainland mobile number starts with 13–19"))
     return text
 
 
@@ -57,18 +57,18 @@ def normalize_credit_code(raw: object) -> str:
     """
     code = "".join(unicodedata.normalize("NFKC", str(raw)).split()).upper()
     if len(code) != 18:
-        raise ValueError(_("a 统一社会信用代码 has 18 characters, this has {}").format(len(code)))
+        raise ValueError(S_("a 统一社会信用代码 has 18 characters, this has {}").format(len(code)))
     bad = sorted({c for c in code if c not in CREDIT_CHARS})
     if bad:
         raise ValueError(
-            _("a 统一社会信用代码 uses digits and capital letters except I, O, S, V, Z; found {}").format(
+            S_("a 统一社会信用代码 uses digits and capital letters except I, O, S, V, Z; found {}").format(
                 "".join(bad)
             )
         )
     expected = credit_check_char(code[:17])
     if code[17] != expected:
         raise ValueError(
-            _("the check character is {} but should be {}: a character is mistyped").format(
+            S_("the check character is {} but should be {}: a character is mistyped").format(
                 code[17], expected
             )
         )

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from portal_bot.i18n import _
+from portal_bot.i18n import S_
 from portal_bot.profiles.options import ID_TYPE_HMT_PERMIT
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -62,7 +62,7 @@ def check_char(first17: str) -> str:
 def convert_15_to_18(number15: str) -> str:
     """A legacy 15-digit number → its 18-digit form (insert ``19`` before the year, add the check)."""
     if len(number15) != 15 or not number15.isdigit():
-        raise IdNumberError(_("a 15-digit legacy number must be 15 digits"))
+        raise IdNumberError(S_("a 15-digit legacy number must be 15 digits"))
     first17 = number15[:6] + "19" + number15[6:]
     return first17 + check_char(first17)
 
@@ -72,15 +72,15 @@ def _birth_date(digits8: str, today: date) -> date:
         born = date(int(digits8[:4]), int(digits8[4:6]), int(digits8[6:8]))
     except ValueError:
         raise IdNumberError(
-            _("digits 7–14 should be a birth date (YYYYMMDD), but {} is not a real date").format(
+            S_("digits 7–14 should be a birth date (YYYYMMDD), but {} is not a real date").format(
                 f"{digits8[:4]}-{digits8[4:6]}-{digits8[6:8]}"
             )
         ) from None
     if born > today:
-        raise IdNumberError(_("the birth date in the number ({}) is in the future").format(born.isoformat()))
+        raise IdNumberError(S_("the birth date in the number ({}) is in the future").format(born.isoformat()))
     if born.year < EARLIEST_BIRTH_YEAR:
         raise IdNumberError(
-            _("the birth date in the number ({}) is before {}").format(born.isoformat(), EARLIEST_BIRTH_YEAR)
+            S_("the birth date in the number ({}) is before {}").format(born.isoformat(), EARLIEST_BIRTH_YEAR)
         )
     return born
 
@@ -103,25 +103,25 @@ def parse(raw: object, *, id_type: str = "身份证", today: date | None = None)
         number = convert_15_to_18(number)
         converted = True
     elif len(number) == 15:
-        raise IdNumberError(_("a 15-digit legacy number must be all digits"))
+        raise IdNumberError(S_("a 15-digit legacy number must be all digits"))
     if len(number) != 18:
-        raise IdNumberError(_("must be 18 characters, this has {}").format(len(number)))
+        raise IdNumberError(S_("must be 18 characters, this has {}").format(len(number)))
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise IdNumberError(_("must be 17 digits followed by a digit or X"))
+        raise IdNumberError(S_("must be 17 digits followed by a digit or X"))
     if id_type == ID_TYPE_HMT_PERMIT:
         if number[:6] not in HMT_PREFIXES:
             raise IdNumberError(
-                _("a 港澳台居民居住证 number begins with 810000 (香港), 820000 (澳门) or 830000 (台湾)")
+                S_("a 港澳台居民居住证 number begins with 810000 (香港), 820000 (澳门) or 830000 (台湾)")
             )
     elif number[:6] in HMT_PREFIXES:
-        raise IdNumberError(_("this is a 港澳台居民居住证 number: set id_type: 港澳台居民居住证"))
+        raise IdNumberError(S_("this is a 港澳台居民居住证 number: set id_type: 港澳台居民居住证"))
     elif number[:2] not in PROVINCES:
-        raise IdNumberError(_("the first two digits ({}) are not a province code").format(number[:2]))
+        raise IdNumberError(S_("the first two digits ({}) are not a province code").format(number[:2]))
     born = _birth_date(number[6:14], today)
     expected = check_char(number[:17])
     if number[17] != expected:
         raise IdNumberError(
-            _(
+            S_(
                 "the check character is {} but should be {}: a digit is mistyped"
                 " (compare it with the ID card)"
             ).format(number[17], expected)

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from portal_bot.errors import ProfileError
-from portal_bot.i18n import N_, _
+from portal_bot.i18n import N_, S_, _
 from portal_bot.profiles.models import (
     CANDIDATE_KEYS,
     PATH_KEYS,
@@ -228,11 +228,11 @@ def shared_dirs_of(loaded: LoadedYaml) -> list[Path]:
         folder = _resolve(entry, loaded.path.parent.absolute())
         if not isinstance(folder, Path) or not folder.is_dir():
             raise ProfileError(
-                _("{!r} is not a folder").format(entry),
+                S_("{!r} is not a folder").format(entry),
                 path=loaded.path,
                 line=loaded.source(("shared_dirs", index)).line,
                 field=f"shared_dirs[{index}]",
-                hint=_("name folders that hold files several candidates use, relative to cohort.yaml"),
+                hint=S_("name folders that hold files several candidates use, relative to cohort.yaml"),
             )
         folders.append(folder)
     return folders
@@ -246,7 +246,7 @@ def read_cohort_file(path: Path) -> tuple[LoadedYaml, PlanSelector, dict[str, An
     """
     loaded = load_yaml(path)
     if not isinstance(loaded.data, dict):
-        raise ProfileError(_("must be a mapping with plan: and defaults:"), path=path, line=1)
+        raise ProfileError(S_("must be a mapping with plan: and defaults:"), path=path, line=1)
     try:
         parsed = _CohortFile.model_validate(loaded.data)
     except ValidationError as exc:
@@ -265,11 +265,11 @@ def read_cohort_file(path: Path) -> tuple[LoadedYaml, PlanSelector, dict[str, An
             )
         if key in PERSONAL_KEYS:
             raise ProfileError(
-                _("belongs to one person, not to every candidate"),
+                S_("belongs to one person, not to every candidate"),
                 path=path,
                 line=line,
                 field=f"defaults.{key}",
-                hint=_("move it into the candidate files"),
+                hint=S_("move it into the candidate files"),
             )
     resolve_paths(defaults, lambda _key: path.parent.absolute())
     return loaded, parsed.plan, defaults
@@ -284,14 +284,14 @@ def load_cohort(cohort_dir: Path) -> Cohort:
     cohort_dir = Path(cohort_dir).absolute()  # so every resolved path is absolute
     if not cohort_dir.is_dir():
         raise ProfileError(
-            _("is not a folder"), path=cohort_dir, hint=_("give the folder that holds cohort.yaml")
+            S_("is not a folder"), path=cohort_dir, hint=S_("give the folder that holds cohort.yaml")
         )
     path = cohort_dir / COHORT_FILE
     if not path.is_file():
         raise ProfileError(
-            _("no {} here").format(COHORT_FILE),
+            S_("no {} here").format(COHORT_FILE),
             path=cohort_dir,
-            hint=_("see docs/profiles.md for its plan: and defaults:"),
+            hint=S_("see docs/profiles.md for its plan: and defaults:"),
         )
     loaded, plan, defaults = read_cohort_file(path)
     files = sorted(

@@ -18,7 +18,7 @@ import yaml
 from portal_bot.console import make_console
 from portal_bot.errors import ConfigError, ProfileError
 from portal_bot.fileio import atomic_write_text
-from portal_bot.i18n import N_, _, ngettext
+from portal_bot.i18n import N_, S_, _, ngettext, nS_
 from portal_bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -120,12 +120,12 @@ def write_cohort(cohort_dir: Path, plan: PlanRow, category: Category, *, force: 
     target = cohort_dir / "cohort.yaml"
     if cohort_dir.exists() and not cohort_dir.is_dir():
         raise ConfigError(
-            _("{} is a file, not a folder").format(cohort_dir), hint=_("name a new or existing folder")
+            S_("{} is a file, not a folder").format(cohort_dir), hint=S_("name a new or existing folder")
         )
     if target.exists() and not force:
         raise ConfigError(
-            _("{} already exists").format(target),
-            hint=_("pass --force to replace it, or name another folder"),
+            S_("{} already exists").format(target),
+            hint=S_("pass --force to replace it, or name another folder"),
         )
     cohort_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(target, cohort_yaml(plan, category))
@@ -142,15 +142,15 @@ def pick_plan(rows: list[PlanRow], plan_code: str | None) -> PlanRow:
         found = [r for r in rows if r.plan_code == plan_code.strip()]
         if not found:
             raise ProfileError(
-                _("no plan {} in the public search").format(plan_code),
+                S_("no plan {} in the public search").format(plan_code),
                 field="--plan",
-                hint=_("check the code with `portal-bot plans search`, or narrow with --org"),
+                hint=S_("check the code with `portal-bot plans search`, or narrow with --org"),
             )
         return found[0]
     if len(rows) == 1:
         return rows[0]
     if not rows:
-        raise ProfileError(_("the search found no plan"), field="--plan", hint=_("loosen the filters"))
+        raise ProfileError(S_("the search found no plan"), field="--plan", hint=S_("loosen the filters"))
     listed = "; ".join(f"{r.plan_code} {r.name}" for r in rows[:5])
     more = (
         ngettext(" and {n} more", " and {n} more", len(rows) - 5).format(n=len(rows) - 5)
@@ -158,11 +158,11 @@ def pick_plan(rows: list[PlanRow], plan_code: str | None) -> PlanRow:
         else ""
     )
     raise ProfileError(
-        ngettext("{n} plan matches: {listed}{more}", "{n} plans match: {listed}{more}", len(rows)).format(
+        nS_("{n} plan matches: {listed}{more}", "{n} plans match: {listed}{more}", len(rows)).format(
             n=len(rows), listed=listed, more=more
         ),
         field="--plan",
-        hint=_("pass --plan CODE (copy it from `portal-bot plans search`)"),
+        hint=S_("pass --plan CODE (copy it from `portal-bot plans search`)"),
     )
 
 
@@ -193,11 +193,11 @@ def init(
 
     if category not in ("院校学生", "社会人员"):
         raise ConfigError(
-            _("--category {!r} is not 院校学生 or 社会人员").format(category), field="--category"
+            S_("--category {!r} is not 院校学生 or 社会人员").format(category), field="--category"
         )
     if not (plan_code or org or occupation or level):
         raise ConfigError(
-            _("name the plan"), hint=_("pass --plan CODE (find it with `portal-bot plans search`)")
+            S_("name the plan"), hint=S_("pass --plan CODE (find it with `portal-bot plans search`)")
         )
     settings: Settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
     rows = fetch_plans(settings, portal, keyword=org)

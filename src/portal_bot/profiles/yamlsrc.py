@@ -13,7 +13,7 @@ from typing import Any
 
 from portal_bot import yamllines
 from portal_bot.errors import ProfileError
-from portal_bot.i18n import N_, _
+from portal_bot.i18n import N_, S_
 
 KeyPath = yamllines.KeyPath
 
@@ -61,7 +61,9 @@ def parse_yaml(text: str, path: Path) -> LoadedYaml:
     except yamllines.YamlProblem as exc:
         raise ProfileError(exc.message, path=path, line=exc.line, hint=exc.hint) from exc
     if len(docs) > 1:
-        raise ProfileError(_("holds several YAML documents (---); keep one"), path=path, line=lines.get((1,)))
+        raise ProfileError(
+            S_("holds several YAML documents (---); keep one"), path=path, line=lines.get((1,))
+        )
     return LoadedYaml(path=path, data=docs[0] if docs else None, lines=lines)
 
 

@@ -53,7 +53,8 @@ from portal_bot.errors import (
 from portal_bot.flows.runner import FlowRunner, StepEvent
 from portal_bot.flows.steps import Flow
 from portal_bot.flows.values import Context
-from portal_bot.i18n import N_, _, ngettext
+from portal_bot.i18n import N_, S_, _, ngettext
+from portal_bot.i18n import english as in_english
 from portal_bot.ledger import Ledger
 from portal_bot.privacy import mask_text
 from portal_bot.profiles import CandidateResult
@@ -117,7 +118,7 @@ def not_attempted(
     out = job.outcome
     out.outcome, out.message = Outcome.SKIPPED, mask_text(f"{_(NOT_ATTEMPTED)} — {why.message}")
     if not job.earlier:
-        english = mask_text(f"{NOT_ATTEMPTED} — {why.message}")
+        english = mask_text(f"{NOT_ATTEMPTED} — {in_english(why.message)}")
         ledger.mark_candidate(job.ledger_id, "failed", None, message=english, run_id=run_id)
     progress.set(job.row, "failed", None, "site unreachable")
 
@@ -164,15 +165,15 @@ class Walker:
                     await self._attempt(job, attempt)
                     return out
                 except (DataError, ConfigError) as exc:  # bad data, or a login set-up to fix
-                    out.outcome, out.message = Outcome.DATA_ERROR, mask_text(str(exc))
+                    out.outcome, out.message = Outcome.DATA_ERROR, mask_text(exc.said())
                 except HumanStepTimeoutError as exc:
-                    out.outcome, out.message = Outcome.WAITING, mask_text(str(exc))
+                    out.outcome, out.message = Outcome.WAITING, mask_text(exc.said())
                 except SiteMismatchError as exc:  # waiting or retrying cannot bring the text
-                    out.outcome, out.message = Outcome.SITE_MISMATCH, mask_text(str(exc))
+                    out.outcome, out.message = Outcome.SITE_MISMATCH, mask_text(exc.said())
                 except FlowError as exc:
-                    out.outcome, out.message = Outcome.FLOW_ERROR, mask_text(str(exc))
+                    out.outcome, out.message = Outcome.FLOW_ERROR, mask_text(exc.said())
                 except PortalError as exc:
-                    out.outcome, out.message = Outcome.PORTAL_ERROR, mask_text(str(exc))
+                    out.outcome, out.message = Outcome.PORTAL_ERROR, mask_text(exc.said())
                     if isinstance(exc, PortalUnreachableError) and not self.retry.again(attempt):
                         self.unreachable = self.unreachable or exc
                         self.not_attempted(job, self.unreachable)
@@ -201,11 +202,12 @@ class Walker:
         not_attempted(job, why, self.ledger, self.run_id, self.progress)
 
     def failed(self, job: Job) -> None:
+        """The ledger keeps the message's English (a :class:`~portal_bot.i18n.Said`'s); people read theirs."""
         out = job.outcome
         if not job.earlier:  # a failed look at an application submitted earlier leaves it submitted
             try:
                 self.ledger.mark_candidate(
-                    job.ledger_id, "failed", None, message=out.message, run_id=self.run_id
+                    job.ledger_id, "failed", None, message=in_english(out.message), run_id=self.run_id
                 )
             except StateError as exc:  # a ledger busy past its timeout: this candidate fails, the run goes on
                 out.message = _("{} (not recorded in the ledger: {})").format(out.message, exc)
@@ -435,7 +437,7 @@ class Walker:
         # the page the site returns after 提交 says the state: no third read of the list
         state = str(done.vars.get("state") or "")
         if not is_submitted(state) or parse_state(state) is State.RETURNED:
-            raise PortalError(_("提交 was clicked but the site shows {}").format(state or _("no 报名状态")))
+            raise PortalError(S_("提交 was clicked but the site shows {}").format(state or S_("no 报名状态")))
         if returned:
             words = N_("resubmitted after 驳回修改 (审核意见: {}); on the site: {}")  # ledger: English
             message = words.format(reason or "—", state)

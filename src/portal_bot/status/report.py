@@ -172,6 +172,7 @@ h1{font-size:1.4em} h2{font-size:1.15em;margin-top:1.6em}
 table{border-collapse:collapse;font-size:.92em;margin-top:.5em}
 th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
 th{background:#f3f3f3} tr.group td{background:#fafafa;font-weight:bold}
+td.name{white-space:nowrap}
 .muted{color:#777}
 """
 
@@ -231,11 +232,10 @@ def render_html(
                 f'<tr class="group"><td colspan="8">{_e(group.shown)} · {_e(group.shown_advice)}</td></tr>'
             )
         out.append(
-            "<tr>"
+            f'<tr><td class="name">{_e(obs.name)}</td>'  # a name never wraps beside a long command
             + "".join(
                 f"<td>{cell}</td>"
                 for cell in (
-                    _e(obs.name),
                     _e(obs.plan_code or ""),
                     _e(obs.state.shown),
                     _e(obs.state_text),

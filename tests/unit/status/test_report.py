@@ -75,6 +75,13 @@ def test_html_escapes_every_value(history: list[Observation]) -> None:
     assert "&amp; &quot;照片&quot;不合格" in page
 
 
+def test_a_name_cell_never_wraps_beside_a_long_command(history: list[Observation]) -> None:
+    """李测试二 stays on one line when the next-step command takes the width (issue 16, zh report)."""
+    page = render_html(history, commands={"zhang": "portal-bot register cohort --only 张三 " * 3})
+    assert "td.name{white-space:nowrap}" in page
+    assert page.count('<td class="name">') == 3 and '<td class="name">张三</td>' in page
+
+
 def test_html_masks_personal_data(history: list[Observation]) -> None:
     page = render_html(history)
     assert ID not in page and PHONE not in page
