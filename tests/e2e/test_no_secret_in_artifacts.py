@@ -2,9 +2,10 @@
 
 A whole registration against the mock portal: a password login, then a value the site refuses (a
 tampered field map) so the candidate fails after its ID number was shown and its phone number was
-typed, which keeps a failure screenshot and a Playwright trace. Then every file of the state folder,
-the run's report and a `report latest --out` export is read (zips, traces and workbooks unpacked)
-and searched for each secret in every spelling a browser would send it in.
+typed, which keeps a failure screenshot, the failure page (masked HTML) and a Playwright trace.
+Then every file of the state folder, the run's report and a `report latest --out` export is read
+(zips, traces and workbooks unpacked) and searched for each secret in every spelling a browser
+would send it in.
 """
 
 from __future__ import annotations
@@ -81,12 +82,19 @@ def test_no_password_id_phone_or_cookie_in_any_file_a_failed_run_leaves(
     state = Path(os.environ["PORTAL_BOT_STATE_DIR"])
     traces = list(state.rglob("*-trace.zip"))
     assert traces, "the failure kept no trace: nothing was scanned"
+    # a data error is never retried: its one attempt recorded the light trace (actions, no DOM
+    # snapshots); the page it failed on is kept beside it, masked HTML (issue 14)
     trace_text = b"".join(data for _, data in _contents(traces[0]))
-    assert "本职业工作年限".encode() in trace_text  # the trace still shows the page
+    assert b'"frame-snapshot"' not in trace_text
+    pages = list(state.rglob("*-failure.html"))
+    assert len(pages) == 1, "the failure kept no page"
+    assert "本职业工作年限" in pages[0].read_text(encoding="utf-8")  # the failure's evidence shows the page
     exported = tmp_path / "export"
     export = portal_bot("report", "latest", "--out", str(exported))
     assert export.returncode == 0, export.stderr
     assert list((exported / "assets").glob("*-trace.zip"))
+    exported_pages = list((exported / "assets").glob("*-failure-page.html"))
+    assert exported_pages and exported_pages[0].name in (exported / "report.html").read_text(encoding="utf-8")
 
     sessions = list((state / "sessions").rglob("*.json"))
     assert sessions, "the password login saved no session"
@@ -107,7 +115,7 @@ def test_no_password_id_phone_or_cookie_in_any_file_a_failed_run_leaves(
                 if any(form.encode() in data for form in forms):
                     found.append(f"{what} in {where}")
     assert not found, "\n".join(found)
-    assert len(scanned) > 5
+    assert len(scanned) > 5 and {*pages, *exported_pages} <= set(scanned)
 
     if os.name == "posix":
         for path in [*_files(state / "runs"), *_files(exported)]:

@@ -1,12 +1,19 @@
-"""The evidence a registration keeps (screenshots, Playwright traces) without the secrets in it.
+"""The evidence a registration keeps (screenshots, pages, Playwright traces) without the secrets in it.
 
 A screenshot is taken of a page whose ID and phone numbers were masked in the page first
 (:mod:`portal_bot.pagemask`), so the pixels never hold them; the page is restored right after (a
-preview whose inputs were left masked could be submitted masked). A trace is recorded without
-screencast frames (pixels cannot be scrubbed) and, once saved, every text entry of its zip is
-rewritten: the candidate's password, ID number, phone number and the session cookie values are
-replaced in every spelling a trace holds them (as typed, URL-encoded, JSON-escaped), then
-:func:`~portal_bot.privacy.mask_text` catches any other ID or phone number. Files are written 0600.
+preview whose inputs were left masked could be submitted masked). A failure also keeps the page
+itself as HTML (:func:`failure_evidence`): the masked DOM serialized as a recording serializes it
+(:mod:`portal_bot.recording.snapshot`: no scripts, password and hidden inputs emptied, pictures
+dropped, stylesheets inlined), scrubbed like a trace, and made to open offline (no URL that
+fetches anything, and a Content-Security-Policy that forbids it anyway). That page is what shows a
+failure that is never retried: a first attempt's trace holds no DOM snapshots (issue 14).
+
+A trace is recorded without screencast frames (pixels cannot be scrubbed) and, once saved, every
+text entry of its zip is rewritten: the candidate's password, ID number, phone number and the
+session cookie values are replaced in every spelling a trace holds them (as typed, URL-encoded,
+JSON-escaped), then :func:`~portal_bot.privacy.mask_text` catches any other ID or phone number.
+Files are written 0600.
 """
 
 from __future__ import annotations
@@ -19,10 +26,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
+from loguru import logger
+
 from portal_bot.browser import AsyncPage
-from portal_bot.fileio import atomic_write
+from portal_bot.fileio import atomic_write, atomic_write_text
 from portal_bot.pagemask import masked
 from portal_bot.privacy import mask_text
+from portal_bot.recording.snapshot import SERIALIZE_JS
 
 HIDDEN = "********"
 
@@ -116,3 +126,64 @@ def scrub_trace(path: Path, table: Mapping[str, str], *, target: Path | None = N
     if target is not None and target != path:
         path.unlink()
     return target or path
+
+
+#: First thing in the saved page's head: it may load nothing but its own inline styles and
+#: ``data:`` pictures, run nothing and send no form, wherever it is opened from.
+_OFFLINE_CSP = (
+    '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+    "style-src 'unsafe-inline'; img-src data:; font-src data:; form-action 'none'; base-uri 'none'\">"
+)
+# serialize() writes attributes as name="value" (a quote inside is &quot;), so this finds them all
+_URL_ATTRIBUTE = re.compile(
+    r'(\s(?:href|src|action|formaction|poster|background|xlink:href|cite|data)=")([^"]*)(")', re.IGNORECASE
+)
+_SITE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//[^/]*", re.IGNORECASE)  # scheme://host, //host
+_STYLE = re.compile(r"(<style\b[^>]*>)(.*?)(</style>)", re.IGNORECASE | re.DOTALL)
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)(?!data:)[^'")]*\1\s*\)""", re.IGNORECASE)
+_HEAD = re.compile(r"<head\b[^>]*>(?:\s*<meta charset=[^>]*>)?", re.IGNORECASE)  # after the charset
+
+
+def offline_html(html: str) -> str:
+    """A serialized page that contacts nothing when opened: no site in any URL, no ``url()`` but
+    ``data:`` in its styles, and a Content-Security-Policy that blocks whatever was missed.
+
+    Links keep their path (``/user/applications``): a reader sees where they went, and opened from
+    a file they point at nothing.
+    """
+    html = _URL_ATTRIBUTE.sub(lambda m: m.group(1) + _SITE.sub("", m.group(2)) + m.group(3), html)
+    html = _STYLE.sub(lambda m: m.group(1) + _CSS_URL.sub("none", m.group(2)) + m.group(3), html)
+    return _HEAD.sub(lambda m: m.group(0) + _OFFLINE_CSP, html, count=1)
+
+
+async def failure_evidence(
+    page: AsyncPage, shot: Path, html: Path, table: Mapping[str, str]
+) -> tuple[Path | None, Path | None]:
+    """The page a failure left: a masked screenshot and the masked page as HTML that opens offline.
+
+    Both are read from the page while it is masked once. Neither raises: the page may be gone (a
+    closed context, a crashed renderer), and what could be taken is kept.
+
+    Args:
+        page: the page the attempt failed on; left as it was.
+        shot: where the screenshot goes (0600).
+        html: where the page goes (0600), scrubbed with ``table`` (:func:`replacements`) like a trace.
+        table: the candidate's secrets and masked values.
+
+    Returns:
+        The screenshot and the page, each ``None`` if it could not be taken.
+    """
+    kept: list[Path | None] = [None, None]
+    try:
+        async with masked(page):
+            try:
+                await page.screenshot(path=str(shot), full_page=True)
+                kept[0] = private(shot)
+            except Exception as exc:
+                logger.debug("no failure screenshot: {}", exc)
+            dom: str = await page.evaluate(SERIALIZE_JS)
+    except Exception as exc:  # the page is gone; the trace still tells
+        logger.debug("no failure page: {}", exc)
+        return kept[0], None
+    atomic_write_text(html, offline_html(_scrub_text(dom, table)), private=True)
+    return kept[0], html

@@ -77,6 +77,7 @@ class CandidateOutcome:
     elapsed: float = 0.0
     preview: Path | None = None  # screenshot of the preview page (successes)
     failure_screenshot: Path | None = None
+    failure_page: Path | None = None  # the page a failure left, masked HTML that opens offline
     photo: Path | None = None  # the prepared ID photo that was (or would be) uploaded
     trace: Path | None = None  # Playwright trace (failures)
     bundle_sha256: str = ""
@@ -108,7 +109,7 @@ class CandidateOutcome:
         """A JSON-ready dict (paths as strings) for the run's outcomes.json."""
         data = asdict(self)
         data["outcome"] = self.outcome.value
-        for key in ("preview", "failure_screenshot", "trace", "photo"):
+        for key in ("preview", "failure_screenshot", "failure_page", "trace", "photo"):
             data[key] = str(data[key]) if data[key] is not None else None
         # masked here too: outcomes.json is kept with the run, and a preview difference is often
         # the phone or ID number itself (the report masked it, the file did not)
@@ -119,7 +120,7 @@ class CandidateOutcome:
     def from_json(cls, data: dict[str, Any]) -> CandidateOutcome:
         values = dict(data)
         values["outcome"] = Outcome(values["outcome"])
-        for key in ("preview", "failure_screenshot", "trace", "photo"):
+        for key in ("preview", "failure_screenshot", "failure_page", "trace", "photo"):
             values[key] = Path(values[key]) if values.get(key) else None
         values["differences"] = [tuple(d) for d in values.get("differences", [])]
         return cls(**values)

@@ -88,6 +88,9 @@ def write_html(run: RunInfo, outcomes: list[CandidateOutcome], out_dir: Path) ->
                 "screenshot": ""
                 if item.ok
                 else _copy_asset(item.failure_screenshot, assets, f"{index:03d}-failure"),
+                "page": ""
+                if item.ok
+                else _copy_asset(item.failure_page, assets, f"{index:03d}-failure-page"),
                 "trace": _copy_asset(item.trace, assets, f"{index:03d}-trace"),
             }
         )

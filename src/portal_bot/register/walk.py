@@ -60,7 +60,7 @@ from portal_bot.privacy import mask_text
 from portal_bot.profiles import CandidateResult
 from portal_bot.profiles.models import Candidate
 from portal_bot.recording.recorder import Recorder
-from portal_bot.register.evidence import masked_screenshot, replacements, scrub_trace
+from portal_bot.register.evidence import failure_evidence, masked_screenshot, replacements, scrub_trace
 from portal_bot.register.outcome import CandidateOutcome, Outcome
 from portal_bot.register.progress import Progress, Row
 from portal_bot.register.takeover import Takeovers
@@ -239,9 +239,13 @@ class Walker:
         context = await new_context(self.browser, storage_state=state_file)
         await be_polite(context, self.limiter)
         # No screencast at all: pixels cannot be scrubbed of ID numbers, the DOM snapshots (text) can
-        # (issue 13); that also saves the ~0.6 s a candidate the screencast cost (issue 14).
-        await context.tracing.start(screenshots=False, snapshots=True)
+        # (issue 13); that also saves the ~0.6 s a candidate the screencast cost (issue 14). DOM
+        # snapshots (and the network log, which Playwright ties to them) only on a retry: they are
+        # most of the trace's cost, and any failure keeps its page anyway (failure_evidence). The
+        # first attempt's actions-only trace costs about what no trace does (docs/benchmarks.md, G).
+        await context.tracing.start(screenshots=False, snapshots=attempt > 1)
         keep_trace = False
+        failure_page: Path | None = None
         page = await context.new_page()
         record = self.ledger.step_recorder(self.run_id, job.ledger_id)
         show = self.progress.observer(job.row)
@@ -270,29 +274,30 @@ class Walker:
         tag = job.result.file.stem
         try:
             await self._walk(job, page, context, runner, ctx, state_file, tag)
-        except Exception:  # any failure keeps its evidence: a screenshot and the trace
+        except Exception:  # any failure keeps its evidence: the page (screenshot, masked HTML), the trace
+            cookies = [str(c.get("value", "")) for c in await context.cookies()]
+            candidate = job.candidate
+            table = replacements(
+                secrets=[password or "", *cookies],
+                masked={
+                    candidate.id_number: mask_text(candidate.id_number),
+                    candidate.phone: mask_text(candidate.phone),
+                },
+            )
             keep_trace = True
-            shot = self.run_dir / f"{tag}-failure.png"
-            try:
-                await masked_screenshot(page, shot)
-                job.outcome.failure_screenshot = shot
-            except Exception as exc:  # the page may be gone; the trace still tells
-                logger.debug("no failure screenshot: {}", exc)
+            shot, failure_page = await failure_evidence(
+                page, self.run_dir / f"{tag}-failure.png", self.run_dir / f"{tag}-failure.html", table
+            )
+            job.outcome.failure_screenshot = shot or job.outcome.failure_screenshot
+            job.outcome.failure_page = failure_page or job.outcome.failure_page
             raise
         finally:
             if keep_trace:
+                if failure_page is not None:
+                    self.ledger.add_artifact(self.run_id, job.ledger_id, "page", failure_page)
                 trace = self.run_dir / f"{tag}-trace.zip"
-                cookies = [str(c.get("value", "")) for c in await context.cookies()]
                 raw = self.run_dir / f".{tag}-trace.raw.zip"  # never under the name a report links
                 await context.tracing.stop(path=str(raw))
-                candidate = job.candidate
-                table = replacements(
-                    secrets=[password or "", *cookies],
-                    masked={
-                        candidate.id_number: mask_text(candidate.id_number),
-                        candidate.phone: mask_text(candidate.phone),
-                    },
-                )
                 await asyncio.to_thread(scrub_trace, raw, table, target=trace)
                 job.outcome.trace = trace
                 self.ledger.add_artifact(self.run_id, job.ledger_id, "trace", trace)

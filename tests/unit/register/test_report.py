@@ -137,6 +137,10 @@ def _teacher_outcomes(tmp_path: Path) -> list[CandidateOutcome]:
     outcomes[0].photo_sha256 = "cd" * 32
     outcomes[0].failure_screenshot = old  # from an earlier attempt of a candidate now submitted
     outcomes[1].failure_screenshot = old
+    page = tmp_path / "old-failure.html"
+    page.write_text("<!DOCTYPE html><html><body>本职业工作年限</body></html>", encoding="utf-8")
+    outcomes[0].failure_page = page
+    outcomes[1].failure_page = page
     return outcomes
 
 
@@ -163,6 +167,13 @@ def test_html_reads_for_a_head_teacher(tmp_path: Path) -> None:
     first, second = html.split('class="person ')[1:3]
     assert "出错时的截图" not in first and not (tmp_path / "report" / "assets" / "001-failure.png").exists()
     assert "assets/002-failure.png" in second
+    # the failure's page (masked HTML) likewise, beside the screenshot
+    assert "出错时的页面" in second and "出错时的页面" not in main_view
+    assert '<a href="assets/002-failure-page.html">' in second
+    assert (
+        "出错时的页面" not in first
+        and not (tmp_path / "report" / "assets" / "001-failure-page.html").exists()
+    )
 
 
 def test_photo_path_survives_outcomes_json(tmp_path: Path) -> None:
@@ -172,6 +183,7 @@ def test_photo_path_survives_outcomes_json(tmp_path: Path) -> None:
     save_outcomes(tmp_path, 7, "c", "http://127.0.0.1:1", datetime(2026, 11, 26, 9, 0), outcomes)
     _, loaded = load_outcomes(tmp_path)
     assert loaded[0].photo == outcomes[0].photo
+    assert loaded[1].failure_page == outcomes[1].failure_page  # `report --out` copies it again
 
 
 def test_every_outcome_has_words_for_the_head_teacher() -> None:
