@@ -34,6 +34,7 @@ from playwright.async_api import async_playwright
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, sync_playwright
 
 from portal_bot.errors import BrowserUnavailableError, PortalUnreachableError
+from portal_bot.i18n import S_
 
 __all__ = [
     "AsyncBrowser",
@@ -131,8 +132,8 @@ def system_chromium_path(explicit: Path | None = None) -> tuple[str, Path] | Non
         if env.exists():
             return "env", env
         raise BrowserUnavailableError(
-            f"PORTAL_BOT_CHROMIUM points at {env}, which does not exist",
-            hint="fix the path or unset PORTAL_BOT_CHROMIUM",
+            S_("PORTAL_BOT_CHROMIUM points at {}, which does not exist").format(env),
+            hint=S_("fix the path or unset PORTAL_BOT_CHROMIUM"),
         )
     candidates = (
         _windows_candidates() if sys.platform == "win32" else [Path(c) for c in _SYSTEM_CANDIDATES_POSIX]
@@ -228,8 +229,8 @@ def unreachable(base_url: str, exc: BaseException) -> PortalUnreachableError | N
     if code is None:
         return None
     return PortalUnreachableError(
-        f"cannot reach {base_url} ({code})",
-        hint="check the network connection and the portal address (--portal or PORTAL_BOT_PORTAL_URL)",
+        S_("cannot reach {} ({})").format(base_url, code),
+        hint=S_("check the network connection and the portal address (--portal or PORTAL_BOT_PORTAL_URL)"),
     )
 
 

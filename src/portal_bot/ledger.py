@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from portal_bot.errors import StateError
+from portal_bot.i18n import S_
 from portal_bot.privacy import mask_id, mask_text
 
 #: States after which a candidate must never be walked through the wizard again (``register`` writes
@@ -229,7 +230,7 @@ class Ledger:
             migrations.apply(conn)
         except (OSError, sqlite3.Error) as exc:
             raise StateError(
-                f"cannot open the ledger: {exc}", path=path, hint="check PORTAL_BOT_STATE_DIR"
+                S_("cannot open the ledger: {}").format(exc), path=path, hint=S_("check PORTAL_BOT_STATE_DIR")
             ) from exc
         for suffix in ("", "-wal", "-shm"):
             _private(Path(f"{path}{suffix}"))
@@ -252,7 +253,7 @@ class Ledger:
                 with _transaction(self._conn):
                     yield self._conn
             except sqlite3.Error as exc:
-                raise StateError(f"ledger write failed: {exc}", path=self.path) from exc
+                raise StateError(S_("ledger write failed: {}").format(exc), path=self.path) from exc
 
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -335,7 +336,7 @@ class Ledger:
                 (state, safe_point, message, run_id, _now(), candidate),
             )
             if cur.rowcount != 1:
-                raise StateError(f"no candidate {candidate} in the ledger", path=self.path)
+                raise StateError(S_("no candidate {} in the ledger").format(candidate), path=self.path)
 
     def candidate(self, candidate: int) -> CandidateRow:
         rows = self._query(
@@ -344,7 +345,7 @@ class Ledger:
             (candidate,),
         )
         if not rows:
-            raise StateError(f"no candidate {candidate} in the ledger", path=self.path)
+            raise StateError(S_("no candidate {} in the ledger").format(candidate), path=self.path)
         return CandidateRow(**dict(rows[0]))
 
     def candidates(self, cohort: str) -> list[CandidateRow]:
@@ -418,7 +419,7 @@ class Ledger:
                     digest.update(chunk)
                     size += len(chunk)
         except OSError as exc:
-            raise StateError(f"cannot read artifact: {exc.strerror or exc}", path=path) from exc
+            raise StateError(S_("cannot read artifact: {}").format(exc.strerror or exc), path=path) from exc
         with self._tx() as c:
             c.execute(
                 "INSERT INTO artifacts (run_id, candidate_id, kind, path, sha256, bytes, created)"
@@ -468,16 +469,18 @@ def _refuse_lost_ledger(path: Path) -> None:
     runs = sum(1 for _ in (state / "runs").iterdir()) if (state / "runs").is_dir() else 0
     if not sessions and not runs:
         return
-    what = "missing" if not path.exists() else "empty"
+    what = S_("missing") if not path.exists() else S_("empty")
     raise StateError(
-        f"the ledger is {what}, but {sessions} saved session(s) and {runs} run folder(s) of an earlier "
-        "ledger are in this state folder; a new ledger would get a new salt, orphan those sessions "
-        "and forget what was already submitted",
+        S_(
+            "the ledger is {what}, but {sessions} saved session(s) and {runs} run folder(s) of an earlier "
+            "ledger are in this state folder; a new ledger would get a new salt, orphan those sessions "
+            "and forget what was already submitted"
+        ).format(what=what, sessions=sessions, runs=runs),
         path=path,
-        hint=(
+        hint=S_(
             "restore ledger.sqlite3 from a backup; or, to start over knowingly, move the sessions and "
-            f"runs folders out of {state} first (check the portal for applications already made)"
-        ),
+            "runs folders out of {} first (check the portal for applications already made)"
+        ).format(state),
     )
 
 

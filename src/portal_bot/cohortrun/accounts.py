@@ -40,7 +40,7 @@ def password_for(candidate: Candidate, file_name: str, *, simulate: bool) -> str
             import keyring
         except ImportError as exc:
             raise ConfigError(
-                S_("account.keyring needs the keyring package"), hint="pip install keyring"
+                S_("account.keyring needs the keyring package"), hint=S_("pip install keyring")
             ) from exc
         value = keyring.get_password(account.keyring, account.username or candidate.id_number)
         if value:

@@ -505,9 +505,11 @@ def _verify(data: bytes, expected: int, out: Path) -> None:
             for page in reader.pages:
                 _box = page.mediabox
     except Exception as exc:  # noqa: BLE001 - any failure to read our own output is fatal
-        raise DocumentError(f"the bundle could not be read back ({exc})", path=out) from exc
+        raise DocumentError(S_("the bundle could not be read back ({})").format(exc), path=out) from exc
     if encrypted or count != expected:
         raise DocumentError(
-            f"the bundle read back wrong ({count} pages, expected {expected}; encrypted: {encrypted})",
+            S_(
+                "the bundle read back wrong ({count} pages, expected {expected}; encrypted: {encrypted})"
+            ).format(count=count, expected=expected, encrypted=encrypted),
             path=out,
         )

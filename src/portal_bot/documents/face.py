@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from portal_bot.errors import DocumentError
+from portal_bot.i18n import S_
 
 #: Long side of the greyscale copy the detector sees.
 DETECT_SIDE = 360
@@ -60,9 +61,9 @@ def _cascade() -> cv2.CascadeClassifier:
     cascade = cv2.CascadeClassifier(str(path))
     if cascade.empty():
         raise DocumentError(
-            "OpenCV's face cascade is missing",
+            S_("OpenCV's face cascade is missing"),
             path=path,
-            hint="reinstall opencv-python-headless 4.x (pip install 'opencv-python-headless<5')",
+            hint=S_("reinstall opencv-python-headless 4.x (pip install 'opencv-python-headless<5')"),
         )
     return cascade
 

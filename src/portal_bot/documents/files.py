@@ -13,7 +13,7 @@ from pathlib import Path
 
 from portal_bot.errors import DocumentError
 from portal_bot.fileio import atomic_write_bytes
-from portal_bot.i18n import _
+from portal_bot.i18n import S_, _
 
 #: The kinds ``sniff`` reports; images are named as Pillow names their format.
 IMAGE_KINDS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF")
@@ -64,11 +64,11 @@ def read_input(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise DocumentError("file not found", path=path) from None
+        raise DocumentError(S_("file not found"), path=path) from None
     except IsADirectoryError:
-        raise DocumentError("is a folder, not a file", path=path) from None
+        raise DocumentError(S_("is a folder, not a file"), path=path) from None
     except OSError as exc:
-        raise DocumentError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+        raise DocumentError(S_("cannot read: {}").format(exc.strerror or exc), path=path) from exc
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -76,4 +76,4 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         atomic_write_bytes(path, data)
     except OSError as exc:
-        raise DocumentError(f"cannot write: {exc.strerror or exc}", path=path) from exc
+        raise DocumentError(S_("cannot write: {}").format(exc.strerror or exc), path=path) from exc

@@ -30,6 +30,7 @@ from portal_bot.errors import (
     SessionExpiredError,
 )
 from portal_bot.flows.locate import EXPIRED_JS
+from portal_bot.i18n import S_
 from portal_bot.portal._tables import READ_TABLES_JS, find_grid, grids_of
 from portal_bot.portal.sandbox import Sandbox
 
@@ -115,7 +116,7 @@ def _loading(base_url: str) -> Iterator[None]:
         yield
     except PlaywrightTimeoutError as exc:
         raise PortalTimeoutError(
-            "我的技能评价报名 did not load in time", hint="the next run retries"
+            S_("我的技能评价报名 did not load in time"), hint=S_("the next run retries")
         ) from exc
     except PlaywrightError as exc:
         nobody = unreachable(base_url, exc)
@@ -131,17 +132,20 @@ def _conclude(
     or the error it shows; None when the list is missing and ``drawn_by_scripts`` may explain why."""
     body, grids = str(seen["body"]), grids_of(seen["grids"])
     if "/sso/login" in url or bool(seen["expired"]):
-        raise SessionExpiredError("the saved login is no longer accepted", hint="log in again")
+        raise SessionExpiredError(S_("the saved login is no longer accepted"), hint=S_("log in again"))
     if status >= 500 or any(m in body for m in _BUSY_MARKERS):
-        raise PortalServerError(f"我的技能评价报名 answered HTTP {status}", hint="the next run retries")
+        raise PortalServerError(
+            S_("我的技能评价报名 answered HTTP {}").format(status), hint=S_("the next run retries")
+        )
     if status >= 400:
-        raise PortalServerError(f"我的技能评价报名 answered HTTP {status}")
+        raise PortalServerError(S_("我的技能评价报名 answered HTTP {}").format(status))
     grid = find_grid(grids, "评价计划", "报名状态")
     if grid is None and drawn_by_scripts:
         return None
     if grid is None:
         raise NotThePortalError(
-            f"{base_url} shows no 我的技能评价报名 list: is it the portal?", hint="check --portal"
+            S_("{} shows no 我的技能评价报名 list: is it the portal?").format(base_url),
+            hint=S_("check --portal"),
         )
     col_plan = grid.column("评价计划")
     col_state = grid.column("报名状态")

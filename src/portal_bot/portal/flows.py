@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from portal_bot.errors import ConfigError
+from portal_bot.i18n import S_
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # …/portal_bot
 
@@ -25,6 +26,6 @@ def shipped_flows_dir() -> Path:
     if (checkout / "login.yaml").is_file():
         return checkout
     raise ConfigError(
-        f"the shipped flows are missing (looked in {installed} and {checkout})",
-        hint="reinstall portal-bot (pip install --force-reinstall portal-bot)",
+        S_("the shipped flows are missing (looked in {} and {})").format(installed, checkout),
+        hint=S_("reinstall portal-bot (pip install --force-reinstall portal-bot)"),
     )

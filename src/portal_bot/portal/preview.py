@@ -22,6 +22,7 @@ from portal_bot.errors import FlowError
 from portal_bot.flows.labels import label_key
 from portal_bot.flows.steps import Flow, compile_field_map_for_check, fill_form_entries
 from portal_bot.flows.values import Context, Template
+from portal_bot.i18n import S_
 from portal_bot.profiles.models import Candidate
 
 #: What compare_preview reports as "shown" for a label the page does not have.
@@ -135,7 +136,7 @@ def expected_preview(candidate: Candidate, plan: Mapping[str, str], source: Flow
         entries = fill_form_entries(source)
         if not entries:
             raise FlowError(
-                f"flow {source.name} has no fill_form step: nothing to check the preview against",
+                S_("flow {} has no fill_form step: nothing to check the preview against").format(source.name),
                 path=source.path,
             )
     else:

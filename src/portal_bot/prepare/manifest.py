@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from portal_bot.errors import StateError
 from portal_bot.fileio import atomic_write_text
+from portal_bot.i18n import S_
 
 #: The manifest's own format; a manifest of another format is ignored (everything is redone).
 FORMAT = 1
@@ -183,24 +184,24 @@ class Manifest(BaseModel):
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise StateError(
-                "no manifest here", path=path, hint="run `portal-bot prepare COHORT_DIR` first"
+                S_("no manifest here"), path=path, hint=S_("run `portal-bot prepare COHORT_DIR` first")
             ) from None
         except OSError as exc:
-            raise StateError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+            raise StateError(S_("cannot read: {}").format(exc.strerror or exc), path=path) from exc
         try:
             data = json.loads(text)
             if not isinstance(data, dict) or data.get("format") != FORMAT:
                 raise StateError(
-                    f"is not a manifest of format {FORMAT}",
+                    S_("is not a manifest of format {}").format(FORMAT),
                     path=path,
-                    hint="run `portal-bot prepare` again to rewrite it",
+                    hint=S_("run `portal-bot prepare` again to rewrite it"),
                 )
             manifest = cls.model_validate(data)
         except (ValueError, ValidationError) as exc:
             raise StateError(
-                f"is not a valid manifest ({type(exc).__name__})",
+                S_("is not a valid manifest ({})").format(type(exc).__name__),
                 path=path,
-                hint="run `portal-bot prepare --force` to rewrite it",
+                hint=S_("run `portal-bot prepare --force` to rewrite it"),
             ) from exc
         return manifest.attach(path)
 

@@ -291,7 +291,7 @@ def prepare_cohort(
     from portal_bot.profiles import validate_cohort
 
     if jobs is not None and jobs < 0:
-        raise ConfigError("--jobs must be 0 (one per core) or more")
+        raise ConfigError(_("--jobs must be 0 (one per core) or more"))
     tell = progress or (lambda _line: None)
     cohort_dir = cohort_dir.absolute()
     out = (out if out is not None else cohort_dir / "prepared").absolute()

@@ -26,6 +26,7 @@ from typing import Any, Literal
 import yaml
 
 from portal_bot.errors import ProfileError
+from portal_bot.i18n import S_, Said, _
 from portal_bot.privacy import mask_id
 from portal_bot.profiles.checks import condition_numbers, excel_serial_to_date, normalize_phone, parse_date
 from portal_bot.profiles.idcard import check_char
@@ -122,7 +123,7 @@ class RowIssue:
     message: str
 
     def __str__(self) -> str:
-        where = f"row {self.row}" if self.row is not None else "header"
+        where = _("row {}").format(self.row) if self.row is not None else _("header")
         return f"{where}: {self.column}: {self.message}"
 
 
@@ -156,7 +157,7 @@ def _read_csv(path: Path) -> list[list[Any]]:
             continue
     else:
         raise ProfileError(
-            "is not UTF-8, GBK or UTF-16 text", path=path, hint="save it as CSV UTF-8 from Excel"
+            S_("is not UTF-8, GBK or UTF-16 text"), path=path, hint=S_("save it as CSV UTF-8 from Excel")
         )
     first = text.split("\n", 1)[0]  # Excel's "Unicode text" is tab-separated
     delimiter = "\t" if "\t" in first and "," not in first else ","
@@ -173,7 +174,7 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
         # and a formula is refused anyway, so its text is what we need to see.
         book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ProfileError(f"cannot be read as an Excel workbook: {exc}", path=path) from exc
+        raise ProfileError(S_("cannot be read as an Excel workbook: {}").format(exc), path=path) from exc
     try:
         sheet = book.worksheets[0]
         return [
@@ -187,13 +188,15 @@ def read_table(path: Path) -> list[list[Any]]:
     """All rows of the first sheet (xlsx) or the CSV file, cells as the reader gives them."""
     suffix = path.suffix.lower()
     if not path.is_file():
-        raise ProfileError("does not exist", path=path)
+        raise ProfileError(S_("does not exist"), path=path)
     if suffix == ".csv":
         return _read_csv(path)
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path)
     raise ProfileError(
-        f"is a {suffix or 'file without extension'}", path=path, hint="save the roster as .xlsx or .csv"
+        S_("is a {}").format(suffix) if suffix else S_("is a file without extension"),
+        path=path,
+        hint=S_("save the roster as .xlsx or .csv"),
     )
 
 
@@ -215,7 +218,7 @@ class _RowError(Exception):
 
 def _id_number(value: Any, warn: Callable[[str], None]) -> str:
     if isinstance(value, bool):
-        raise _RowError("is not an ID number")
+        raise _RowError(S_("is not an ID number"))
     digits = str(value)
     if (
         isinstance(value, int)
@@ -225,21 +228,25 @@ def _id_number(value: Any, warn: Callable[[str], None]) -> str:
     ):
         # An exact integer (written by a program; Excel keeps 15 digits and zeroes the rest) with a
         # valid check digit.
-        warn("is stored as a number; format the column as Text before Excel rounds it")
+        warn(S_("is stored as a number; format the column as Text before Excel rounds it"))
         return str(value)
     if isinstance(value, int | float):
         digits = str(int(value)) if float(value).is_integer() else str(value)
         if len(digits) == 15:
             return digits
         raise _RowError(
-            f"is stored as a number in Excel, so its last digits are lost (reads {mask_id(digits)}); "
-            "format the column as Text and type the numbers again"
+            S_(
+                "is stored as a number in Excel, so its last digits are lost (reads {}); "
+                "format the column as Text and type the numbers again"
+            ).format(mask_id(digits))
         )
     text = idcard_normalize(value).lstrip("'‘’`")  # an apostrophe typed to make Excel keep text
     if _SCIENTIFIC.fullmatch(text):
         raise _RowError(
-            "was saved in scientific notation, so its last digits are lost; format the column as Text "
-            "in Excel, type the numbers again and save"
+            S_(
+                "was saved in scientific notation, so its last digits are lost; format the column as Text "
+                "in Excel, type the numbers again and save"
+            )
         )
     return text
 
@@ -254,18 +261,18 @@ def _date(value: Any) -> date:
     parsed = parse_date(_text(value))
     if isinstance(parsed, date):
         return parsed
-    raise _RowError(f"{_text(value)!r} is not a date; write it like 2005-03-01")
+    raise _RowError(S_("{!r} is not a date; write it like 2005-03-01").format(_text(value)))
 
 
 def _years(value: Any) -> int:
     if isinstance(value, int | float) and not isinstance(value, bool):
         if float(value).is_integer():
             return int(value)
-        raise _RowError(f"{value} is not a whole number of years")
+        raise _RowError(S_("{} is not a whole number of years").format(value))
     text = unicodedata.normalize("NFKC", _text(value)).removesuffix("年").strip()
     if text.isdigit():
         return int(text)
-    raise _RowError(f"{_text(value)!r} is not a number of years")
+    raise _RowError(S_("{!r} is not a number of years").format(_text(value)))
 
 
 def _yes_no(value: Any) -> bool:
@@ -274,13 +281,13 @@ def _yes_no(value: Any) -> bool:
         return True
     if text in NO_TEXTS:
         return False
-    raise _RowError(f"{_text(value)!r} is not 是 or 否")
+    raise _RowError(S_("{!r} is not 是 or 否").format(_text(value)))
 
 
 def _eligibility(value: Any) -> list[int]:
     numbers = condition_numbers(_text(value))
     if not numbers:
-        raise _RowError(f"{_text(value)!r} names no condition; write e.g. (3) or 1,3")
+        raise _RowError(S_("{!r} names no condition; write e.g. (3) or 1,3").format(_text(value)))
     return numbers
 
 
@@ -317,14 +324,16 @@ def _single_line(key: str, value: Any, warn: Callable[[str], None]) -> Any:
     """Refuse formulas and line breaks where the site's field is one line; join them in the address."""
     if isinstance(value, Formula):
         raise _RowError(
-            f"is a formula ({value.text[:40]}), not a value; copy the column and paste it back as values"
+            S_("is a formula ({}), not a value; copy the column and paste it back as values").format(
+                value.text[:40]
+            )
         )
     if not isinstance(value, str) or not _LINE_BREAKS.search(value):
         return value
     if key in _MULTILINE_KEYS:
-        warn("has line breaks; they were joined with spaces")
+        warn(S_("has line breaks; they were joined with spaces"))
         return " ".join(part.strip() for part in _LINE_BREAKS.split(value) if part.strip())
-    raise _RowError("has a line break, but this field is one line; remove it (Alt+Enter in Excel)")
+    raise _RowError(S_("has a line break, but this field is one line; remove it (Alt+Enter in Excel)"))
 
 
 def _cell(key: str, value: Any, rebase: _Rebase, warn: Callable[[str], None]) -> Any:
@@ -360,26 +369,29 @@ def _map_headers(header: list[Any], report: ImportReport, path: Path, row: int) 
             continue
         if name.lower() in PASSWORD_HEADERS:
             raise ProfileError(
-                f"has a {name} column: a roster must never hold passwords",
+                S_("has a {} column: a roster must never hold passwords").format(name),
                 path=path,
                 row=row,
-                hint="delete the column; name an environment variable per person instead (密码环境变量)",
+                hint=S_("delete the column; name an environment variable per person instead (密码环境变量)"),
             )
         canonical = ALIASES.get(name, name)
         key = HEADERS.get(canonical)
         if key is None:
-            report.issues.append(RowIssue(None, name, "warning", "unknown column, ignored"))
+            report.issues.append(RowIssue(None, name, "warning", S_("unknown column, ignored")))
             continue
         if key in columns.values():
-            raise ProfileError(f"has two {canonical} columns", path=path, row=row, hint="keep one")
+            raise ProfileError(
+                S_("has two {} columns").format(canonical), path=path, row=row, hint=S_("keep one")
+            )
         columns[index] = key
     missing = [_KEY_TO_HEADER[k] for k in REQUIRED_KEYS if k not in columns.values()]
     if missing:
+        either = S_(" or ")
         raise ProfileError(
-            f"has no {' or '.join(missing)} column",
+            S_("has no {} column").format(Said(either.join(missing), either.english.join(missing))),
             path=path,
             row=row,
-            hint=f"the first row must hold the headers; known headers: {'、'.join(HEADERS)}",
+            hint=S_("the first row must hold the headers; known headers: {}").format("、".join(HEADERS)),
         )
     return columns
 
@@ -407,7 +419,7 @@ def _build_row(
         if key not in flat and not any(
             i.row == row_no and i.column == _KEY_TO_HEADER[key] for i in report.issues
         ):
-            report.issues.append(RowIssue(row_no, _KEY_TO_HEADER[key], "error", "is empty"))
+            report.issues.append(RowIssue(row_no, _KEY_TO_HEADER[key], "error", S_("is empty")))
             failed = True
     if failed:
         return None
@@ -431,12 +443,14 @@ def _build_row(
             data["promotion"] = None
             if nested["promotion"]:
                 report.issues.append(
-                    RowIssue(row_no, "是否晋级申报", "warning", "is 否, so the 原证书 columns were ignored")
+                    RowIssue(
+                        row_no, "是否晋级申报", "warning", S_("is 否, so the 原证书 columns were ignored")
+                    )
                 )
     elif nested["promotion"]:
         report.issues.append(
             RowIssue(
-                row_no, "是否晋级申报", "error", "is empty but 原证书 columns are filled: write 是 or 否"
+                row_no, "是否晋级申报", "error", S_("is empty but 原证书 columns are filled: write 是 or 否")
             )
         )
         return None
@@ -538,7 +552,9 @@ def _place(build: Path, out_dir: Path, force: bool) -> None:
         os.replace(build, out_dir)
         return
     if not force:
-        raise ProfileError("already has files", path=out_dir, hint="use --force to replace its YAML files")
+        raise ProfileError(
+            S_("already has files"), path=out_dir, hint=S_("use --force to replace its YAML files")
+        )
     backup = Path(tempfile.mkdtemp(prefix=".old-", dir=out_dir))
     old = [p for p in out_dir.iterdir() if p.is_file() and p.suffix.lower() in YAML_SUFFIXES]
     for path in old:
@@ -564,17 +580,19 @@ def import_roster(roster: Path, cohort_yaml: Path, out_dir: Path, *, force: bool
     out_dir = Path(out_dir)
     report = ImportReport(out_dir=out_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise ProfileError("exists and is not a folder", path=out_dir)
+        raise ProfileError(S_("exists and is not a folder"), path=out_dir)
     # The folder `portal-bot init` made holds only the cohort.yaml being read: that is not "in use".
     occupied = out_dir.is_dir() and any(p.resolve() != Path(cohort_yaml).resolve() for p in out_dir.iterdir())
     if occupied and not force:
-        raise ProfileError("already has files", path=out_dir, hint="use --force to replace its YAML files")
+        raise ProfileError(
+            S_("already has files"), path=out_dir, hint=S_("use --force to replace its YAML files")
+        )
     force = force or out_dir.is_dir()
     cohort_document = _cohort_document(cohort_yaml, out_dir)
     numbered = [(n, r) for n, r in enumerate(read_table(roster), start=1) if not all(_blank(c) for c in r)]
     if not numbered:
         raise ProfileError(
-            "is empty", path=roster, hint="the first row holds the headers, one person per row"
+            S_("is empty"), path=roster, hint=S_("the first row holds the headers, one person per row")
         )
     columns = _map_headers(numbered[0][1], report, roster, numbered[0][0])
     rebase = _Rebase(roster.parent, out_dir)
@@ -590,7 +608,12 @@ def import_roster(roster: Path, cohort_yaml: Path, out_dir: Path, *, force: bool
         number = idcard_normalize(data["id_number"])
         if number in first_row:
             report.issues.append(
-                RowIssue(row_no, "身份证件号码", "warning", f"the same ID number as row {first_row[number]}")
+                RowIssue(
+                    row_no,
+                    "身份证件号码",
+                    "warning",
+                    S_("the same ID number as row {}").format(first_row[number]),
+                )
             )
         first_row.setdefault(number, row_no)
     if not report.ok:

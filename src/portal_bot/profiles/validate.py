@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from portal_bot.errors import ProfileError
+from portal_bot.i18n import S_
 from portal_bot.profiles.loader import CandidateResult, Cohort, load_candidate, load_cohort, make_problem
 from portal_bot.profiles.rules import check_candidate
 from portal_bot.profiles.yamlsrc import Source
@@ -96,9 +97,9 @@ def validate_cohort(cohort_dir: Path, *, today: date | None = None) -> list[Cand
     cohort = load_cohort(cohort_dir)
     if not cohort.candidate_files:
         raise ProfileError(
-            "has no candidate files (*.yaml besides cohort.yaml)",
+            S_("has no candidate files (*.yaml besides cohort.yaml)"),
             path=cohort.dir,
-            hint="import a roster with `portal-bot profiles import`",
+            hint=S_("import a roster with `portal-bot profiles import`"),
         )
     results = [check_file(path, cohort, today=today) for path in cohort.candidate_files]
     _duplicates(results, cohort.dir)

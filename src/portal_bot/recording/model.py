@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from portal_bot.errors import ConfigError
 from portal_bot.fileio import atomic_write
+from portal_bot.i18n import S_
 
 #: The file inside a recording folder that lists its pages.
 INDEX = "recording.json"
@@ -85,9 +86,9 @@ def load_recording(root: Path) -> Recording:
     file = root / INDEX
     if not file.is_file():
         raise ConfigError(
-            f"{root} is not a recording (no {INDEX})",
+            S_("{} is not a recording (no {})").format(root, INDEX),
             path=root,
-            hint="make one with 'portal-bot register … --record DIR' or 'portal-bot survey --out DIR'",
+            hint=S_("make one with 'portal-bot register … --record DIR' or 'portal-bot survey --out DIR'"),
         )
     try:
         recording = Recording.model_validate_json(file.read_bytes())
@@ -97,11 +98,16 @@ def load_recording(root: Path) -> Recording:
         raise ConfigError(
             f"{file}: {where}: {first['msg']}",
             path=file,
-            hint="record the pages again with this version of portal-bot",
+            hint=S_("record the pages again with this version of portal-bot"),
         ) from None
     for page in recording.pages:
         if not recording.html(root, page).is_file():
-            raise ConfigError(f"{file}: page {page.n} has no {PAGES}/{page.name}.html", path=file)
+            raise ConfigError(
+                S_("{file}: page {n} has no {html}").format(
+                    file=file, n=page.n, html=f"{PAGES}/{page.name}.html"
+                ),
+                path=file,
+            )
     return recording
 
 

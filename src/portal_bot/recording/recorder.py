@@ -39,7 +39,7 @@ from portal_bot.errors import ConfigError, PortalBotError
 from portal_bot.fileio import atomic_write_bytes, atomic_write_text
 from portal_bot.flows import settle
 from portal_bot.flows.steps import Flow, RuntimeStep
-from portal_bot.i18n import html_lang, with_gettext
+from portal_bot.i18n import S_, html_lang, with_gettext
 from portal_bot.recording.model import PAGES, RecordedPage, Recording, save_recording
 from portal_bot.recording.snapshot import STATE_JS, Snapshot, take_snapshot
 
@@ -107,9 +107,9 @@ def prepare_folder(root: Path) -> None:
     held = [] if not root.is_dir() else [p for p in root.iterdir() if not (p.name == PAGES and _empty(p))]
     if root.exists() and (not root.is_dir() or held):
         raise ConfigError(
-            f"{root} already exists and is not an empty folder",
+            S_("{} already exists and is not an empty folder").format(root),
             path=root,
-            hint="give a new folder to record into (a recording is never mixed with other files)",
+            hint=S_("give a new folder to record into (a recording is never mixed with other files)"),
         )
     (root / PAGES).mkdir(parents=True, exist_ok=True)
 

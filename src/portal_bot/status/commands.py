@@ -140,7 +140,7 @@ def notify_test(
     from portal_bot.status.notify import build_notifiers, send_all
 
     if not notify:
-        raise ConfigError("give at least one --notify SPEC", field="--notify")
+        raise ConfigError(_("give at least one --notify SPEC"), field="--notify")
     notifiers = build_notifiers(notify, timeout=timeout)
     results = send_all(notifiers, StatusMessage.for_test(cohort=cohort))
     table = Table(title="portal-bot notify-test")

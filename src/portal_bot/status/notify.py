@@ -43,6 +43,7 @@ from loguru import logger
 from portal_bot.cohortrun.politeness import is_loopback
 from portal_bot.cohortrun.retry import RetryPolicy
 from portal_bot.errors import ConfigError, NotificationError
+from portal_bot.i18n import N_, S_
 from portal_bot.status.messages import StatusMessage
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -53,7 +54,7 @@ DINGTALK_MARKDOWN_LIMIT = 18000
 FEISHU_TEXT_LIMIT = 18000
 _SPEC_FIELD = "--notify"
 _KINDS = ("webhook", "wecom", "dingtalk", "feishu", "smtp", "smtps")
-_HINT = "see docs/status.md (notifications) for the spec formats"
+_HINT = N_("see docs/status.md (notifications) for the spec formats")
 
 
 class _Transient(Exception):
@@ -77,7 +78,7 @@ class Notifier:
         raise NotImplementedError
 
     def _fail(self, what: str) -> NotificationError:
-        return NotificationError(f"notifier {self.name}: {what}", field=_SPEC_FIELD)
+        return NotificationError(S_("notifier {}: {}").format(self.name, what), field=_SPEC_FIELD)
 
 
 @dataclass
@@ -115,7 +116,7 @@ class HttpNotifier(Notifier):
                 except (httpx.TransportError, _Transient) as exc:
                     detail = _describe(exc).replace(self.url, "<url>")
                     if not policy.again(attempt):
-                        raise self._fail(f"{detail} (after one retry)") from None
+                        raise self._fail(S_("{} (after one retry)").format(detail)) from None
                     logger.warning("notifier {}: {}; retrying in {:.1f} s", self.name, detail, self.backoff)
                     time.sleep(policy.wait(attempt))
 
@@ -141,9 +142,9 @@ def _robot_json(notifier: Notifier, response: httpx.Response) -> dict[str, Any]:
     try:
         data = response.json()
     except ValueError:
-        raise notifier._fail(f"answer is not JSON: {_snippet(response)}") from None
+        raise notifier._fail(S_("answer is not JSON: {}").format(_snippet(response))) from None
     if not isinstance(data, dict):
-        raise notifier._fail(f"unexpected answer: {_snippet(response)}")
+        raise notifier._fail(S_("unexpected answer: {}").format(_snippet(response)))
     return data
 
 
@@ -288,7 +289,7 @@ class SmtpNotifier(Notifier):
                     smtp.send_message(mail)
                 return
             except smtplib.SMTPAuthenticationError as exc:
-                raise self._fail(f"login refused (SMTP {exc.smtp_code})") from None
+                raise self._fail(S_("login refused (SMTP {})").format(exc.smtp_code)) from None
             except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as exc:
                 error: Exception = exc
             except smtplib.SMTPException as exc:  # refused recipients or sender, no STARTTLS …
@@ -297,7 +298,7 @@ class SmtpNotifier(Notifier):
                 error = exc
             detail = str(error) or type(error).__name__
             if not policy.again(attempt):
-                raise self._fail(f"{detail} (after one retry)") from None
+                raise self._fail(S_("{} (after one retry)").format(detail)) from None
             logger.warning("notifier {}: {}; retrying in {:.1f} s", self.name, detail, self.backoff)
             time.sleep(policy.wait(attempt))
 
@@ -313,7 +314,11 @@ def _secret(fragment: str, env: Mapping[str, str], kind: str) -> str | None:
         value = env.get(name)
         if not value:
             raise ConfigError(
-                f"{kind}: the secret's environment variable {name} is not set", field=_SPEC_FIELD, hint=_HINT
+                S_("{kind}: the secret's environment variable {name} is not set").format(
+                    kind=kind, name=name
+                ),
+                field=_SPEC_FIELD,
+                hint=S_(_HINT),
             )
         return value
     return fragment
@@ -323,12 +328,16 @@ def _http_notifier(kind: str, rest: str, env: Mapping[str, str], **options: Any)
     url, _, fragment = rest.partition("#")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{kind}: expected an http(s) URL after '{kind}:'", field=_SPEC_FIELD, hint=_HINT)
+        raise ConfigError(
+            S_("{kind}: expected an http(s) URL after '{kind}:'").format(kind=kind),
+            field=_SPEC_FIELD,
+            hint=S_(_HINT),
+        )
     host = parts.hostname
     if parts.scheme == "http" and not is_loopback(url):
         logger.warning("notifier {} ({}) uses plain http: messages travel unencrypted", kind, host)
     if kind in ("webhook", "wecom") and fragment:
-        raise ConfigError(f"{kind}: takes no '#secret'", field=_SPEC_FIELD, hint=_HINT)
+        raise ConfigError(S_("{}: takes no '#secret'").format(kind), field=_SPEC_FIELD, hint=S_(_HINT))
     if kind == "webhook":
         return WebhookNotifier(kind, host, url=url, **options)
     if kind == "wecom":
@@ -346,29 +355,29 @@ def _smtp_notifier(spec: str, env: Mapping[str, str], **options: Any) -> Notifie
     parts = urlsplit(spec)
     kind = parts.scheme
     if not parts.hostname:
-        raise ConfigError("smtp: no host in the spec", field=_SPEC_FIELD, hint=_HINT)
+        raise ConfigError(S_("smtp: no host in the spec"), field=_SPEC_FIELD, hint=S_(_HINT))
     if parts.password is not None:
         raise ConfigError(
-            "smtp: a password must not be written in the spec",
+            S_("smtp: a password must not be written in the spec"),
             field=_SPEC_FIELD,
-            hint="put it in an environment variable and name it with password_env=VAR",
+            hint=S_("put it in an environment variable and name it with password_env=VAR"),
         )
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
     unknown = sorted(set(query) - _SMTP_KEYS)
     if unknown:
         raise ConfigError(
-            f"smtp: unknown option {', '.join(unknown)}",
+            S_("smtp: unknown option {}").format(", ".join(unknown)),
             field=_SPEC_FIELD,
-            hint="options are to, from, starttls, password_env",
+            hint=S_("options are to, from, starttls, password_env"),
         )
     recipients = tuple(a.strip() for a in query.get("to", "").split(",") if a.strip())
     if not recipients or not all("@" in a for a in recipients):
-        raise ConfigError("smtp: give recipients as to=a@b,c@d", field=_SPEC_FIELD, hint=_HINT)
+        raise ConfigError(S_("smtp: give recipients as to=a@b,c@d"), field=_SPEC_FIELD, hint=S_(_HINT))
     user = unquote(parts.username) if parts.username else None
     sender = query.get("from") or (user if user and "@" in user else "")
     if "@" not in sender:
         raise ConfigError(
-            "smtp: give the sender as from=x@y (or a user name that is an address)", field=_SPEC_FIELD
+            S_("smtp: give the sender as from=x@y (or a user name that is an address)"), field=_SPEC_FIELD
         )
     starttls = query.get("starttls", "0").lower() in ("1", "true", "yes", "on")
     implicit_tls = kind == "smtps"
@@ -378,20 +387,22 @@ def _smtp_notifier(spec: str, env: Mapping[str, str], **options: Any) -> Notifie
         password = env.get(name)
         if password is None:
             raise ConfigError(
-                f"smtp: environment variable {name} (password_env) is not set", field=_SPEC_FIELD
+                S_("smtp: environment variable {} (password_env) is not set").format(name), field=_SPEC_FIELD
             )
         if not user:
-            raise ConfigError("smtp: password_env given but no user (smtp://USER@host)", field=_SPEC_FIELD)
+            raise ConfigError(
+                S_("smtp: password_env given but no user (smtp://USER@host)"), field=_SPEC_FIELD
+            )
         if not (starttls or implicit_tls or is_loopback(f"smtp://{parts.hostname}")):
             raise ConfigError(
-                f"smtp: refusing to send a password unencrypted to {parts.hostname}",
+                S_("smtp: refusing to send a password unencrypted to {}").format(parts.hostname),
                 field=_SPEC_FIELD,
-                hint="add starttls=1, or use smtps://",
+                hint=S_("add starttls=1, or use smtps://"),
             )
     try:
         port = parts.port or (465 if implicit_tls else 587 if starttls else 25)
     except ValueError:
-        raise ConfigError("smtp: the port is not a number", field=_SPEC_FIELD, hint=_HINT) from None
+        raise ConfigError(S_("smtp: the port is not a number"), field=_SPEC_FIELD, hint=S_(_HINT)) from None
     return SmtpNotifier(
         kind,
         parts.hostname,
@@ -422,9 +433,9 @@ def parse_notify_spec(spec: str, *, env: Mapping[str, str] | None = None, **opti
     kind = spec.split(":", 1)[0].lower() if ":" in spec else ""
     if kind not in _KINDS:
         raise ConfigError(
-            f"unknown notifier {kind or spec!r}",
+            S_("unknown notifier {!r}").format(kind or spec),
             field=_SPEC_FIELD,
-            hint="use webhook:URL, wecom:URL, dingtalk:URL[#secret], feishu:URL[#secret] or smtp://…",
+            hint=S_("use webhook:URL, wecom:URL, dingtalk:URL[#secret], feishu:URL[#secret] or smtp://…"),
         )
     if kind in ("smtp", "smtps"):
         return _smtp_notifier(spec, env, **options)

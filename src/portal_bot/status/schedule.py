@@ -24,6 +24,7 @@ from loguru import logger
 
 from portal_bot.cohortrun.politeness import is_loopback
 from portal_bot.errors import ConfigError, PortalBotError
+from portal_bot.i18n import S_
 
 REAL_PORTAL_FLOOR = timedelta(minutes=15)
 LOCAL_PORTAL_FLOOR = timedelta(seconds=1)
@@ -43,15 +44,19 @@ def parse_interval(text: str) -> timedelta:
     parts = _PART_RE.findall(compact)
     if not compact or "".join(n + u for n, u in parts) != compact:
         raise ConfigError(
-            f"cannot read {text!r} as an interval",
+            S_("cannot read {!r} as an interval").format(text),
             field="--every",
-            hint="write a number and a unit: 90s, 30m, 6h, 1d, or 1h30m",
+            hint=S_("write a number and a unit: 90s, 30m, 6h, 1d, or 1h30m"),
         )
     seconds = sum(float(n) * _UNITS[u] for n, u in parts)
     if seconds <= 0:
-        raise ConfigError(f"{text!r} is no interval at all", field="--every", hint="use e.g. 6h")
+        raise ConfigError(
+            S_("{!r} is no interval at all").format(text), field="--every", hint=S_("use e.g. 6h")
+        )
     if seconds > MAX_INTERVAL.total_seconds():
-        raise ConfigError(f"{text!r} is longer than 30 days", field="--every", hint="use cron for that")
+        raise ConfigError(
+            S_("{!r} is longer than 30 days").format(text), field="--every", hint=S_("use cron for that")
+        )
     return timedelta(seconds=seconds)
 
 
@@ -65,9 +70,11 @@ def check_interval(interval: timedelta, portal_url: str) -> timedelta:
     floor = minimum_interval(portal_url)
     if interval < floor:
         raise ConfigError(
-            f"every {_fmt(interval)} is too often for {urlsplit(portal_url).hostname or portal_url}",
+            S_("every {every} is too often for {host}").format(
+                every=_fmt(interval), host=urlsplit(portal_url).hostname or portal_url
+            ),
             field="--every",
-            hint=f"use at least {_fmt(floor)}; the portal must never be hammered",
+            hint=S_("use at least {}; the portal must never be hammered").format(_fmt(floor)),
         )
     return interval
 
@@ -83,7 +90,7 @@ def _fmt(interval: timedelta) -> str:
 def jittered(interval: timedelta, rng: random.Random, *, jitter: float = DEFAULT_JITTER) -> float:
     """Seconds until the next run: ``interval`` ± ``jitter`` (a fraction), uniformly."""
     if not 0 <= jitter < 1:
-        raise ConfigError(f"jitter {jitter} must be at least 0 and below 1", field="jitter")
+        raise ConfigError(S_("jitter {} must be at least 0 and below 1").format(jitter), field="jitter")
     base = interval.total_seconds()
     return base * (1 + rng.uniform(-jitter, jitter))
 
