@@ -378,3 +378,24 @@ def test_import_shares_the_roster_folder_but_not_beyond(workdir: Path) -> None:
     results = validate_cohort(workdir / "out")
     assert results[0].ok, [p.message for p in results[0].problems]
     assert any("private.pdf is outside the cohort folder" in p.message for p in results[1].errors)
+
+
+def test_a_bad_cell_is_reported_in_chinese_with_its_row_and_column(workdir: Path) -> None:
+    """Issue 16: the import, a coordinator's first command, speaks Chinese with --lang zh, down to
+    the row errors and the file-level errors with their hints."""
+    rows = [ROWS[0][:-1] + ["明年三月"], ROWS[1]]
+    roster = write_csv(workdir / "roster" / "名单.csv", rows, "utf-8")
+    args = ["profiles", "import", str(roster), "--cohort", str(roster.parent / "cohort.yaml")]
+    result = runner.invoke(app, ["--lang", "zh", *args, "--out", str(workdir / "out")])
+    assert result.exit_code == 1, result.output
+    line = next(x for x in result.output.splitlines() if "明年三月" in x)
+    assert line == "错误 名单.csv 第 2 行: 出生日期: '明年三月' 不是日期；请写成 2005-03-01 这样", line
+    assert not (workdir / "out").exists()
+    english = runner.invoke(app, ["--lang", "en", *args, "--out", str(workdir / "out")])
+    assert "名单.csv row 2: 出生日期: '明年三月' is not a date; write it like 2005-03-01" in english.output
+
+    (workdir / "roster" / "r.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    args[2] = str(workdir / "roster" / "r.xls")
+    result = runner.invoke(app, ["--lang", "zh", *args, "--out", str(workdir / "out")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "r.xls: 是 .xls（请把花名册保存为 .xlsx 或 .csv）" in result.output, result.output

@@ -8,6 +8,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 SRC = Path(__file__).resolve().parents[2] / "src" / "portal_bot"
 
 #: Python's own errors: programming errors, never shown to people as ours, stay English.
@@ -96,3 +98,18 @@ def test_the_check_sees_literals_f_strings_format_and_hints(tmp_path: Path) -> N
         encoding="utf-8",
     )
     assert untranslated(sample) == [1, 2, 3, 4, 9]
+
+
+def test_a_converted_error_is_chinese_for_people_and_english_for_the_ledger(tmp_path: Path) -> None:
+    from portal_bot.documents.files import read_input
+    from portal_bot.errors import DocumentError
+    from portal_bot.i18n import set_language
+
+    set_language("zh")
+    try:
+        with pytest.raises(DocumentError) as caught:
+            read_input(tmp_path / "照片.jpg")
+    finally:
+        set_language("en")
+    assert str(caught.value).endswith("照片.jpg: 找不到文件"), str(caught.value)
+    assert caught.value.english().endswith("照片.jpg: file not found")
