@@ -23,6 +23,7 @@ import os
 import re
 import zipfile
 from collections.abc import Iterable, Mapping
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -31,7 +32,7 @@ from loguru import logger
 from portal_bot.browser import AsyncPage
 from portal_bot.fileio import atomic_write, atomic_write_text
 from portal_bot.pagemask import masked
-from portal_bot.privacy import mask_text
+from portal_bot.privacy import date_spellings, mask_text
 from portal_bot.recording.snapshot import SERIALIZE_JS
 
 HIDDEN = "********"
@@ -44,7 +45,9 @@ def private(path: Path) -> Path:
     return path
 
 
-async def masked_screenshot(page: AsyncPage, path: Path, *, unmasked: Path | None = None) -> Path:
+async def masked_screenshot(
+    page: AsyncPage, path: Path, *, unmasked: Path | None = None, names: Iterable[str] = ()
+) -> Path:
     """A full-page screenshot of ``page`` with ID and phone numbers masked in its pixels.
 
     Args:
@@ -52,13 +55,20 @@ async def masked_screenshot(page: AsyncPage, path: Path, *, unmasked: Path | Non
         path: where the masked screenshot goes (0600).
         unmasked: also keep an unmasked shot there (0600), only for ``--keep-unmasked-evidence``;
             a report never links it.
+        names: the candidate's own texts to mask too (:func:`born_on`: the birth date, which a form
+            may show in a row the page mask cannot tell is a birth date).
     """
     if unmasked is not None:
         await page.screenshot(path=str(unmasked), full_page=True)
         private(unmasked)
-    async with masked(page):
+    async with masked(page, names=names):
         await page.screenshot(path=str(path), full_page=True)
     return private(path)
+
+
+def born_on(birth_date: date | None) -> list[str]:
+    """Every spelling of a candidate's birth date (part of the ID number), for the evidence's mask."""
+    return date_spellings(birth_date) if birth_date is not None else []
 
 
 def _spellings(value: str) -> set[str]:
@@ -157,7 +167,7 @@ def offline_html(html: str) -> str:
 
 
 async def failure_evidence(
-    page: AsyncPage, shot: Path, html: Path, table: Mapping[str, str]
+    page: AsyncPage, shot: Path, html: Path, table: Mapping[str, str], *, names: Iterable[str] = ()
 ) -> tuple[Path | None, Path | None]:
     """The page a failure left: a masked screenshot and the masked page as HTML that opens offline.
 
@@ -169,13 +179,14 @@ async def failure_evidence(
         shot: where the screenshot goes (0600).
         html: where the page goes (0600), scrubbed with ``table`` (:func:`replacements`) like a trace.
         table: the candidate's secrets and masked values.
+        names: the candidate's own texts the page mask masks too (see :func:`masked_screenshot`).
 
     Returns:
         The screenshot and the page, each ``None`` if it could not be taken.
     """
     kept: list[Path | None] = [None, None]
     try:
-        async with masked(page):
+        async with masked(page, names=names):
             try:
                 await page.screenshot(path=str(shot), full_page=True)
                 kept[0] = private(shot)

@@ -56,11 +56,17 @@ from portal_bot.flows.values import Context
 from portal_bot.i18n import N_, S_, _, ngettext
 from portal_bot.i18n import english as in_english
 from portal_bot.ledger import Ledger
-from portal_bot.privacy import mask_text
+from portal_bot.privacy import mask_name, mask_text
 from portal_bot.profiles import CandidateResult
 from portal_bot.profiles.models import Candidate
 from portal_bot.recording.recorder import Recorder
-from portal_bot.register.evidence import failure_evidence, masked_screenshot, replacements, scrub_trace
+from portal_bot.register.evidence import (
+    born_on,
+    failure_evidence,
+    masked_screenshot,
+    replacements,
+    scrub_trace,
+)
 from portal_bot.register.outcome import CandidateOutcome, Outcome
 from portal_bot.register.progress import Progress, Row
 from portal_bot.register.takeover import Takeovers
@@ -277,16 +283,22 @@ class Walker:
         except Exception:  # any failure keeps its evidence: the page (screenshot, masked HTML), the trace
             cookies = [str(c.get("value", "")) for c in await context.cookies()]
             candidate = job.candidate
+            born = born_on(candidate.birth_date)
             table = replacements(
                 secrets=[password or "", *cookies],
                 masked={
                     candidate.id_number: mask_text(candidate.id_number),
                     candidate.phone: mask_text(candidate.phone),
+                    **{day: mask_name(day) for day in born},
                 },
             )
             keep_trace = True
             shot, failure_page = await failure_evidence(
-                page, self.run_dir / f"{tag}-failure.png", self.run_dir / f"{tag}-failure.html", table
+                page,
+                self.run_dir / f"{tag}-failure.png",
+                self.run_dir / f"{tag}-failure.html",
+                table,
+                names=born,
             )
             job.outcome.failure_screenshot = shot or job.outcome.failure_screenshot
             job.outcome.failure_page = failure_page or job.outcome.failure_page
@@ -396,7 +408,7 @@ class Walker:
         unmasked = self.run_dir / "unmasked" / f"{tag}-preview.png" if self.keep_unmasked else None
         if unmasked is not None:
             unmasked.parent.mkdir(mode=0o700, exist_ok=True)
-        await masked_screenshot(page, shot, unmasked=unmasked)
+        await masked_screenshot(page, shot, unmasked=unmasked, names=born_on(job.candidate.birth_date))
         out.preview = shot
         ledger.add_artifact(run_id, job.ledger_id, "preview", shot)
         expected = expected_preview(job.candidate, dict(self.plan), self.flows["register"])
