@@ -71,6 +71,9 @@ class Portal:
         self.page_log: deque[tuple[float, str, str]] = deque(maxlen=10_000)
         """(time.monotonic(), method, path) of every request but the QA API's, static files
         included: tests see the client's pace and what it fetched from the portal's side."""
+        self.navigations: deque[tuple[float, str]] = deque(maxlen=10_000)
+        """(time.monotonic(), path) of every page a browser opened (``Sec-Fetch-Mode: navigate``):
+        a page fetched with an HTTP client (``context.request``) is in page_log, not here."""
         self.sign_ttl_seconds = sign_ttl_seconds
         self.login_qr_ttl_seconds = login_qr_ttl_seconds
         self.session_idle_seconds: int | None = None
@@ -185,7 +188,9 @@ def create_app(portal: Portal) -> FastAPI:
             return JSONResponse({"detail": "number out of range"}, status_code=422)
         return HTMLResponse(ILLEGAL, status_code=404)
 
-    app.add_middleware(FaultMiddleware, faults=portal.faults, log=portal.page_log)
+    app.add_middleware(
+        FaultMiddleware, faults=portal.faults, log=portal.page_log, navigations=portal.navigations
+    )
     app.add_middleware(QABodyLimit)
     if portal.drift:
         app.add_middleware(DriftMiddleware, mapping=portal.drift)

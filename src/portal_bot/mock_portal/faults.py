@@ -56,16 +56,25 @@ class FaultMiddleware:
     """Pure ASGI middleware (no response buffering) applying :class:`Faults` to page requests."""
 
     def __init__(
-        self, app: ASGIApp, faults: Faults, log: deque[tuple[float, str, str]] | None = None
+        self,
+        app: ASGIApp,
+        faults: Faults,
+        log: deque[tuple[float, str, str]] | None = None,
+        navigations: deque[tuple[float, str]] | None = None,
     ) -> None:
         self.app = app
         self.faults = faults
         self.log = log  # every request's arrival but the QA API's (static files too), when given
+        self.navigations = navigations  # the paths a browser opened as a page (a tab's navigation)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if self.log is not None and scope["type"] == "http" and not path.startswith("/__qa/"):
             self.log.append((time.monotonic(), scope.get("method", ""), path))
+        if self.navigations is not None and scope["type"] == "http":
+            # Browsers mark a page load "Sec-Fetch-Mode: navigate"; an HTTP client's fetch is unmarked.
+            if (b"sec-fetch-mode", b"navigate") in scope.get("headers", []):
+                self.navigations.append((time.monotonic(), path))
         if scope["type"] != "http" or path.startswith(("/__qa/", "/static/")):
             await self.app(scope, receive, send)
             return
