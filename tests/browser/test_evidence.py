@@ -8,10 +8,11 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from playwright.async_api import Route
 
 from portal_bot.browser import AsyncPage
-from portal_bot.register.evidence import failure_evidence, masked_screenshot, replacements
+from portal_bot.register.evidence import JPEG_QUALITY, failure_evidence, masked_screenshot, replacements
 
 from .conftest import Aio
 
@@ -21,19 +22,22 @@ PAGE = """<html><body style="font: 16px sans-serif"><h1>预览确认提交</h1>
 <input id="phone" value="{phone}"><p>编号 2024-S-000911</p></body></html>"""
 
 
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])  # the walk's preview is a JPEG (issue 14)
 def test_preview_screenshot_is_masked_and_the_page_restored(
-    aio: Aio, apage: AsyncPage, tmp_path: Path
+    aio: Aio, apage: AsyncPage, tmp_path: Path, suffix: str
 ) -> None:
     async def go() -> tuple[bytes, bytes, str, str]:
         await apage.set_content(PAGE.format(id=ID, phone=PHONE))
-        shot, raw = tmp_path / "preview.png", tmp_path / "unmasked" / "preview.png"
+        shot, raw = tmp_path / f"preview{suffix}", tmp_path / "unmasked" / f"preview{suffix}"
         raw.parent.mkdir()
         await masked_screenshot(apage, shot, unmasked=raw)
         after_text = await apage.inner_text("body")
         after_value = await apage.input_value("#phone")
         # the same page written masked by hand: the masked shot must be pixel for pixel this one
         await apage.set_content(PAGE.format(id="3301**********0318", phone="138****0001"))
-        expected = await apage.screenshot(full_page=True)
+        jpeg = {"type": "jpeg", "quality": JPEG_QUALITY} if suffix == ".jpg" else {}
+        expected = await apage.screenshot(full_page=True, **jpeg)  # type: ignore[arg-type]
+        assert expected.startswith(b"\xff\xd8" if jpeg else b"\x89PNG")
         assert raw.read_bytes() != expected  # the unmasked copy does show the numbers
         if os.name == "posix":
             assert shot.stat().st_mode & 0o777 == 0o600 and raw.stat().st_mode & 0o777 == 0o600

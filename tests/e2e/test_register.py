@@ -149,3 +149,45 @@ def test_auto_confirm_is_refused_for_a_real_portal(cohort: Path) -> None:
     assert done.returncode == 1
     assert "--confirm auto" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("by_script", [False, True], ids=["fetched", "drawn-by-script"])
+def test_the_application_list_is_read_without_loading_it_in_the_candidates_page(
+    fresh_portal: RunningPortal, cohort: Path, by_script: bool
+) -> None:
+    """The list checks (after login, before 提交) fetch the list and read it in the sandbox, so the
+    candidate's page never loads it (issue 14); a list the site draws by scripts is read in pages."""
+    for extra in sorted(cohort.glob("[0-9]*.yaml"))[2:]:
+        extra.unlink()
+    fresh_portal.qa.configure(lists_by_script=by_script)
+    try:
+        start = time.monotonic()
+        first = register(cohort, fresh_portal, "--concurrency", "1")
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert "2 submitted" in first.stdout
+        log = [(method, path) for t, method, path in fresh_portal.portal.page_log if t >= start]
+        seen = [path for _method, path in log]
+        opened = [path for t, path in fresh_portal.portal.navigations if t >= start]
+        # Two checks per candidate, after the login and just before 提交. Drawn by a script, the
+        # first fetch finds no list, and that check and every later one open the list in a page.
+        assert seen.count("/user/applications") == (5 if by_script else 4), seen
+        assert opened.count("/user/applications") == (4 if by_script else 0), opened
+        # 个人基本信息's 技能评价报名 lands on the plan list, then the search: open-plan adds no third load
+        assert opened.count("/pj/plans") == 4, opened
+        # each check is answered before the step it guards: the list, 马上报名, the list, 提交
+        steps = [
+            "list" if path == "/user/applications" else "apply" if path.endswith("/apply") else "submit"
+            for method, path in log
+            if path == "/user/applications"
+            or path.endswith("/apply")
+            or (method, path[-6:]) == ("POST", "/step4")
+        ]
+        first_check = (
+            ["list", "list"] if by_script else ["list"]
+        )  # the fetch that found no list, then the page
+        assert steps == [*first_check, "apply", "list", "submit", "list", "apply", "list", "submit"], steps
+        again = register(cohort, fresh_portal, "--concurrency", "1")
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert "2 already submitted" in again.stdout
+    finally:
+        fresh_portal.qa.configure(lists_by_script=False)

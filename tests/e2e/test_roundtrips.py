@@ -30,7 +30,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 #: what a person sees, so no locate falls back or retries there. 2026-11-29, same machine at load
 #: ~30, one after the other: 131 on variant 0, 122 renamed (seed 7); every call but the settle
 #: look-out's targetPresent polls (13 and 4) the same in number and kind.
-BUDGET = 124
+#: 2026-11-29 (session 5): 118 → 125. The list checks are fetched and read in the run's sandbox
+#: (register/listing.py) instead of loaded in a page: 4 calls a read (fetch, its body, setContent,
+#: evaluate) for 2 (goto, evaluate), plus 6 once a run (the sandbox's context, page, stylesheet
+#: route, close); open-plan no longer reloads the plan list (one goto fewer, one extract more).
+#: More calls, each a pipe message, for two page loads fewer a candidate, which is what costs
+#: (docs/benchmarks.md, part I). Budget: 125 + ~8 %.
+BUDGET = 135
 
 
 @ALSO_RENAMED

@@ -185,3 +185,12 @@ class LaunchAhead:
             raise self._box["error"]
         result: T = self._box["result"]
         return result
+
+
+def launch_ahead(settings: Settings, *, headed: bool = False) -> LaunchAhead:
+    """The run's Chromium (:func:`choose_browser`), launching from now on; enter it with ``with``.
+
+    ``register`` calls it first thing, before it imports the rest of the run's code: the driver and
+    Chromium start on the other core while Python loads (issue 14).
+    """
+    return LaunchAhead(lambda: choose_browser(settings), headless=not headed)

@@ -123,9 +123,6 @@ def register_command(
     walk goes on, preview check and approval included. What you clicked or filled is written as
     RUN/suggested-flows.patch for the flows (docs/flows.md, "When the real site differs").
     """
-    from portal_bot.register.progress import Progress
-    from portal_bot.register.run import register_cohort
-
     settings: Settings = ctx.obj
     if confirm not in ("prompt", "auto"):
         raise ConfigError(_("--confirm must be prompt or auto, not {!r}").format(confirm))
@@ -137,31 +134,39 @@ def register_command(
             _("--confirm prompt needs a terminal to ask in, and this one has none"),
             hint=_("approve on a page with --desk, or use --confirm auto (mock portal only)"),
         )
-    console = make_console()
-    progress = Progress(console)
-    result = register_cohort(
-        settings,
-        cohort_dir,
-        portal_url=portal or settings.portal_url,
-        concurrency=concurrency,
-        headed=headed,
-        confirm=mode,
-        allow_auto_confirm_real=i_accept_auto_submit,
-        only=tuple(only),
-        simulate_human=simulate_human,
-        qa_token=qa_token,
-        desk=desk,
-        flows_dir=flows,
-        human_timeout=human_timeout,
-        attempts=attempts,
-        jobs=jobs,
-        keep_unmasked_evidence=keep_unmasked_evidence,
-        record=record,
-        console=console,
-        ask=progress.asking(_ask_in_terminal),
-        progress=progress,
-        ask_done=progress.asking(_done_in_terminal) if headed and sys.stdin.isatty() else None,
-    )
+    from portal_bot.cohortrun.launch import launch_ahead
+
+    # Chromium starts now, on the other core, while Python loads the run's code (issue 14)
+    with launch_ahead(settings, headed=headed) as ahead:
+        from portal_bot.register.progress import Progress
+        from portal_bot.register.run import register_cohort
+
+        console = make_console()
+        progress = Progress(console)
+        result = register_cohort(
+            settings,
+            cohort_dir,
+            portal_url=portal or settings.portal_url,
+            concurrency=concurrency,
+            headed=headed,
+            confirm=mode,
+            allow_auto_confirm_real=i_accept_auto_submit,
+            only=tuple(only),
+            simulate_human=simulate_human,
+            qa_token=qa_token,
+            desk=desk,
+            flows_dir=flows,
+            human_timeout=human_timeout,
+            attempts=attempts,
+            jobs=jobs,
+            keep_unmasked_evidence=keep_unmasked_evidence,
+            record=record,
+            console=console,
+            ask=progress.asking(_ask_in_terminal),
+            progress=progress,
+            ask_done=progress.asking(_done_in_terminal) if headed and sys.stdin.isatty() else None,
+            ahead=ahead,
+        )
     table = Table(title=plain(_("run {}").format(result.run_id)))
     for column in (_("candidate"), _("ID"), _("outcome"), _("detail")):
         table.add_column(column)

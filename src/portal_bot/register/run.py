@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from contextlib import ExitStack
+from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +23,7 @@ from rich.console import Console
 from portal_bot.cohortrun.accounts import qa_client
 from portal_bot.cohortrun.each import for_each
 from portal_bot.cohortrun.identity import cohort_id, cohort_key
-from portal_bot.cohortrun.launch import LaunchAhead, choose_browser
+from portal_bot.cohortrun.launch import LaunchAhead, launch_ahead
 from portal_bot.cohortrun.lock import cohort_lock
 from portal_bot.cohortrun.plans import cohort_plan
 from portal_bot.cohortrun.politeness import HostLimiter, Politeness, effective_concurrency, is_loopback
@@ -35,12 +35,14 @@ from portal_bot.errors import ConfigError, PortalUnreachableError, StateError
 from portal_bot.flows.steps import Flow, load_flow
 from portal_bot.i18n import _, ngettext
 from portal_bot.ledger import Ledger
+from portal_bot.portal.sandbox import sandbox
 from portal_bot.privacy import mask_id, mask_text
 from portal_bot.profiles import CandidateResult, validate_cohort
 from portal_bot.profiles.loader import Cohort
 from portal_bot.recording.recorder import Recorder
 from portal_bot.recording.snapshot import personal_texts
 from portal_bot.register.desk import Desk, serve_desk
+from portal_bot.register.listing import ListReader, quiet
 from portal_bot.register.outcome import CandidateOutcome, Outcome, RunInfo, save_outcomes
 from portal_bot.register.progress import Progress
 from portal_bot.register.report import write_report
@@ -240,7 +242,7 @@ class Registration:
                 if self.options.confirm == "prompt":
                     moved = _("approval of each 提交 has moved to the desk page: open {}")
                     self.console.print(plain(moved.format(url)))
-            async with ahead.launched() as browser:
+            async with ahead.launched() as browser, AsyncExitStack() as later:
                 try:
                     plan = await cohort_plan(
                         browser, cohort.plan, self.options.portal_url, limiter, open_now=True
@@ -253,6 +255,11 @@ class Registration:
                 if not cohort.plan.plan_code:
                     self.console.print(plain(f"plan: {plan['plan_code']} {plan['name']}"))
                 self.takeovers = self._takeovers(ledger, run_id, run_dir)
+                concurrency = effective_concurrency(self.options.concurrency, self.options.portal_url)
+                # the list's reader pages open while the first candidate logs in
+                readers = quiet(
+                    asyncio.ensure_future(later.enter_async_context(sandbox(browser, concurrency)))
+                )
                 walker = Walker(
                     browser=browser,
                     settings=self.settings,
@@ -274,12 +281,13 @@ class Registration:
                     keep_unmasked=self.options.keep_unmasked_evidence,
                     recorder=self.recorder,
                     takeovers=self.takeovers,
+                    lists=ListReader(self.options.portal_url, limiter, readers),
                 )
                 with self.progress.showing():
                     await for_each(
                         todo,
                         walker.candidate,
-                        concurrency=effective_concurrency(self.options.concurrency, self.options.portal_url),
+                        concurrency=concurrency,
                         crashed=walker.crashed,
                     )
                 self.unreachable = walker.unreachable
@@ -301,10 +309,15 @@ class Registration:
             timeout=self.options.human_timeout,
         )
 
-    def run(self) -> RunResult:
+    def run(self, ahead: LaunchAhead | None = None) -> RunResult:
+        """The run, on ``ahead``'s browser when the caller launched it already (see
+        :func:`launch_ahead`), else on one launched now."""
+        if ahead is not None:
+            self.ahead = ahead
+            return self._checked_run()
         # Chromium starts while the data is checked and the ledger set up; only the walk opens a
         # page, so a data error still stops the run before anything contacts the site
-        with LaunchAhead(lambda: choose_browser(self.settings), headless=not self.options.headed) as ahead:
+        with launch_ahead(self.settings, headed=self.options.headed) as ahead:
             self.ahead = ahead
             return self._checked_run()
 
@@ -415,6 +428,7 @@ def register_cohort(
     ask: Ask | None = None,
     progress: Progress | None = None,
     ask_done: AskDone | None = None,
+    ahead: LaunchAhead | None = None,
 ) -> RunResult:
     """Register every candidate of a cohort: ``portal-bot register``, one keyword per option.
 
@@ -435,6 +449,8 @@ def register_cohort(
         ask_done: with ``headed``, a blocking question to the person doing a site-mismatched step by
             hand: True once done, False to give up (the desk page answers instead with ``desk``).
             Without either, such a step fails at once as a site mismatch.
+        ahead: the run's browser, launched by the caller with :func:`launch_ahead` (the command
+            starts it before this module is even imported); None launches one here.
 
     Returns:
         The run's number, every candidate's outcome, and the report's paths.
@@ -471,4 +487,4 @@ def register_cohort(
         ask=ask,
         progress=progress or Progress(),
         ask_done=ask_done,
-    ).run()
+    ).run(ahead)

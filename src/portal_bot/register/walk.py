@@ -11,7 +11,12 @@ Order of work for one candidate (each point is a safe place to stop and rerun fr
   3. open-plan and register flows up to the preview (a draft on the site is continued, not duplicated);
   4. the preview read back and compared with the profile: any difference stops this candidate;
   5. a person approves (or --confirm auto, mock portal only unless explicitly allowed);
-  6. the list checked once more, then 提交, then the list read again to see it.
+  6. the list checked once more, then 提交; the page the site returns says the new state.
+The list is never loaded in the page the flows are on (:mod:`portal_bot.register.listing`: fetched
+and read in the run's sandbox, else in a second page), so its reads run beside the flows where
+nothing depends on them yet (issue 14): the one after login while open-plan finds the plan (its
+answer is awaited before 马上报名), and with --confirm auto the one before 提交 while the preview
+is photographed.
 Data errors are never retried; portal errors are retried (:data:`~portal_bot.cohortrun.retry.REGISTER_RETRY`),
 each attempt resuming from the site's own state. This module never submits without step 4 and 5.
 """
@@ -67,6 +72,7 @@ from portal_bot.register.evidence import (
     replacements,
     scrub_trace,
 )
+from portal_bot.register.listing import ListReader
 from portal_bot.register.outcome import CandidateOutcome, Outcome
 from portal_bot.register.progress import Progress, Row
 from portal_bot.register.takeover import Takeovers
@@ -153,6 +159,8 @@ class Walker:
     keep_unmasked: bool = False  # --keep-unmasked-evidence: an unmasked preview too, never linked
     recorder: Recorder | None = None  # --record DIR: every page the flows run on, one folder per run
     takeovers: Takeovers | None = None  # --headed: a person does a site-mismatched step by hand
+    #: How 我的技能评价报名 is read (register/listing.py): the run's sandbox, else pages.
+    lists: ListReader | None = None
     #: Set once a candidate found that nothing answers at the portal: the run stops there.
     unreachable: PortalUnreachableError | None = None
 
@@ -318,10 +326,32 @@ class Walker:
             runner.detach()
             await context.close()
 
-    async def _read_list(self, page: AsyncPage) -> list[Any]:
-        from portal_bot.portal.applications import read_applications
+    async def _open_plan(
+        self, runner: FlowRunner, ctx: Context, listing: asyncio.Future[list[Any]]
+    ) -> list[Any]:
+        """open-plan while ``listing`` reads the list beside it; the list once both are done.
 
-        return await read_applications(page, self.portal_url)
+        open-plan only navigates (the search, the plan's page), so walking it before the list is
+        known changes nothing on the site. If it fails, the list still has the first word: an
+        application submitted earlier ends the candidate as it did before, whatever open-plan met.
+        """
+        try:
+            await runner.run(self.flows["open-plan"], ctx=ctx, env=ctx.env)
+        except Exception:
+            try:
+                apps = await listing
+            except Exception:  # noqa: BLE001 - open-plan's error is the one to report
+                apps = []
+            existing = self._existing(apps)
+            if existing is None or not is_submitted(existing.state_text):
+                raise
+            if parse_state(existing.state_text) is State.RETURNED:
+                raise
+            return apps
+        except BaseException:  # cancelled, Ctrl-C: the read beside it goes too
+            listing.cancel()
+            raise
+        return await listing
 
     def _existing(self, apps: list[Any]) -> Any | None:
         code = self.plan.get("plan_code")
@@ -334,6 +364,44 @@ class Walker:
         job.outcome.outcome = Outcome.ALREADY_SUBMITTED
         job.outcome.message = _("on the site: {}").format(app.state_text)
         self.progress.set(job.row, "done", "list", app.state_text)
+
+    async def _approved(self, job: Job, page: AsyncPage, tag: str, shown: Any, returned: bool) -> bool:
+        """The preview photographed (masked) and compared with the profile, then approved by a person
+        (or --confirm auto); False, with the outcome recorded, when it differs or is not approved."""
+        from portal_bot.portal.preview import compare_preview, expected_preview
+
+        row, out, ledger, run_id = job.row, job.outcome, self.ledger, self.run_id
+        shot = self.run_dir / f"{tag}-preview.jpg"  # JPEG: half a PNG's time for a full page (issue 14)
+        unmasked = self.run_dir / "unmasked" / f"{tag}-preview.jpg" if self.keep_unmasked else None
+        if unmasked is not None:
+            unmasked.parent.mkdir(mode=0o700, exist_ok=True)
+        await masked_screenshot(page, shot, unmasked=unmasked, names=born_on(job.candidate.birth_date))
+        out.preview = shot
+        ledger.add_artifact(run_id, job.ledger_id, "preview", shot)
+        expected = expected_preview(job.candidate, dict(self.plan), self.flows["register"])
+        differences = compare_preview(expected, shown)
+        if differences:
+            out.outcome, out.differences = Outcome.MISMATCH, [tuple(map(str, d)) for d in differences]  # type: ignore[misc]
+            words = N_(
+                "{} value(s) on the preview differ from the profile; nothing submitted"
+            )  # ledger: English
+            out.message = ngettext(
+                "{} value on the preview differs from the profile; nothing submitted",
+                "{} values on the preview differ from the profile; nothing submitted",
+                len(differences),
+            ).format(len(differences))
+            message = words.format(len(differences))
+            ledger.mark_candidate(job.ledger_id, "mismatch", "preview", message=message, run_id=run_id)
+            self.progress.set(row, "failed", "preview", "mismatch")
+            return False
+        self.progress.set(row, "waiting", "confirm")
+        if not await self._confirm(job, resubmit=returned):
+            words = N_("not confirmed: nothing submitted (rerun to continue)")  # ledger: English
+            out.outcome, out.message = Outcome.SKIPPED, _(words)
+            ledger.mark_candidate(job.ledger_id, "waiting", "preview", message=words, run_id=run_id)
+            self.progress.set(row, "failed", "confirm", "not confirmed")
+            return False
+        return True
 
     async def _confirm(self, job: Job, resubmit: bool = False) -> bool:
         if self.confirm_auto:
@@ -364,14 +432,16 @@ class Walker:
         state_file: Path,
         tag: str,
     ) -> None:
-        from portal_bot.portal.preview import compare_preview, expected_preview, read_preview
+        from portal_bot.portal.preview import read_preview
 
         row, out, ledger, run_id = job.row, job.outcome, self.ledger, self.run_id
         apps: list[Any] | None = None
+        lists = self.lists or ListReader(self.portal_url, self.limiter, None)
+        side = lists.beside(page)
         if state_file.exists():
             self.progress.start(row, "session")
             try:
-                apps = await self._read_list(page)
+                apps = await side.read()
             except SessionExpiredError:
                 apps = None
         if apps is None and job.earlier:
@@ -382,7 +452,11 @@ class Walker:
             out.step = "login"
             await runner.run(self.flows["login"], ctx=ctx, env=ctx.env)
             await save_storage_state(context, state_file)
-            apps = await self._read_list(page)
+            out.step = "register"
+            apps = await self._open_plan(runner, ctx, side.read())  # the list is read beside open-plan
+            planned = True
+        else:
+            planned = False
         existing = self._existing(apps)
         returned = existing is not None and parse_state(existing.state_text) is State.RETURNED
         if existing is not None and is_submitted(existing.state_text) and not returned:
@@ -397,48 +471,24 @@ class Walker:
         ledger.mark_candidate(job.ledger_id, "in_progress", "logged_in", run_id=run_id)
         _crash_point("logged-in")
         out.step = "register"
-        await runner.run(self.flows["open-plan"], ctx=ctx, env=ctx.env)
+        if not planned:
+            await runner.run(self.flows["open-plan"], ctx=ctx, env=ctx.env)
+        side.open()  # while register runs: the check before 提交 finds its page ready, if it needs one
         await runner.run(self.flows["register"], ctx=ctx, env=ctx.env)
         ledger.mark_candidate(job.ledger_id, "in_progress", "preview", run_id=run_id)
         _crash_point("preview")
         out.step = "preview"
         self.progress.start(row, "preview check")
         shown = await read_preview(page)  # the real values, before the screenshot masks them a moment
-        shot = self.run_dir / f"{tag}-preview.png"
-        unmasked = self.run_dir / "unmasked" / f"{tag}-preview.png" if self.keep_unmasked else None
-        if unmasked is not None:
-            unmasked.parent.mkdir(mode=0o700, exist_ok=True)
-        await masked_screenshot(page, shot, unmasked=unmasked, names=born_on(job.candidate.birth_date))
-        out.preview = shot
-        ledger.add_artifact(run_id, job.ledger_id, "preview", shot)
-        expected = expected_preview(job.candidate, dict(self.plan), self.flows["register"])
-        differences = compare_preview(expected, shown)
-        if differences:
-            out.outcome, out.differences = Outcome.MISMATCH, [tuple(map(str, d)) for d in differences]  # type: ignore[misc]
-            words = N_(
-                "{} value(s) on the preview differ from the profile; nothing submitted"
-            )  # ledger: English
-            out.message = ngettext(
-                "{} value on the preview differs from the profile; nothing submitted",
-                "{} values on the preview differ from the profile; nothing submitted",
-                len(differences),
-            ).format(len(differences))
-            message = words.format(len(differences))
-            ledger.mark_candidate(job.ledger_id, "mismatch", "preview", message=message, run_id=run_id)
-            self.progress.set(row, "failed", "preview", "mismatch")
-            return
-        self.progress.set(row, "waiting", "confirm")
-        if not await self._confirm(job, resubmit=returned):
-            words = N_("not confirmed: nothing submitted (rerun to continue)")  # ledger: English
-            out.outcome, out.message = Outcome.SKIPPED, _(words)
-            ledger.mark_candidate(job.ledger_id, "waiting", "preview", message=words, run_id=run_id)
-            self.progress.set(row, "failed", "confirm", "not confirmed")
-            return
-        check = await context.new_page()
+        # no person to wait for (--confirm auto): the check before 提交 reads beside the screenshot
+        check = side.read() if self.confirm_auto else None
         try:
-            again = self._existing(await self._read_list(check))
+            if not await self._approved(job, page, tag, shown, returned):
+                return
+            again = self._existing(await (check if check is not None else side.read()))
         finally:
-            await check.close()
+            if check is not None:
+                check.cancel()  # the preview differed, or something failed: the read is not needed
         if (
             again is not None
             and is_submitted(again.state_text)
