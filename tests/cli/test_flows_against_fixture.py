@@ -62,7 +62,7 @@ def test_a_flow_edit_the_pages_do_not_have_fails(tmp_path: Path) -> None:
     steps = data["steps"]
     assert isinstance(steps, list)
     missing = [s for s in steps if s["status"] == "missing"]
-    assert [(s["target"], s["page"]) for s in missing] == [("联系地址", "pages/010-user-app-1-step2.html")]
+    assert [(s["target"], s["page"]) for s in missing] == [("联系地址", "pages/009-user-app-1-step2.html")]
     assert missing[0]["suggestions"][0]["text"] == "通讯地址"
 
 
